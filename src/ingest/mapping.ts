@@ -1,0 +1,115 @@
+import { badRequest } from '../core/problem.js';
+import type { LocalizedText } from '../core/i18n.js';
+import { compileDateFormat, type DateParser } from './dateformat.js';
+import type { MappingSpec } from './schema.js';
+
+export interface FieldInfo {
+  name: string;
+  type: string; // element type
+}
+
+export interface MapIssue {
+  field: string | null;
+  code: 'unknown_field' | 'date_format' | 'code_translation';
+  message: LocalizedText;
+}
+
+export interface Mapper {
+  /** Translates one source row (local column names and codes) into dataset field values. */
+  map(raw: Record<string, unknown>, issues: MapIssue[]): Record<string, unknown>;
+  /** Checks a CSV header once: every column must be mapped, a field, or ignored. */
+  checkColumns(columns: readonly string[]): void;
+}
+
+/** Compiles a mapping profile (or the identity mapping when spec is undefined) for a dataset's fields. */
+export function compileMapping(spec: MappingSpec | undefined, fields: readonly FieldInfo[]): Mapper {
+  const fieldNames = new Set(fields.map((f) => f.name));
+  const rename = new Map<string, string>();
+  for (const [col, field] of Object.entries(spec?.columns ?? {})) {
+    if (!fieldNames.has(field)) throw badRequest('invalid_mapping', `mapping column ${col} → ${field}: ${field} is not a field of the dataset.`);
+    rename.set(col, field);
+  }
+  const ignore = new Set(spec?.ignore ?? []);
+  const ignoreUnknown = spec?.ignoreUnknown ?? false;
+  const dateParsers = new Map<string, DateParser>();
+  for (const [field, fmt] of Object.entries(spec?.dateFormats ?? {})) {
+    const f = fields.find((x) => x.name === field);
+    if (!f || (f.type !== 'date' && f.type !== 'datetime')) {
+      throw badRequest('invalid_mapping', `dateFormats.${field}: not a date or datetime field of the dataset.`);
+    }
+    try {
+      dateParsers.set(field, compileDateFormat(fmt, f.type, spec?.timezone));
+    } catch (err) {
+      throw badRequest('invalid_mapping', `dateFormats.${field}: ${(err as Error).message}.`);
+    }
+  }
+  const codes = new Map<string, Map<string, string>>();
+  for (const [field, table] of Object.entries(spec?.codes ?? {})) {
+    if (!fieldNames.has(field)) throw badRequest('invalid_mapping', `codes.${field}: not a field of the dataset.`);
+    codes.set(field, new Map(Object.entries(table)));
+  }
+  const defaults = Object.entries(spec?.defaults ?? {});
+  for (const [field] of defaults) {
+    if (!fieldNames.has(field)) throw badRequest('invalid_mapping', `defaults.${field}: not a field of the dataset.`);
+  }
+  const targetOf = (col: string): string | undefined | null => {
+    const renamed = rename.get(col);
+    if (renamed !== undefined) return renamed;
+    if (ignore.has(col)) return null;
+    if (fieldNames.has(col)) return col;
+    return ignoreUnknown ? null : undefined;
+  };
+  const identity = spec === undefined;
+
+  return {
+    checkColumns(columns) {
+      const unknown = columns.filter((c) => targetOf(c) === undefined);
+      if (unknown.length > 0) {
+        throw badRequest('unknown_field', `Unknown column(s) ${unknown.join(', ')}: not fields of the dataset${identity ? '' : ' nor mapped by the profile'}.`, {
+          columns: unknown,
+        });
+      }
+    },
+    map(raw, issues) {
+      const out: Record<string, unknown> = identity ? raw : {};
+      if (identity) {
+        for (const col in raw) {
+          if (!fieldNames.has(col)) {
+            issues.push({ field: col, code: 'unknown_field', message: { en: `${col} is not a field of the dataset`, 'zh-CN': `${col} 不是该数据集的字段` } });
+          }
+        }
+        return out;
+      }
+      for (const col in raw) {
+        const target = targetOf(col);
+        if (target === null) continue;
+        if (target === undefined) {
+          issues.push({ field: col, code: 'unknown_field', message: { en: `column ${col} is neither a field nor mapped`, 'zh-CN': `列 ${col} 既不是字段也未映射` } });
+          continue;
+        }
+        out[target] = raw[col];
+      }
+      for (const [field, value] of defaults) {
+        if (out[field] === undefined || out[field] === null || out[field] === '') out[field] = value;
+      }
+      for (const [field, table] of codes) {
+        const v = out[field];
+        if (v === undefined || v === null || v === '') continue;
+        const translated = table.get(String(v));
+        if (translated !== undefined) out[field] = translated;
+      }
+      for (const [field, parse] of dateParsers) {
+        const v = out[field];
+        if (v === undefined || v === null || v === '') continue;
+        const iso = parse(String(v));
+        if (iso === undefined) {
+          issues.push({ field, code: 'date_format', message: { en: `does not match the profile's date format`, 'zh-CN': '与映射配置的日期格式不符' } });
+          delete out[field];
+        } else {
+          out[field] = iso;
+        }
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import { parse as parseCsv } from 'csv-parse';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { badRequest, tooLarge } from '../core/problem.js';
+
+/** One source row: its values by local column name, or why it could not be read. */
+export interface RawRow {
+  row: number;
+  values?: Record<string, unknown>;
+  malformed?: string;
+}
+
+type Chunks = AsyncIterable<Buffer | string>;
+
+/** Counts bytes and stops a stream past the limit with 413. */
+async function* limited(source: Chunks, maxBytes: number): AsyncGenerator<Buffer> {
+  let seen = 0;
+  for await (const chunk of source) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    seen += buf.length;
+    if (seen > maxBytes) throw tooLarge(`The upload exceeds the ingest limit of ${maxBytes} bytes; split it into several batches.`);
+    yield buf;
+  }
+}
+
+/** Newline-delimited JSON: one object per line; a line that is not a JSON object is a bad row, not a bad batch. */
+export async function* ndjsonRows(source: Chunks, maxBytes: number): AsyncGenerator<RawRow> {
+  let rest = '';
+  let row = 0;
+  const decoder = new TextDecoder('utf-8');
+  const lineOf = function (line: string): RawRow | undefined {
+    const text = line.trim();
+    if (text === '') return undefined;
+    row += 1;
+    try {
+      const v: unknown = JSON.parse(text);
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) return { row, malformed: 'the line is not a JSON object' };
+      return { row, values: v as Record<string, unknown> };
+    } catch (err) {
+      return { row, malformed: `the line is not valid JSON (${(err as Error).message})` };
+    }
+  };
+  for await (const chunk of limited(source, maxBytes)) {
+    const text = rest + decoder.decode(chunk, { stream: true });
+    let start = 0;
+    let nl: number;
+    while ((nl = text.indexOf('\n', start)) !== -1) {
+      const r = lineOf(text.slice(start, nl));
+      if (r) yield r;
+      start = nl + 1;
+    }
+    rest = text.slice(start);
+    if (rest.length > 16 * 1024 * 1024) throw badRequest('ndjson_malformed', `Line ${row + 1} is longer than 16 MiB; is this really NDJSON?`);
+  }
+  const r = lineOf(rest + decoder.decode());
+  if (r) yield r;
+}
+
+/**
+ * CSV with a header line (RFC 4180: quotes, embedded commas and newlines; a UTF-8 BOM is skipped). A structurally
+ * broken file (an unclosed quote, say) fails the whole batch; a row with the wrong number of cells is one bad row.
+ */
+export async function* csvRows(source: Chunks, maxBytes: number, checkHeader: (columns: string[]) => void): AsyncGenerator<RawRow> {
+  const parser = parseCsv({ bom: true, relax_column_count: true, skip_empty_lines: true, trim: false });
+  // pipeline() forwards a source failure (413, a dropped connection) into the parser, ending the loop below.
+  const feeding = pipeline(Readable.from(limited(source, maxBytes)), parser);
+  feeding.catch(() => undefined);
+  let header: string[] | undefined;
+  let row = 0;
+  try {
+    for await (const record of parser as AsyncIterable<string[]>) {
+      if (!header) {
+        header = record.map((h) => h.trim());
+        if (header.some((h) => h === '')) throw badRequest('csv_malformed', 'The CSV header has an empty column name.');
+        if (new Set(header).size !== header.length) throw badRequest('csv_malformed', 'The CSV header names a column twice.');
+        checkHeader(header);
+        continue;
+      }
+      row += 1;
+      if (record.length !== header.length) {
+        yield { row, malformed: `the row has ${record.length} cells, the header has ${header.length}` };
+        continue;
+      }
+      const values: Record<string, unknown> = {};
+      for (let i = 0; i < header.length; i++) {
+        const v = record[i]!;
+        if (v !== '') values[header[i]!] = v;
+      }
+      yield { row, values };
+    }
+  } catch (err) {
+    if (err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('CSV_')) {
+      throw badRequest('csv_malformed', `The CSV is malformed after data row ${row}: ${err.message}`);
+    }
+    throw err;
+  } finally {
+    parser.destroy();
+  }
+  if (!header) throw badRequest('csv_malformed', 'The CSV is empty: a header line is required.');
+}
+
+/** Rows already parsed (a JSON request body, or records built in-process). */
+export async function* objectRows(records: Iterable<unknown> | AsyncIterable<unknown>): AsyncGenerator<RawRow> {
+  let row = 0;
+  for await (const v of records) {
+    row += 1;
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) yield { row, malformed: 'the record is not a JSON object' };
+    else yield { row, values: v as Record<string, unknown> };
+  }
+}

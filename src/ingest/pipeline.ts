@@ -1,0 +1,272 @@
+import { createHash } from 'node:crypto';
+import type { Ctx } from '../access/context.js';
+import { callerDepartment, requireDataWriter } from '../access/policy.js';
+import { requireDataset } from '../catalog/service.js';
+import type { Dataset } from '../catalog/schema.js';
+import { newId } from '../core/ids.js';
+import { Problem, badRequest } from '../core/problem.js';
+import { copyLine } from '../db/copy.js';
+import type { CopyWriter } from '../db/types.js';
+import { compileValidator, type Validator } from '../standard/index.js';
+import { loadElementMap } from '../standard/registry.js';
+import { compileMapping, type MapIssue } from './mapping.js';
+import { csvRows, ndjsonRows, objectRows, type RawRow } from './parse.js';
+import { mergeBatch } from './merge.js';
+import { getProfile } from './profiles.js';
+import type { Format, Receipt, RejectedRow } from './schema.js';
+
+export type IngestSource =
+  | { format: 'csv' | 'ndjson'; stream: AsyncIterable<Buffer | string> }
+  | { format: 'json'; records: Iterable<unknown> | AsyncIterable<unknown> };
+
+export interface IngestOptions {
+  profile?: string | undefined;
+  atomic?: boolean | undefined;
+  maxBytes?: number | undefined;
+}
+
+const CHUNK_ROWS = 5000;
+const RECEIPT_REJECTS = 1000; // listed in the receipt; all of them (up to STORED_REJECTS) stay queryable
+const STORED_REJECTS = 100_000;
+const STAGING_COLUMNS = ['batch_id', 'row_no', 'record_key', 'subject', 'hash', 'data'] as const;
+
+interface StoredReject {
+  row: number;
+  field: string | null;
+  element: string | null;
+  code: string;
+  message: { 'zh-CN': string; en: string };
+}
+
+interface CompiledField {
+  name: string;
+  element: string;
+  required: boolean;
+  validate: Validator;
+}
+
+/** Builds the per-row check for a dataset: validate every field, then key, subject, canonical JSON and hash. */
+function compileRowCheck(ds: Dataset, fields: CompiledField[]) {
+  const keyIdx = ds.key.map((k) => fields.findIndex((f) => f.name === k));
+  const subjectIdx = ds.subjectField ? fields.findIndex((f) => f.name === ds.subjectField) : -1;
+  const normalized: unknown[] = new Array(fields.length);
+  return (values: Record<string, unknown>, rejects: StoredReject[], row: number): { key: string; subject: string | null; json: string } | undefined => {
+    let bad = false;
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i]!;
+      const v = values[f.name];
+      if (v === undefined || v === null || v === '') {
+        normalized[i] = undefined;
+        if (f.required) {
+          bad = true;
+          rejects.push({ row, field: f.name, element: f.element, code: 'required', message: { en: 'a value is required', 'zh-CN': '必填字段缺失' } });
+        }
+        continue;
+      }
+      const r = f.validate(v);
+      if (r.ok) normalized[i] = r.value;
+      else {
+        bad = true;
+        rejects.push({ row, field: f.name, element: f.element, code: r.issue.code, message: r.issue.message });
+      }
+    }
+    if (bad) return undefined;
+    // Canonical JSON: fields in schema order, absent ones left out.
+    const data: Record<string, unknown> = {};
+    for (let i = 0; i < fields.length; i++) if (normalized[i] !== undefined) data[fields[i]!.name] = normalized[i];
+    let key = '';
+    for (let k = 0; k < keyIdx.length; k++) {
+      const part = String(normalized[keyIdx[k]!]);
+      key += (k > 0 ? '|' : '') + (part.includes('|') || part.includes('\\') ? part.replace(/[\\|]/g, (c) => `\\${c}`) : part);
+    }
+    const subject = subjectIdx >= 0 && normalized[subjectIdx] !== undefined ? String(normalized[subjectIdx]) : null;
+    return { key, subject, json: JSON.stringify(data) };
+  };
+}
+
+/**
+ * The one ingest path (HTTP, CLI, demo builder): parse → map → validate → stage → merge. Rows stream through in
+ * chunks; nothing touches the dataset's records until the whole batch has been read, then one transaction merges
+ * it. A batch that fails half-way (malformed file, dropped connection, too large) leaves the dataset as it was.
+ */
+export async function ingest(ctx: Ctx, datasetId: string, source: IngestSource, opts: IngestOptions = {}): Promise<Receipt> {
+  const ds = await requireDataset(ctx.db, datasetId);
+  requireDataWriter(ctx, ds.owner);
+  const profile = opts.profile ? await getProfile(ctx.db, ds.id, opts.profile) : undefined;
+  const elements = await loadElementMap(ctx.db);
+  const fields: CompiledField[] = ds.fields.map((f) => {
+    const el = elements.get(f.element);
+    if (!el) throw new Problem({ status: 409, code: 'element_missing', title: 'Conflict', detail: `Element ${f.element} of field ${f.name} is no longer defined.` });
+    return { name: f.name, element: f.element, required: f.required ?? false, validate: compileValidator(el) };
+  });
+  const mapper = compileMapping(
+    profile?.spec,
+    ds.fields.map((f) => ({ name: f.name, type: elements.get(f.element)!.type })),
+  );
+  const check = compileRowCheck(ds, fields);
+  const maxBytes = opts.maxBytes ?? Number.MAX_SAFE_INTEGER;
+  const rows: AsyncIterable<RawRow> =
+    source.format === 'json'
+      ? objectRows(source.records)
+      : source.format === 'csv'
+        ? csvRows(source.stream, maxBytes, (cols) => mapper.checkColumns(cols))
+        : ndjsonRows(source.stream, maxBytes);
+
+  const batchId = newId('bat');
+  const atomic = opts.atomic ?? false;
+  const department = callerDepartment(ctx) ?? ds.owner;
+  await ctx.db.query(
+    `INSERT INTO ingest_batches (id, dataset_id, department_id, format, profile, atomic, status) VALUES ($1, $2, $3, $4, $5, $6, 'running')`,
+    [batchId, ds.id, department, source.format, profile?.name ?? null, atomic],
+  );
+
+  const rejects: StoredReject[] = [];
+  let rejectedRows = 0;
+  let total = 0;
+  let writer: CopyWriter | undefined;
+  try {
+    writer = await ctx.db.openCopy('ingest_staging', STAGING_COLUMNS);
+    let lines = '';
+    let pending = 0;
+    const mapIssues: MapIssue[] = [];
+    for await (const raw of rows) {
+      total = raw.row;
+      const before = rejects.length;
+      if (raw.values === undefined) {
+        rejects.push({ row: raw.row, field: null, element: null, code: 'malformed', message: { en: raw.malformed ?? 'unreadable row', 'zh-CN': `无法解析的行：${raw.malformed ?? ''}` } });
+      } else {
+        mapIssues.length = 0;
+        const values = mapper.map(raw.values, mapIssues);
+        for (const m of mapIssues) rejects.push({ row: raw.row, field: m.field, element: null, code: m.code, message: m.message });
+        const ok = check(values, rejects, raw.row);
+        if (ok && mapIssues.length === 0) {
+          const hash = createHash('sha256').update(ok.json).digest('base64url');
+          lines += copyLine([batchId, raw.row, ok.key, ok.subject, hash, ok.json]);
+          if (++pending >= CHUNK_ROWS) {
+            await writer.write(lines);
+            lines = '';
+            pending = 0;
+          }
+        }
+      }
+      if (rejects.length > before) {
+        rejectedRows += 1;
+        if (rejects.length > STORED_REJECTS) rejects.length = STORED_REJECTS;
+      }
+    }
+    await writer.write(lines);
+    await writer.end();
+    writer = undefined;
+  } catch (err) {
+    await writer?.abort();
+    const problem = err instanceof Problem ? err : badRequest('ingest_failed', `The batch could not be read: ${(err as Error).message}`);
+    await failBatch(ctx, batchId, problem);
+    throw problem;
+  }
+
+  const receiptBase = { batchId, dataset: ds.id, format: source.format as Format, profile: profile?.name ?? null, atomic, rowsTotal: total };
+  const listed: RejectedRow[] = rejects.slice(0, RECEIPT_REJECTS).map((r) => ({ row: r.row, field: r.field, element: r.element, code: r.code, message: r.message[ctx.lang] }));
+  const rejectedTruncated = rejects.length > RECEIPT_REJECTS;
+
+  if (atomic && rejectedRows > 0) {
+    await ctx.db.transaction(async (tx) => {
+      await tx.query('DELETE FROM ingest_staging WHERE batch_id = $1', [batchId]);
+      await storeRejects(tx, batchId, rejects);
+      await tx.query(
+        `UPDATE ingest_batches SET status = 'rejected', rows_total = $2, rows_rejected = $3, finished_at = now() WHERE id = $1`,
+        [batchId, total, rejectedRows],
+      );
+    });
+    return { ...receiptBase, status: 'rejected', rowsAccepted: 0, rowsRejected: rejectedRows, inserted: 0, updated: 0, unchanged: 0, duplicatesInBatch: 0, rejected: listed, rejectedTruncated };
+  }
+
+  const counts = await ctx.db.transaction(async (tx) => {
+    const c = await mergeBatch(tx, batchId, ds.id);
+    await storeRejects(tx, batchId, rejects);
+    await tx.query(
+      `UPDATE ingest_batches SET status = 'committed', rows_total = $2, rows_rejected = $3, rows_inserted = $4, rows_updated = $5,
+         rows_unchanged = $6, finished_at = now() WHERE id = $1`,
+      [batchId, total, rejectedRows, c.inserted, c.updated, c.unchanged],
+    );
+    return c;
+  });
+  return {
+    ...receiptBase,
+    status: 'committed',
+    rowsAccepted: total - rejectedRows,
+    rowsRejected: rejectedRows,
+    inserted: counts.inserted,
+    updated: counts.updated,
+    unchanged: counts.unchanged,
+    duplicatesInBatch: counts.duplicates,
+    rejected: listed,
+    rejectedTruncated,
+  };
+}
+
+async function storeRejects(tx: { query: Ctx['db']['query'] }, batchId: string, rejects: StoredReject[]): Promise<void> {
+  for (let i = 0; i < rejects.length; i += 1000) {
+    const slice = rejects.slice(i, i + 1000);
+    await tx.query(
+      `INSERT INTO ingest_rejects (batch_id, seq, row_no, field, element, code, message)
+       SELECT $1, i + $2, r, f, e, c, m::jsonb
+       FROM unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS t(r, f, e, c, m, i)`,
+      [batchId, i, slice.map((r) => r.row), slice.map((r) => r.field), slice.map((r) => r.element), slice.map((r) => r.code), slice.map((r) => JSON.stringify(r.message))],
+    );
+  }
+}
+
+async function failBatch(ctx: Ctx, batchId: string, problem: Problem): Promise<void> {
+  await ctx.db.transaction(async (tx) => {
+    await tx.query('DELETE FROM ingest_staging WHERE batch_id = $1', [batchId]);
+    await tx.query(`UPDATE ingest_batches SET status = 'failed', error = $2, finished_at = now() WHERE id = $1`, [
+      batchId,
+      JSON.stringify({ code: problem.code, detail: problem.detail ?? problem.title }),
+    ]);
+  });
+}
+
+export interface BatchInfo {
+  id: string;
+  dataset: string;
+  department: string;
+  format: string;
+  profile: string | null;
+  atomic: boolean;
+  status: string;
+  rowsTotal: number;
+  rowsRejected: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  error: unknown;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+async function loadBatch(ctx: Ctx, batchId: string): Promise<BatchInfo> {
+  const res = await ctx.db.query<Record<string, unknown>>('SELECT * FROM ingest_batches WHERE id = $1', [batchId]);
+  const r = res.rows[0];
+  if (!r) throw new Problem({ status: 404, code: 'batch_not_found', title: 'Not found', detail: `No ingest batch with id ${batchId}.` });
+  const ds = await requireDataset(ctx.db, String(r.dataset_id));
+  requireDataWriter(ctx, ds.owner);
+  return {
+    id: String(r.id), dataset: String(r.dataset_id), department: String(r.department_id), format: String(r.format),
+    profile: (r.profile as string | null) ?? null, atomic: Boolean(r.atomic), status: String(r.status),
+    rowsTotal: Number(r.rows_total), rowsRejected: Number(r.rows_rejected), inserted: Number(r.rows_inserted),
+    updated: Number(r.rows_updated), unchanged: Number(r.rows_unchanged), error: r.error ?? null,
+    startedAt: new Date(r.started_at as string).toISOString(), finishedAt: r.finished_at ? new Date(r.finished_at as string).toISOString() : null,
+  };
+}
+
+export const getBatch = loadBatch;
+
+export async function getBatchRejects(ctx: Ctx, batchId: string, offset: number, limit: number): Promise<{ total: number; items: RejectedRow[] }> {
+  await loadBatch(ctx, batchId);
+  const total = await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM ingest_rejects WHERE batch_id = $1', [batchId]);
+  const res = await ctx.db.query<{ row_no: number; field: string | null; element: string | null; code: string; message: StoredReject['message'] }>(
+    'SELECT row_no, field, element, code, message FROM ingest_rejects WHERE batch_id = $1 ORDER BY seq LIMIT $2 OFFSET $3',
+    [batchId, limit, offset],
+  );
+  return { total: total.rows[0]?.n ?? 0, items: res.rows.map((r) => ({ row: r.row_no, field: r.field, element: r.element, code: r.code, message: r.message[ctx.lang] })) };
+}
