@@ -44,7 +44,8 @@ function checkIdentifiers(input: { creditCode?: string | undefined; region?: str
 }
 
 /** Inserts a department without a policy check: for the node's own bootstrap and the demo builder. */
-export async function insertDepartment(q: Queryable, input: DepartmentInput): Promise<Department> {
+export async function insertDepartment(q: Queryable, raw: DepartmentInput): Promise<Department> {
+  const input = { ...raw, creditCode: raw.creditCode.toUpperCase() };
   checkIdentifiers(input);
   const existing = await q.query<{ id: string; credit_code: string }>(
     'SELECT id, credit_code FROM departments WHERE id = $1 OR credit_code = $2',
@@ -91,6 +92,7 @@ export async function updateDepartment(ctx: Ctx, id: string, patch: DepartmentPa
   const self = p.kind === 'department' && p.departmentId === id;
   if (!isAdmin(ctx) && !(self && Object.keys(patch).every((k) => k === 'contact'))) requireAdmin(ctx);
   const current = await getDepartment(ctx, id);
+  if (patch.creditCode) patch = { ...patch, creditCode: patch.creditCode.toUpperCase() };
   checkIdentifiers(patch);
   const next = { ...current, ...patch, name: patch.name ?? current.name, contact: patch.contact ?? current.contact };
   try {

@@ -75,8 +75,6 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
   const app = Fastify({
     logger: opts.logger ? { level: 'info', redact: ['req.headers.authorization'] } : false,
     bodyLimit: 1024 * 1024,
-    disableRequestLogging: !opts.logger,
-    ajv: undefined,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const strict = makeAjv(false);

@@ -1,0 +1,98 @@
+import { ApiError, CliError, isProblem } from './errors.js';
+import type { Io } from './io.js';
+import type { ServerOptions } from './server-options.js';
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface RequestSpec {
+  query?: Query;
+  /** Sent as application/json. */
+  json?: unknown;
+  /** A raw body (a web stream is sent with duplex: 'half'). */
+  body?: BodyInit;
+  contentType?: string;
+}
+
+/** Error codes found anywhere in an error's cause chain (fetch wraps socket errors, sometimes in an AggregateError). */
+export function errorCodes(err: unknown, seen = new Set<unknown>()): string[] {
+  if (typeof err !== 'object' || err === null || seen.has(err)) return [];
+  seen.add(err);
+  const e = err as { code?: unknown; cause?: unknown; errors?: unknown };
+  const own = typeof e.code === 'string' ? [e.code] : [];
+  const nested = Array.isArray(e.errors) ? e.errors.flatMap((x) => errorCodes(x, seen)) : [];
+  return [...own, ...errorCodes(e.cause, seen), ...nested];
+}
+
+export function unreachableMessage(url: string): string {
+  return `cannot reach govshare at ${url} — is the server running? (govshare start)`;
+}
+
+/** Turns a failed fetch (no HTTP answer at all) into a message. */
+export function fetchFailure(err: unknown, base: string, target: string): CliError {
+  const codes = errorCodes(err);
+  if (codes.includes('ECONNREFUSED')) return new CliError(unreachableMessage(base));
+  if (codes.includes('ENOTFOUND') || codes.includes('EAI_AGAIN')) return new CliError(`cannot resolve the host of ${base}`);
+  const cause = (err as { cause?: { message?: unknown } }).cause;
+  const why = typeof cause?.message === 'string' ? cause.message : err instanceof Error ? err.message : String(err);
+  return new CliError(`request to ${target} failed: ${why}`);
+}
+
+/** A thin client of the govshare HTTP API. */
+export class Api {
+  readonly server: ServerOptions;
+  private readonly io: Io;
+
+  constructor(io: Io, server: ServerOptions) {
+    this.io = io;
+    this.server = server;
+  }
+
+  urlOf(path: string, query: Query = {}): string {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') qs.set(k, String(v));
+    const s = qs.toString();
+    return `${this.server.url}${path}${s ? `?${s}` : ''}`;
+  }
+
+  /** Sends a request; resolves with the parsed body of a 2xx answer, throws ApiError or CliError otherwise. */
+  async request<T>(method: string, path: string, spec: RequestSpec = {}): Promise<T> {
+    const target = this.urlOf(path, spec.query);
+    const headers: Record<string, string> = { accept: 'application/json, application/problem+json', 'accept-language': this.server.lang };
+    if (this.server.token) headers.authorization = `Bearer ${this.server.token}`;
+    let body = spec.body;
+    if (spec.json !== undefined) {
+      body = JSON.stringify(spec.json);
+      headers['content-type'] = 'application/json';
+    }
+    if (spec.contentType) headers['content-type'] = spec.contentType;
+    const init: RequestInit & { duplex?: 'half' } = { method, headers };
+    if (body !== undefined) {
+      init.body = body;
+      if (body instanceof ReadableStream) init.duplex = 'half';
+    }
+    let res: Response;
+    let text: string;
+    try {
+      res = await this.io.fetch(target, init);
+      text = await res.text();
+    } catch (err) {
+      throw fetchFailure(err, this.server.url, `${method} ${target}`);
+    }
+    const parsed = parseBody(text);
+    if (res.ok) return parsed as T;
+    if (isProblem(parsed)) {
+      const hint = parsed.status === 401 && !this.server.token ? 'no token given: pass --token or set GOVSHARE_TOKEN' : undefined;
+      throw new ApiError(parsed, hint);
+    }
+    throw new CliError(`${method} ${target} answered HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
+  }
+}
+
+function parseBody(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,48 @@
+import { InvalidArgumentError } from 'commander';
+import type { Lang } from '../core/i18n.js';
+
+// Value parsers for commander options. They throw InvalidArgumentError, which commander
+// reports as a usage error (exit code 2).
+
+/** zh-CN or en; zh, zh_CN, zh-cn and en-US are accepted as well. */
+export function parseLang(value: string): Lang {
+  const v = value.trim().toLowerCase();
+  if (/^zh([-_].*)?$/.test(v)) return 'zh-CN';
+  if (/^en([-_].*)?$/.test(v)) return 'en';
+  throw new InvalidArgumentError('must be zh-CN or en.');
+}
+
+/** An http(s) base URL, without trailing slashes. */
+export function parseBaseUrl(value: string): string {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('must be an http:// or https:// URL, e.g. http://127.0.0.1:8080.');
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new InvalidArgumentError('must be an http:// or https:// URL.');
+  return value.replace(/\/+$/, '');
+}
+
+export function parseInteger(value: string): number {
+  if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError('must be an integer.');
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('is too large.');
+  return n;
+}
+
+/** A calendar date written YYYY-MM-DD that exists. */
+export function parseDay(value: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  const d = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : undefined;
+  if (!m || !d || d.toISOString().slice(0, 10) !== value) throw new InvalidArgumentError('must be a date written YYYY-MM-DD.');
+  return value;
+}
+
+/** An ISO 8601 date or date-time, returned as a full UTC timestamp (a bare date means its midnight UTC). */
+export function parseInstant(value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}([T ].+)?$/.test(value)) throw new InvalidArgumentError('must be an ISO 8601 date or date-time, e.g. 2026-12-31T23:59:59+08:00.');
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) throw new InvalidArgumentError('is not a valid date-time.');
+  return d.toISOString();
+}

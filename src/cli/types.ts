@@ -1,0 +1,13 @@
+// Shapes of API answers the CLI reads (type-only imports: nothing of the server is loaded).
+export type { Dataset } from '../catalog/schema.js';
+export type { Department } from '../departments/schema.js';
+export type { Receipt, RejectedRow, Format } from '../ingest/schema.js';
+import type { DataElement } from '../standard/types.js';
+import type { RejectedRow } from '../ingest/schema.js';
+
+export type Element = DataElement & { builtin?: boolean };
+export interface ListOf<T> { items: T[] }
+export interface Page<T> { total: number; items: T[] }
+export type RejectsPage = Page<RejectedRow>;
+export interface IssuedToken { id: string; departmentId: string; name: string; token: string; expiresAt: string | null }
+export interface ValidateResult { element: string; valid: boolean; value?: string | number | boolean; code?: string; message?: string }

@@ -1,0 +1,46 @@
+import { resolve } from 'node:path';
+
+/** Everything a node is configured with; flags win over environment variables, which win over defaults. */
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string; // PGlite data directory, and where the credentials file is written
+  databaseUrl: string | undefined; // PostgreSQL when set
+  dbSchema: string | undefined;
+  maxIngestBytes: number;
+  log: boolean;
+  demo: boolean; // build the demo province on an empty database
+  demoPersons: number;
+}
+
+export interface ConfigFlags {
+  host?: string | undefined;
+  port?: string | number | undefined;
+  dataDir?: string | undefined;
+  databaseUrl?: string | undefined;
+  dbSchema?: string | undefined;
+  demo?: boolean | undefined;
+  persons?: string | number | undefined;
+  log?: boolean | undefined;
+}
+
+function intOf(name: string, v: string | number | undefined, fallback: number, min: number, max: number): number {
+  if (v === undefined || v === '') return fallback;
+  const n = typeof v === 'number' ? v : Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max} (got ${String(v)})`);
+  return n;
+}
+
+export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    host: flags.host ?? env.HOST ?? '127.0.0.1',
+    port: intOf('port', flags.port ?? env.PORT, 8080, 0, 65535),
+    dataDir: resolve(flags.dataDir ?? env.GOVSHARE_DATA_DIR ?? './data'),
+    databaseUrl: flags.databaseUrl ?? (env.DATABASE_URL || undefined),
+    dbSchema: flags.dbSchema ?? (env.GOVSHARE_DB_SCHEMA || undefined),
+    maxIngestBytes: intOf('GOVSHARE_MAX_INGEST_BYTES', env.GOVSHARE_MAX_INGEST_BYTES, 4 * 1024 ** 3, 1024, Number.MAX_SAFE_INTEGER),
+    log: flags.log ?? env.GOVSHARE_LOG === '1',
+    demo: flags.demo ?? env.GOVSHARE_DEMO !== '0',
+    demoPersons: intOf('persons', flags.persons ?? env.GOVSHARE_DEMO_PERSONS, 10_000, 1, 20_000_000),
+  };
+}
