@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../io.js';
+import { addStorageOptions, configFrom, type StorageOpts } from './storage.js';
+
+interface StartOpts extends StorageOpts {
+  host?: string;
+  port?: string;
+  demo?: boolean;
+  log?: boolean;
+}
+
+/** Resolves at the first SIGINT or SIGTERM; a second signal then gets Node's default (immediate exit). */
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (sig: NodeJS.Signals): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(sig);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+export function registerStart(program: Command, ctx: CliContext): void {
+  const start = program
+    .command('start')
+    .description('run a govshare node (HTTP API and docs) until Ctrl-C / SIGTERM')
+    .option('--host <host>', 'address to listen on (default: $HOST, else 127.0.0.1)')
+    .option('--port <port>', 'port to listen on, 0 for any free one (default: $PORT, else 8080)');
+  addStorageOptions(start)
+    .option('--no-demo', 'do not build the demo province on an empty database (default: $GOVSHARE_DEMO=0 also does this)')
+    .option('--log', 'log requests (default: $GOVSHARE_LOG=1)')
+    .action(async (opts: StartOpts) => {
+      const config = configFrom(
+        {
+          host: opts.host,
+          port: opts.port,
+          dataDir: opts.dataDir,
+          databaseUrl: opts.databaseUrl,
+          dbSchema: opts.dbSchema,
+          persons: opts.persons,
+          // commander defaults a lone --no-demo to true; only an explicit --no-demo may override the environment.
+          demo: opts.demo === false ? false : undefined,
+          log: opts.log === true ? true : undefined,
+        },
+        ctx.io,
+      );
+      const { startNode } = await import('../../node/start.js');
+      const node = await startNode(config);
+      const signal = await untilSignal();
+      ctx.io.err(`govshare: ${signal}, stopping ${node.url}\n`);
+      await node.close();
+      ctx.code = 0;
+    });
+}
