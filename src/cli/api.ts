@@ -2,6 +2,8 @@ import { ApiError, CliError, isProblem } from './errors.js';
 import type { Io } from './io.js';
 import type { ServerOptions } from './server-options.js';
 
+export type Body = NonNullable<RequestInit['body']>;
+
 export type Query = Record<string, string | number | boolean | undefined>;
 
 export interface RequestSpec {
@@ -9,7 +11,7 @@ export interface RequestSpec {
   /** Sent as application/json. */
   json?: unknown;
   /** A raw body (a web stream is sent with duplex: 'half'). */
-  body?: BodyInit;
+  body?: Body;
   contentType?: string;
 }
 

@@ -89,8 +89,9 @@ export function renderTable(headers: readonly string[], rows: ReadonlyArray<read
     .join('');
 }
 
-/** `key  value` lines with the keys padded to one width (for `show` commands). */
+/** `key:  value` lines with the keys padded to one width (for `show` commands); empty values are left out. */
 export function renderPairs(pairs: ReadonlyArray<readonly [string, Cell]>): string {
-  const w = Math.max(0, ...pairs.map(([k]) => displayWidth(k)));
-  return pairs.map(([k, v]) => `${padEnd(`${k}:`, w + 1)}  ${cellText(v)}`.trimEnd() + '\n').join('');
+  const shown = pairs.filter(([, v]) => cellText(v) !== '');
+  const w = Math.max(0, ...shown.map(([k]) => displayWidth(k)));
+  return shown.map(([k, v]) => `${padEnd(`${k}:`, w + 1)}  ${cellText(v)}`.trimEnd() + '\n').join('');
 }

@@ -104,7 +104,7 @@ export function registerCatalog(program: Command, ctx: CliContext): void {
   addServerOptions(show).action(async (id: string, opts: JsonOpt, cmd: Command) => {
     const d = await apiFor(cmd, ctx).request<Dataset>('GET', `/api/v1/datasets/${seg(id)}`);
     if (opts.json) printJson(ctx.io, d);
-    else ctx.io.out(renderDataset(d, serverFor(cmd, ctx.io.env).lang));
+    else ctx.io.out(renderDataset(d, serverFor(cmd, ctx.io).lang));
     ctx.code = 0;
   });
 }

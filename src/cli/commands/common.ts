@@ -8,14 +8,14 @@ export interface JsonOpt {
 }
 
 /** The API client for a command, from its --url/--token/--lang and the environment. */
-export const apiFor = (cmd: Command, ctx: CliContext): Api => new Api(ctx.io, serverFor(cmd, ctx.io.env));
+export const apiFor = (cmd: Command, ctx: CliContext): Api => new Api(ctx.io, serverFor(cmd, ctx.io));
 
 export const seg = (s: string): string => encodeURIComponent(s);
 
 /** Localised text in the chosen language, falling back to English, then to any text. */
-export function loc(text: Partial<Record<string, string>> | undefined | null, lang: string): string {
+export function loc(text: { 'zh-CN': string; en: string } | undefined | null, lang: string): string {
   if (!text) return '';
-  return text[lang] ?? text.en ?? Object.values(text)[0] ?? '';
+  return (lang === 'zh-CN' ? text['zh-CN'] : text.en) || text.en || text['zh-CN'] || '';
 }
 
 /** Prints an empty-result note on stderr so stdout stays clean for scripts. */

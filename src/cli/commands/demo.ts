@@ -17,6 +17,8 @@ export interface DemoSummaryView {
   datasets: number;
   records: number;
   credentialsFile: string;
+  adminDepartment?: string;
+  asOf?: string;
 }
 
 /** The human summary: counts and where the credentials are; never the tokens themselves. */
@@ -28,7 +30,9 @@ export function renderDemoSummary(s: DemoSummaryView): string {
       ['datasets', s.datasets],
       ['persons', s.persons],
       ['records', s.records],
-      ['credentials', s.credentialsFile],
+      ['as of', s.asOf],
+      ['admin department', s.adminDepartment],
+      ['credentials', `${s.credentialsFile} (API tokens of every department)`],
     ])
   );
 }
@@ -38,7 +42,7 @@ export function registerDemo(program: Command, ctx: CliContext): void {
   addStorageOptions(demo)
     .option('--seed <n>', 'random seed, for a reproducible province', parseInteger)
     .option('--as-of <date>', 'the day the demo data leads up to, YYYY-MM-DD (default: today)', parseDay)
-    .option('--reset', 'drop existing data first')
+    .option('--reset', 'replace the departments, datasets and records of a database that already holds some (the data standard stays)')
     .option('--json', 'print the summary (tokens included) as JSON')
     .action(async (opts: DemoOpts) => {
       const config = configFrom({ dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, dbSchema: opts.dbSchema, persons: opts.persons }, ctx.io);

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { Option, type Command } from 'commander';
+import type { Body } from '../api.js';
 import { ApiError, CliError, formatProblem, type ProblemBody } from '../errors.js';
 import { CONTENT_TYPES, detectFormat, FORMATS } from '../format.js';
 import { printJson, type CliContext, type Io } from '../io.js';
@@ -36,11 +37,11 @@ async function readAll(stream: Readable): Promise<Buffer> {
 }
 
 /** The upload body: CSV and NDJSON are streamed, never held in memory; JSON is read whole (the server takes at most 64 MiB). */
-async function bodyOf(io: Io, file: string, format: Format): Promise<BodyInit> {
+async function bodyOf(io: Io, file: string, format: Format): Promise<Body> {
   if (file !== '-') await checkFile(file);
   if (format === 'json') return file === '-' ? await readAll(io.stdin) : await readFile(file);
   const source = file === '-' ? io.stdin : createReadStream(file);
-  return Readable.toWeb(source) as unknown as BodyInit;
+  return Readable.toWeb(source) as unknown as Body;
 }
 
 async function ingestFile(ctx: CliContext, cmd: Command, dataset: string, file: string, opts: IngestOpts): Promise<number> {

@@ -47,7 +47,7 @@ export function registerStart(program: Command, ctx: CliContext): void {
         ctx.io,
       );
       const { startNode } = await import('../../node/start.js');
-      const node = await startNode(config);
+      const node = await startNode(config, (line) => ctx.io.out(`${line}\n`));
       const signal = await untilSignal();
       ctx.io.err(`govshare: ${signal}, stopping ${node.url}\n`);
       await node.close();

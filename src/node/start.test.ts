@@ -1,0 +1,83 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from '../config.js';
+import { client } from '../testing/server.js';
+import { openPostgres } from '../db/postgres.js';
+import { startNode } from './start.js';
+
+const quiet = () => undefined;
+
+test('the first start on an empty data directory builds the demo province; data survives a restart', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'govshare-start-'));
+  try {
+    const config = loadConfig({ dataDir: dir, port: 0, persons: 200 }, {});
+    const lines: string[] = [];
+    const first = await startNode(config, (l) => lines.push(l));
+    const creds = JSON.parse(readFileSync(join(dir, 'demo-credentials.json'), 'utf8'));
+    const token = creds.tokens[creds.adminDepartment];
+    assert.ok(lines.some((l) => l.includes(`${first.url}/docs`)), 'prints the docs URL');
+    assert.ok(lines.some((l) => l.includes(token)), 'prints the admin demo token');
+    const before = await client(first.url, token)('GET', '/api/v1/datasets');
+    await first.close();
+    assert.ok(existsSync(join(dir, 'PG_VERSION')), 'PGlite keeps its data directory on disk');
+
+    const again: string[] = [];
+    const second = await startNode(config, (l) => again.push(l));
+    try {
+      assert.ok(!again.some((l) => l.includes('Building the demo')), 'no second demo build');
+      const after = await client(second.url, token)('GET', '/api/v1/datasets');
+      assert.equal(after.status, 200);
+      assert.deepEqual(after.body.items.map((d: any) => [d.id, d.recordCount]), before.body.items.map((d: any) => [d.id, d.recordCount]));
+    } finally {
+      await second.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--no-demo starts an empty node', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'govshare-start-'));
+  try {
+    const node = await startNode(loadConfig({ dataDir: dir, port: 0, demo: false }, {}), quiet);
+    await node.close();
+    assert.ok(!existsSync(join(dir, 'demo-credentials.json')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('runs on PostgreSQL when a database URL is set', { skip: !process.env.TEST_DATABASE_URL && 'TEST_DATABASE_URL not set' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'govshare-start-'));
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const url = process.env.TEST_DATABASE_URL!;
+  try {
+    const node = await startNode(loadConfig({ dataDir: dir, port: 0, persons: 100, databaseUrl: url, dbSchema: schema }, {}), quiet);
+    try {
+      const res = await client(node.url)('GET', '/readyz');
+      assert.deepEqual(res.body, { status: 'ready', engine: 'postgres' });
+    } finally {
+      await node.close();
+    }
+  } finally {
+    const db = await openPostgres({ url });
+    await db.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('configuration: flags over environment over defaults, with clear errors', () => {
+  assert.equal(loadConfig({}, {}).port, 8080);
+  assert.equal(loadConfig({}, {}).host, '127.0.0.1');
+  assert.equal(loadConfig({}, { PORT: '9000' }).port, 9000);
+  assert.equal(loadConfig({ port: '9001' }, { PORT: '9000' }).port, 9001);
+  assert.equal(loadConfig({}, { DATABASE_URL: 'postgres://x' }).databaseUrl, 'postgres://x');
+  assert.match(loadConfig({}, { GOVSHARE_DATA_DIR: '/tmp/gs' }).dataDir, /\/tmp\/gs$/);
+  assert.throws(() => loadConfig({ port: 'eighty' }, {}), /port must be an integer/);
+  assert.throws(() => loadConfig({ persons: 0 }, {}), /persons/);
+});
