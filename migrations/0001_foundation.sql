@@ -114,18 +114,11 @@ CREATE TABLE ingest_rejects (
   PRIMARY KEY (batch_id, seq)
 );
 
--- Validated rows of a running batch wait here until the batch is merged in one transaction.
-CREATE UNLOGGED TABLE ingest_staging (
-  batch_id    text NOT NULL,
-  row_no      integer NOT NULL,
-  record_key  text NOT NULL,
-  subject     text,
-  hash        text NOT NULL,
-  data        jsonb NOT NULL
-);
-CREATE INDEX ingest_staging_batch ON ingest_staging (batch_id);
+-- Validated rows of a running batch wait in an UNLOGGED table of their own (ingest_stage_<batch>), created and
+-- dropped by ingest/pipeline.ts, until the whole batch is merged into records in one transaction.
 
--- Records of every dataset, every version. valid_to IS NULL marks the current version.
+-- Records of every dataset, every version. valid_to IS NULL marks the current version; merges of one dataset are
+-- serialised by an advisory lock, so at most one version per key is current.
 CREATE TABLE records (
   dataset_id  text NOT NULL REFERENCES datasets(id),
   record_key  text NOT NULL,
@@ -138,5 +131,4 @@ CREATE TABLE records (
   valid_to    timestamptz,
   PRIMARY KEY (dataset_id, record_key, version)
 );
-CREATE UNIQUE INDEX records_current ON records (dataset_id, record_key) WHERE valid_to IS NULL;
 CREATE INDEX records_subject ON records (subject, dataset_id) WHERE valid_to IS NULL AND subject IS NOT NULL;

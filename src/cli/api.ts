@@ -29,12 +29,25 @@ export function unreachableMessage(url: string): string {
   return `cannot reach govshare at ${url} — is the server running? (govshare start)`;
 }
 
+function portOf(base: string): string {
+  try {
+    return new URL(base).port;
+  } catch {
+    return '?';
+  }
+}
+
 /** Turns a failed fetch (no HTTP answer at all) into a message. */
 export function fetchFailure(err: unknown, base: string, target: string): CliError {
   const codes = errorCodes(err);
   if (codes.includes('ECONNREFUSED')) return new CliError(unreachableMessage(base));
-  if (codes.includes('ENOTFOUND') || codes.includes('EAI_AGAIN')) return new CliError(`cannot resolve the host of ${base}`);
   const cause = (err as { cause?: { message?: unknown } }).cause;
+  if (cause?.message === 'bad port') {
+    // fetch never connects to ports on the Fetch standard's block list (9, 25, 6000, ...).
+    return new CliError(`cannot reach govshare at ${base} — fetch refuses to connect to port ${portOf(base)} (a blocked port); run the server on another port`);
+  }
+  if (codes.includes('ENOTFOUND') || codes.includes('EAI_AGAIN')) return new CliError(`cannot resolve the host of ${base}`);
+  if (cause?.message === 'unexpected redirect') return new CliError(`${target} answered with a redirect; give the server's final address in --url`);
   const why = typeof cause?.message === 'string' ? cause.message : err instanceof Error ? err.message : String(err);
   return new CliError(`request to ${target} failed: ${why}`);
 }
@@ -70,7 +83,12 @@ export class Api {
     const init: RequestInit & { duplex?: 'half' } = { method, headers };
     if (body !== undefined) {
       init.body = body;
-      if (body instanceof ReadableStream) init.duplex = 'half';
+      if (body instanceof ReadableStream) {
+        init.duplex = 'half';
+        // Following redirects makes fetch clone the request, teeing the stream into a branch nobody
+        // reads: the whole upload would pile up in memory. A streamed upload cannot be replayed anyway.
+        init.redirect = 'error';
+      }
     }
     let res: Response;
     let text: string;

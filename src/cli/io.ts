@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 
 /** Where a command reads and writes; the process in production, buffers in tests. */
 export interface Io {
@@ -18,6 +18,26 @@ export function processIo(): Io {
     env: process.env,
     stdin: process.stdin,
     fetch: (input, init) => fetch(input, init),
+  };
+}
+
+export interface MemoryIo extends Io {
+  stdout(): string;
+  stderr(): string;
+}
+
+/** An Io that collects output in memory (for tests and embedding); fetch fails unless one is given. */
+export function memoryIo(opts: { env?: NodeJS.ProcessEnv; stdin?: string; fetch?: typeof fetch } = {}): MemoryIo {
+  let out = '';
+  let err = '';
+  return {
+    out: (text) => void (out += text),
+    err: (text) => void (err += text),
+    env: opts.env ?? {},
+    stdin: Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin)]),
+    fetch: opts.fetch ?? (() => Promise.reject(new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) }))),
+    stdout: () => out,
+    stderr: () => err,
   };
 }
 

@@ -9,7 +9,7 @@ export function parseLang(value: string): Lang {
   const v = value.trim().toLowerCase();
   if (/^zh([-_].*)?$/.test(v)) return 'zh-CN';
   if (/^en([-_].*)?$/.test(v)) return 'en';
-  throw new InvalidArgumentError('must be zh-CN or en.');
+  throw new InvalidArgumentError('Must be zh-CN or en.');
 }
 
 /** An http(s) base URL, without trailing slashes. */
@@ -18,16 +18,16 @@ export function parseBaseUrl(value: string): string {
   try {
     u = new URL(value);
   } catch {
-    throw new InvalidArgumentError('must be an http:// or https:// URL, e.g. http://127.0.0.1:8080.');
+    throw new InvalidArgumentError('Must be an http:// or https:// URL, e.g. http://127.0.0.1:8080.');
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new InvalidArgumentError('must be an http:// or https:// URL.');
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new InvalidArgumentError('Must be an http:// or https:// URL.');
   return value.replace(/\/+$/, '');
 }
 
 export function parseInteger(value: string): number {
-  if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError('must be an integer.');
+  if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError('Must be an integer.');
   const n = Number(value);
-  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('is too large.');
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('Is too large.');
   return n;
 }
 
@@ -35,14 +35,14 @@ export function parseInteger(value: string): number {
 export function parseDay(value: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
   const d = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : undefined;
-  if (!m || !d || d.toISOString().slice(0, 10) !== value) throw new InvalidArgumentError('must be a date written YYYY-MM-DD.');
+  if (!m || !d || d.toISOString().slice(0, 10) !== value) throw new InvalidArgumentError('Must be a date written YYYY-MM-DD.');
   return value;
 }
 
 /** An ISO 8601 date or date-time, returned as a full UTC timestamp (a bare date means its midnight UTC). */
 export function parseInstant(value: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}([T ].+)?$/.test(value)) throw new InvalidArgumentError('must be an ISO 8601 date or date-time, e.g. 2026-12-31T23:59:59+08:00.');
+  if (!/^\d{4}-\d{2}-\d{2}([T ].+)?$/.test(value)) throw new InvalidArgumentError('Must be an ISO 8601 date or date-time, e.g. 2026-12-31T23:59:59+08:00.');
   const d = new Date(value);
-  if (Number.isNaN(d.getTime())) throw new InvalidArgumentError('is not a valid date-time.');
+  if (Number.isNaN(d.getTime())) throw new InvalidArgumentError('Is not a valid date-time.');
   return d.toISOString();
 }

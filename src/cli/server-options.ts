@@ -42,7 +42,7 @@ export function resolveServerOptions(cmd: Command, env: NodeJS.ProcessEnv): Serv
     try {
       return parse(v);
     } catch (err) {
-      throw new UsageError(`environment variable ${name} ${(err as Error).message}`);
+      throw new UsageError(`environment variable ${name}='${v}' is invalid. ${(err as Error).message}`);
     }
   };
   return {

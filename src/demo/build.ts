@@ -34,7 +34,7 @@ export interface DemoSummary {
   asOf: string;
 }
 
-const APP_TABLES = ['records', 'ingest_staging', 'ingest_rejects', 'ingest_batches', 'mapping_profiles', 'dataset_versions', 'datasets', 'api_tokens', 'departments'];
+const APP_TABLES = ['records', 'ingest_rejects', 'ingest_batches', 'mapping_profiles', 'dataset_versions', 'datasets', 'api_tokens', 'departments'];
 
 export async function isEmpty(db: Db): Promise<boolean> {
   return (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM departments')).rows[0]?.n === 0;

@@ -211,8 +211,8 @@ describeEachEngine('ingest', (getDb) => {
       assert.ok(typeof res.body.detail === 'string' && res.body.detail.length > 5, `${what}: a detail says what was wrong`);
       assert.equal(await snapshot(db, ds), before, `${what}: the dataset is unchanged`);
     }
-    const staging = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM ingest_staging');
-    assert.equal(staging.rows[0]!.n, 0, 'failed batches leave nothing in staging');
+    const staging = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE tablename LIKE 'ingest_stage_%' AND schemaname = current_schema()`);
+    assert.equal(staging.rows[0]!.n, 0, 'failed batches leave no staging table behind');
     const failed = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ingest_batches WHERE dataset_id = $1 AND status = 'failed'`, [ds]);
     assert.ok(failed.rows[0]!.n >= 3, 'failed batches are recorded as failed');
   });

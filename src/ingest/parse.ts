@@ -1,7 +1,5 @@
-import { parse as parseCsv } from 'csv-parse';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { badRequest, tooLarge } from '../core/problem.js';
+import { CsvSplitter } from './csv.js';
 
 /** One source row: its values by local column name, or why it could not be read. */
 export interface RawRow {
@@ -10,7 +8,7 @@ export interface RawRow {
   malformed?: string;
 }
 
-type Chunks = AsyncIterable<Buffer | string>;
+type Chunks = AsyncIterable<Buffer | string> | Iterable<Buffer | string>;
 
 /** Counts bytes and stops a stream past the limit with 413. */
 async function* limited(source: Chunks, maxBytes: number): AsyncGenerator<Buffer> {
@@ -57,18 +55,17 @@ export async function* ndjsonRows(source: Chunks, maxBytes: number): AsyncGenera
 }
 
 /**
- * CSV with a header line (RFC 4180: quotes, embedded commas and newlines; a UTF-8 BOM is skipped). A structurally
- * broken file (an unclosed quote, say) fails the whole batch; a row with the wrong number of cells is one bad row.
+ * CSV with a header line (RFC 4180; see csv.ts). A structurally broken file (an unclosed quote, say) fails the
+ * whole batch; a row with the wrong number of cells is one bad row.
  */
 export async function* csvRows(source: Chunks, maxBytes: number, checkHeader: (columns: string[]) => void): AsyncGenerator<RawRow> {
-  const parser = parseCsv({ bom: true, relax_column_count: true, skip_empty_lines: true, trim: false });
-  // pipeline() forwards a source failure (413, a dropped connection) into the parser, ending the loop below.
-  const feeding = pipeline(Readable.from(limited(source, maxBytes)), parser);
-  feeding.catch(() => undefined);
+  const splitter = new CsvSplitter();
+  const decoder = new TextDecoder('utf-8');
   let header: string[] | undefined;
   let row = 0;
-  try {
-    for await (const record of parser as AsyncIterable<string[]>) {
+  const records: string[][] = [];
+  function* drain(): Generator<RawRow> {
+    for (const record of records) {
       if (!header) {
         header = record.map((h) => h.trim());
         if (header.some((h) => h === '')) throw badRequest('csv_malformed', 'The CSV header has an empty column name.');
@@ -88,14 +85,15 @@ export async function* csvRows(source: Chunks, maxBytes: number, checkHeader: (c
       }
       yield { row, values };
     }
-  } catch (err) {
-    if (err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('CSV_')) {
-      throw badRequest('csv_malformed', `The CSV is malformed after data row ${row}: ${err.message}`);
-    }
-    throw err;
-  } finally {
-    parser.destroy();
+    records.length = 0;
   }
+  for await (const chunk of limited(source, maxBytes)) {
+    splitter.push(decoder.decode(chunk, { stream: true }), records);
+    yield* drain();
+  }
+  splitter.push(decoder.decode(), records);
+  splitter.end(records);
+  yield* drain();
   if (!header) throw badRequest('csv_malformed', 'The CSV is empty: a header line is required.');
 }
 

@@ -1,22 +1,22 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash as digest } from 'node:crypto';
 import type { Ctx } from '../access/context.js';
 import { callerDepartment, requireDataWriter } from '../access/policy.js';
 import { requireDataset } from '../catalog/service.js';
 import type { Dataset } from '../catalog/schema.js';
 import { newId } from '../core/ids.js';
 import { Problem, badRequest } from '../core/problem.js';
-import { copyLine } from '../db/copy.js';
+import { copyLine, quoteIdent } from '../db/copy.js';
 import type { CopyWriter } from '../db/types.js';
 import { compileValidator, type Validator } from '../standard/index.js';
 import { loadElementMap } from '../standard/registry.js';
 import { compileMapping, type MapIssue } from './mapping.js';
 import { csvRows, ndjsonRows, objectRows, type RawRow } from './parse.js';
-import { mergeBatch } from './merge.js';
+import { mergeBatch, STAGE_COLUMNS, stageTableSql } from './merge.js';
 import { getProfile } from './profiles.js';
 import type { Format, Receipt, RejectedRow } from './schema.js';
 
 export type IngestSource =
-  | { format: 'csv' | 'ndjson'; stream: AsyncIterable<Buffer | string> }
+  | { format: 'csv' | 'ndjson'; stream: AsyncIterable<Buffer | string> | Iterable<Buffer | string> }
   | { format: 'json'; records: Iterable<unknown> | AsyncIterable<unknown> };
 
 export interface IngestOptions {
@@ -28,7 +28,6 @@ export interface IngestOptions {
 const CHUNK_ROWS = 5000;
 const RECEIPT_REJECTS = 1000; // listed in the receipt; all of them (up to STORED_REJECTS) stay queryable
 const STORED_REJECTS = 100_000;
-const STAGING_COLUMNS = ['batch_id', 'row_no', 'record_key', 'subject', 'hash', 'data'] as const;
 
 interface StoredReject {
   row: number;
@@ -113,6 +112,7 @@ export async function ingest(ctx: Ctx, datasetId: string, source: IngestSource, 
         : ndjsonRows(source.stream, maxBytes);
 
   const batchId = newId('bat');
+  const stage = stageTableOf(batchId);
   const atomic = opts.atomic ?? false;
   const department = callerDepartment(ctx) ?? ds.owner;
   await ctx.db.query(
@@ -125,7 +125,8 @@ export async function ingest(ctx: Ctx, datasetId: string, source: IngestSource, 
   let total = 0;
   let writer: CopyWriter | undefined;
   try {
-    writer = await ctx.db.openCopy('ingest_staging', STAGING_COLUMNS);
+    await ctx.db.exec(stageTableSql(stage));
+    writer = await ctx.db.openCopy(stage, STAGE_COLUMNS);
     let lines = '';
     let pending = 0;
     const mapIssues: MapIssue[] = [];
@@ -140,8 +141,7 @@ export async function ingest(ctx: Ctx, datasetId: string, source: IngestSource, 
         for (const m of mapIssues) rejects.push({ row: raw.row, field: m.field, element: null, code: m.code, message: m.message });
         const ok = check(values, rejects, raw.row);
         if (ok && mapIssues.length === 0) {
-          const hash = createHash('sha256').update(ok.json).digest('base64url');
-          lines += copyLine([batchId, raw.row, ok.key, ok.subject, hash, ok.json]);
+          lines += copyLine([raw.row, ok.key, ok.subject, digest('sha256', ok.json, 'base64url'), ok.json]);
           if (++pending >= CHUNK_ROWS) {
             await writer.write(lines);
             lines = '';
@@ -160,7 +160,7 @@ export async function ingest(ctx: Ctx, datasetId: string, source: IngestSource, 
   } catch (err) {
     await writer?.abort();
     const problem = err instanceof Problem ? err : badRequest('ingest_failed', `The batch could not be read: ${(err as Error).message}`);
-    await failBatch(ctx, batchId, problem);
+    await failBatch(ctx, batchId, stage, problem);
     throw problem;
   }
 
@@ -170,7 +170,7 @@ export async function ingest(ctx: Ctx, datasetId: string, source: IngestSource, 
 
   if (atomic && rejectedRows > 0) {
     await ctx.db.transaction(async (tx) => {
-      await tx.query('DELETE FROM ingest_staging WHERE batch_id = $1', [batchId]);
+      await tx.exec(`DROP TABLE IF EXISTS ${quoteIdent(stage)}`);
       await storeRejects(tx, batchId, rejects);
       await tx.query(
         `UPDATE ingest_batches SET status = 'rejected', rows_total = $2, rows_rejected = $3, finished_at = now() WHERE id = $1`,
@@ -181,7 +181,8 @@ export async function ingest(ctx: Ctx, datasetId: string, source: IngestSource, 
   }
 
   const counts = await ctx.db.transaction(async (tx) => {
-    const c = await mergeBatch(tx, batchId, ds.id);
+    const c = await mergeBatch(tx, stage, batchId, ds.id);
+    await tx.exec(`DROP TABLE ${quoteIdent(stage)}`);
     await storeRejects(tx, batchId, rejects);
     await tx.query(
       `UPDATE ingest_batches SET status = 'committed', rows_total = $2, rows_rejected = $3, rows_inserted = $4, rows_updated = $5,
@@ -216,9 +217,24 @@ async function storeRejects(tx: { query: Ctx['db']['query'] }, batchId: string, 
   }
 }
 
-async function failBatch(ctx: Ctx, batchId: string, problem: Problem): Promise<void> {
+/** The batch's own staging table (a safe identifier derived from the batch id). */
+const stageTableOf = (batchId: string): string => `ingest_stage_${createHash('sha256').update(batchId).digest('hex').slice(0, 24)}`;
+
+/** Batches left 'running' by a process that died: drop their staging tables and mark them failed. */
+export async function cleanupStaleBatches(db: Ctx['db'], olderThanHours = 24): Promise<number> {
+  const stale = await db.query<{ id: string }>(
+    `SELECT id FROM ingest_batches WHERE status = 'running' AND started_at < now() - make_interval(hours => $1)`,
+    [olderThanHours],
+  );
+  for (const { id } of stale.rows) {
+    await failBatch({ db, principal: { kind: 'system', reason: 'cleanup' }, lang: 'en' }, id, stageTableOf(id), badRequest('batch_abandoned', 'The process running this batch stopped before it finished.'));
+  }
+  return stale.rows.length;
+}
+
+async function failBatch(ctx: Ctx, batchId: string, stage: string, problem: Problem): Promise<void> {
   await ctx.db.transaction(async (tx) => {
-    await tx.query('DELETE FROM ingest_staging WHERE batch_id = $1', [batchId]);
+    await tx.exec(`DROP TABLE IF EXISTS ${quoteIdent(stage)}`);
     await tx.query(`UPDATE ingest_batches SET status = 'failed', error = $2, finished_at = now() WHERE id = $1`, [
       batchId,
       JSON.stringify({ code: problem.code, detail: problem.detail ?? problem.title }),

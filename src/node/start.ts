@@ -4,6 +4,7 @@ import { openDatabase } from '../db/open.js';
 import { buildDemo, isEmpty } from '../demo/build.js';
 import { buildServer } from '../http/server.js';
 import { seedBaseline } from '../standard/registry.js';
+import { cleanupStaleBatches } from '../ingest/pipeline.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -17,6 +18,7 @@ export async function startNode(config: Config, out: (line: string) => void = (l
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: config.dbSchema });
   try {
     await seedBaseline(db);
+    await cleanupStaleBatches(db);
     let demoLine: string | undefined;
     if (config.demo && (await isEmpty(db))) {
       out(`Building the demo province (${config.demoPersons} residents)...  正在生成演示省份数据……`);

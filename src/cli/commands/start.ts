@@ -1,12 +1,28 @@
 import type { Command } from 'commander';
+import type { ConfigFlags } from '../../config.js';
 import type { CliContext } from '../io.js';
 import { addStorageOptions, configFrom, type StorageOpts } from './storage.js';
 
-interface StartOpts extends StorageOpts {
+export interface StartOpts extends StorageOpts {
   host?: string;
   port?: string;
   demo?: boolean;
   log?: boolean;
+}
+
+/** The parsed options as loadConfig flags; what was not given stays undefined so the environment can decide. */
+export function startFlags(opts: StartOpts): ConfigFlags {
+  return {
+    host: opts.host,
+    port: opts.port,
+    dataDir: opts.dataDir,
+    databaseUrl: opts.databaseUrl,
+    dbSchema: opts.dbSchema,
+    persons: opts.persons,
+    // commander defaults a lone --no-demo to true; only an explicit --no-demo may override the environment.
+    demo: opts.demo === false ? false : undefined,
+    log: opts.log === true ? true : undefined,
+  };
 }
 
 /** Resolves at the first SIGINT or SIGTERM; a second signal then gets Node's default (immediate exit). */
@@ -29,23 +45,10 @@ export function registerStart(program: Command, ctx: CliContext): void {
     .option('--host <host>', 'address to listen on (default: $HOST, else 127.0.0.1)')
     .option('--port <port>', 'port to listen on, 0 for any free one (default: $PORT, else 8080)');
   addStorageOptions(start)
-    .option('--no-demo', 'do not build the demo province on an empty database (default: $GOVSHARE_DEMO=0 also does this)')
+    .option('--no-demo', 'do not build the demo province on an empty database (GOVSHARE_DEMO=0 does the same)')
     .option('--log', 'log requests (default: $GOVSHARE_LOG=1)')
     .action(async (opts: StartOpts) => {
-      const config = configFrom(
-        {
-          host: opts.host,
-          port: opts.port,
-          dataDir: opts.dataDir,
-          databaseUrl: opts.databaseUrl,
-          dbSchema: opts.dbSchema,
-          persons: opts.persons,
-          // commander defaults a lone --no-demo to true; only an explicit --no-demo may override the environment.
-          demo: opts.demo === false ? false : undefined,
-          log: opts.log === true ? true : undefined,
-        },
-        ctx.io,
-      );
+      const config = configFrom(startFlags(opts), ctx.io);
       const { startNode } = await import('../../node/start.js');
       const node = await startNode(config, (line) => ctx.io.out(`${line}\n`));
       const signal = await untilSignal();

@@ -1,0 +1,110 @@
+// `npm run bench`: performance figures as name=value lines, each against a raw baseline measured in the same run.
+// On PostgreSQL when DATABASE_URL is set (in a throw-away schema), else on embedded PGlite.
+import { randomBytes } from 'node:crypto';
+import { makeCtx } from '../src/access/context.js';
+import { systemPrincipal } from '../src/access/principal.js';
+import { createDataset } from '../src/catalog/service.js';
+import { copyLine } from '../src/db/copy.js';
+import { openDatabase } from '../src/db/open.js';
+import type { Db } from '../src/db/types.js';
+import { insertDepartment } from '../src/departments/service.js';
+import { ingest } from '../src/ingest/pipeline.js';
+import { generateCitizenId, generateCreditCode } from '../src/standard/index.js';
+import { seedBaseline } from '../src/standard/registry.js';
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const COLUMNS = ['citizen_id', 'sample_time', 'result', 'lab_code', 'division_code'] as const;
+const DISTRICTS = ['440103', '440104', '440105', '440106', '440111', '440303', '440304', '440305'];
+const LABS = ['GZ-KINGMED', 'GZ-DAAN', 'SZ-BGI', 'FS-HOSP01'];
+
+function print(name: string, value: string | number): void {
+  console.log(`${name}=${value}`);
+}
+
+/** One day of mass testing: synthetic nucleic-acid results, as the rows a lab system would export. */
+function syntheticRows(n: number): string[][] {
+  const rows: string[][] = new Array(n);
+  const day = Date.parse('2022-05-01T00:00:00Z');
+  for (let i = 0; i < n; i++) {
+    const birth = 19400101 + (Math.floor(i / 1000) % 80) * 10000 + (Math.floor(i / 80_000) % 12) * 100 + (Math.floor(i / 960_000) % 28);
+    const division = DISTRICTS[i % DISTRICTS.length]!;
+    rows[i] = [
+      generateCitizenId(division, String(birth), i % 1000),
+      new Date(day + (i % 86_400) * 1000).toISOString(),
+      i % 997 === 0 ? 'positive' : 'negative',
+      LABS[i % LABS.length]!,
+      division,
+    ];
+  }
+  return rows;
+}
+
+function* csvChunks(rows: string[][], perChunk = 5000): Generator<Buffer> {
+  yield Buffer.from(COLUMNS.join(',') + '\n');
+  for (let i = 0; i < rows.length; i += perChunk) {
+    let s = '';
+    for (let k = i; k < Math.min(rows.length, i + perChunk); k++) s += rows[k]!.join(',') + '\n';
+    yield Buffer.from(s);
+  }
+}
+
+async function rawCopy(db: Db, rows: string[][]): Promise<number> {
+  await db.exec('DROP TABLE IF EXISTS bench_copy; CREATE TABLE bench_copy (citizen_id text, sample_time text, result text, lab_code text, division_code text)');
+  const t0 = process.hrtime.bigint();
+  const writer = await db.openCopy('bench_copy', COLUMNS);
+  for (let i = 0; i < rows.length; i += 5000) {
+    let lines = '';
+    for (let k = i; k < Math.min(rows.length, i + 5000); k++) lines += copyLine(rows[k]!);
+    await writer.write(lines);
+  }
+  await writer.end();
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const n = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM bench_copy')).rows[0]!.n;
+  if (n !== rows.length) throw new Error(`raw COPY stored ${n} rows, expected ${rows.length}`);
+  await db.exec('DROP TABLE bench_copy');
+  return rows.length / seconds;
+}
+
+async function benchIngest(db: Db, rows: string[][]): Promise<number> {
+  const ctx = makeCtx(db, systemPrincipal('bench'));
+  const dept = `bench-${randomBytes(3).toString('hex')}`;
+  await insertDepartment(db, { id: dept, name: { 'zh-CN': '基准测试', en: 'Bench' }, creditCode: generateCreditCode(`11440000${String(Date.now()).slice(-9)}`), level: 'provincial', region: '440000' });
+  const ds = await createDataset(ctx, {
+    id: `${dept}-nat`, owner: dept, title: { 'zh-CN': '核酸', en: 'NAT' }, description: { 'zh-CN': '基准', en: 'bench' },
+    fields: [
+      { name: 'citizen_id', element: 'citizen_id', required: true },
+      { name: 'sample_time', element: 'nat_sample_time', required: true },
+      { name: 'result', element: 'nat_result', required: true },
+      { name: 'lab_code', element: 'lab_code', required: true },
+      { name: 'division_code', element: 'division_code' },
+    ],
+    key: ['citizen_id', 'sample_time'], updateFrequency: 'realtime', coverage: { region: '440000' }, sharingClass: 'unconditional',
+  });
+  const t0 = process.hrtime.bigint();
+  const receipt = await ingest(ctx, ds.id, { format: 'csv', stream: csvChunks(rows) });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (receipt.inserted !== rows.length) throw new Error(`ingest stored ${receipt.inserted} of ${rows.length} rows: ${JSON.stringify(receipt.rejected.slice(0, 3))}`);
+  return rows.length / seconds;
+}
+
+async function main(): Promise<void> {
+  const url = process.env.DATABASE_URL;
+  const schema = url ? `bench_${randomBytes(4).toString('hex')}` : undefined;
+  const db = await openDatabase({ databaseUrl: url, schema });
+  try {
+    await seedBaseline(db);
+    print('engine', db.engine);
+    print('rows', ROWS);
+    const rows = syntheticRows(ROWS);
+    const copy = await rawCopy(db, rows);
+    const ing = await benchIngest(db, rows);
+    print('ingest_rows_per_s', Math.round(ing));
+    print('copy_rows_per_s', Math.round(copy));
+    print('ingest_vs_copy', (ing / copy).toFixed(3));
+  } finally {
+    if (schema) await db.exec(`DROP SCHEMA "${schema}" CASCADE`);
+    await db.close();
+  }
+}
+
+await main();
