@@ -207,8 +207,8 @@ export async function searchCatalog(ctx: Ctx, query: CatalogQuery): Promise<{ to
   const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const total = await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM datasets ${whereSql}`, params);
   const res = await ctx.db.query<Row>(
-    `SELECT * FROM datasets ${whereSql} ORDER BY owner_id, id LIMIT ${query.limit ?? 100} OFFSET ${query.offset ?? 0}`,
-    params,
+    `SELECT * FROM datasets ${whereSql} ORDER BY owner_id, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+    [...params, query.limit ?? 100, query.offset ?? 0],
   );
   return { total: total.rows[0]?.n ?? 0, items: res.rows.map(toDataset) };
 }

@@ -38,6 +38,9 @@ describeEachEngine('http server', (getDb, engine) => {
     const body = (await res.json()) as any;
     assert.equal(body.code, 'route_not_found');
     assert.equal(body.status, 404);
+    const zh = (await (await fetch(`${server.url}/api/v1/nothing-here`, { headers: { 'accept-language': 'zh-CN' } })).json()) as any;
+    assert.equal(zh.code, 'route_not_found');
+    assert.equal(zh.title, '未找到');
   });
 
   test('the data standard is public and validates values', async () => {

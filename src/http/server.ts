@@ -71,6 +71,12 @@ function toProblem(err: FastifyError | Problem | Error, instance: string): { sta
   return { status, body: new Problem({ status, code, title: 'Bad request', detail }).toJSON(instance) };
 }
 
+/** Problem titles for Chinese-speaking callers (details stay as written: they name fields and codes). */
+const ZH_TITLES: Record<number, string> = {
+  400: '请求有误', 401: '需要身份认证', 403: '无权执行此操作', 404: '未找到', 409: '与现有数据冲突', 413: '请求内容过大',
+  415: '不支持的内容类型', 422: '内容无法处理', 500: '服务器内部错误', 503: '服务暂不可用',
+};
+
 export async function buildServer(opts: ServerOptions): Promise<App> {
   const app = Fastify({
     logger: opts.logger ? { level: 'info', redact: ['req.headers.authorization'] } : false,
@@ -118,12 +124,12 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
 
   app.setErrorHandler((err, req, reply) => {
     const { status, body } = toProblem(err as FastifyError, req.url);
+    if (pickLang(req.headers['accept-language']) === 'zh-CN') body.title = ZH_TITLES[status] ?? body.title;
     if (status >= 500) req.log.error({ err }, 'request failed');
     void reply.status(status).type('application/problem+json').send(body);
   });
-  app.setNotFoundHandler((req, reply) => {
-    const p = new Problem({ status: 404, code: 'route_not_found', title: 'Not found', detail: `No route ${req.method} ${req.url.split('?')[0]}.` });
-    void reply.status(404).type('application/problem+json').send(p.toJSON(req.url));
+  app.setNotFoundHandler(async (req) => {
+    throw new Problem({ status: 404, code: 'route_not_found', title: 'Not found', detail: `No route ${req.method} ${req.url.split('?')[0]}.` });
   });
 
   registerSystemRoutes(app, opts.db);
