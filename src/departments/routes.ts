@@ -1,10 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { issueToken, listTokens, revokeToken } from '../auth/tokens.js';
-import { requireAuthenticated } from '../access/policy.js';
 import { bearer, ctxOf, errors } from '../http/context.js';
 import type { App } from '../http/types.js';
 import { Department, DepartmentInput, DepartmentPatch } from './schema.js';
-import { createDepartment, getDepartment, listDepartments, updateDepartment } from './service.js';
+import { createDepartment, getDepartment, listDepartments, updateDepartment, whoAmI } from './service.js';
 
 const tags = ['departments'];
 const Id = Type.Object({ id: Type.String() });
@@ -17,11 +16,7 @@ const TokenBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100
 
 export function registerDepartmentRoutes(app: App): void {
   app.get('/api/v1/me', { schema: { tags, summary: 'The department the token belongs to', security: bearer, response: { 200: Type.Object({ department: Department, role: Type.String(), tokenId: Type.String() }), ...errors } } },
-    async (req) => {
-      const p = requireAuthenticated(ctxOf(req));
-      if (p.kind !== 'department') throw new Error('unreachable: HTTP callers are departments');
-      return { department: await getDepartment(ctxOf(req), p.departmentId), role: p.role, tokenId: p.tokenId };
-    });
+    async (req) => whoAmI(ctxOf(req)));
   app.get('/api/v1/departments', { schema: { tags, summary: 'All departments (data subjects)', security: bearer, response: { 200: Type.Object({ items: Type.Array(Department) }), ...errors } } },
     async (req) => ({ items: await listDepartments(ctxOf(req)) }));
   app.post('/api/v1/departments', { schema: { tags, summary: 'Register a department (administrator)', security: bearer, body: DepartmentInput, response: { 201: Department, ...errors } } },

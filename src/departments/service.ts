@@ -107,3 +107,10 @@ export async function updateDepartment(ctx: Ctx, id: string, patch: DepartmentPa
     throw err;
   }
 }
+
+/** The caller's own department, for `GET /api/v1/me`. */
+export async function whoAmI(ctx: Ctx): Promise<{ department: Department; role: string; tokenId: string }> {
+  const p = requireAuthenticated(ctx);
+  if (p.kind !== 'department') throw badRequest('not_a_department', 'Only a department token has an identity to show.');
+  return { department: await getDepartment(ctx, p.departmentId), role: p.role, tokenId: p.tokenId };
+}

@@ -1,5 +1,6 @@
 import { createHash, hash as digest } from 'node:crypto';
-import type { Ctx } from '../access/context.js';
+import { makeCtx, type Ctx } from '../access/context.js';
+import { systemPrincipal } from '../access/principal.js';
 import { callerDepartment, requireDataWriter } from '../access/policy.js';
 import { requireDataset } from '../catalog/service.js';
 import type { Dataset } from '../catalog/schema.js';
@@ -227,7 +228,7 @@ export async function cleanupStaleBatches(db: Ctx['db'], olderThanHours = 24): P
     [olderThanHours],
   );
   for (const { id } of stale.rows) {
-    await failBatch({ db, principal: { kind: 'system', reason: 'cleanup' }, lang: 'en' }, id, stageTableOf(id), badRequest('batch_abandoned', 'The process running this batch stopped before it finished.'));
+    await failBatch(makeCtx(db, systemPrincipal('cleanup')), id, stageTableOf(id), badRequest('batch_abandoned', 'The process running this batch stopped before it finished.'));
   }
   return stale.rows.length;
 }
@@ -260,7 +261,7 @@ export interface BatchInfo {
   finishedAt: string | null;
 }
 
-async function loadBatch(ctx: Ctx, batchId: string): Promise<BatchInfo> {
+export async function getBatch(ctx: Ctx, batchId: string): Promise<BatchInfo> {
   const res = await ctx.db.query<Record<string, unknown>>('SELECT * FROM ingest_batches WHERE id = $1', [batchId]);
   const r = res.rows[0];
   if (!r) throw new Problem({ status: 404, code: 'batch_not_found', title: 'Not found', detail: `No ingest batch with id ${batchId}.` });
@@ -275,10 +276,8 @@ async function loadBatch(ctx: Ctx, batchId: string): Promise<BatchInfo> {
   };
 }
 
-export const getBatch = loadBatch;
-
 export async function getBatchRejects(ctx: Ctx, batchId: string, offset: number, limit: number): Promise<{ total: number; items: RejectedRow[] }> {
-  await loadBatch(ctx, batchId);
+  await getBatch(ctx, batchId);
   const total = await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM ingest_rejects WHERE batch_id = $1', [batchId]);
   const res = await ctx.db.query<{ row_no: number; field: string | null; element: string | null; code: string; message: StoredReject['message'] }>(
     'SELECT row_no, field, element, code, message FROM ingest_rejects WHERE batch_id = $1 ORDER BY seq LIMIT $2 OFFSET $3',

@@ -23,6 +23,13 @@ const toProfile = (r: Row): MappingProfile => ({
   updatedAt: new Date(r.updated_at).toISOString(),
 });
 
+/** A profile as its dataset's owner sees it. */
+export async function readProfile(ctx: Ctx, datasetId: string, name: string): Promise<MappingProfile> {
+  const ds = await requireDataset(ctx.db, datasetId);
+  requireDataWriter(ctx, ds.owner);
+  return getProfile(ctx.db, datasetId, name);
+}
+
 export async function getProfile(q: Queryable, datasetId: string, name: string): Promise<MappingProfile> {
   const res = await q.query<Row>('SELECT * FROM mapping_profiles WHERE dataset_id = $1 AND name = $2', [datasetId, name]);
   if (!res.rows[0]) throw notFound('profile_not_found', `Dataset ${datasetId} has no mapping profile named ${name}.`);

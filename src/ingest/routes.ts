@@ -4,10 +4,8 @@ import { Problem, unprocessable } from '../core/problem.js';
 import { bearer, ctxOf, errors } from '../http/context.js';
 import type { App } from '../http/types.js';
 import { getBatch, getBatchRejects, ingest, type IngestSource } from './pipeline.js';
-import { deleteProfile, getProfile, listProfiles, putProfile } from './profiles.js';
+import { deleteProfile, listProfiles, putProfile, readProfile } from './profiles.js';
 import { MappingProfile, MappingSpec, Receipt, RejectedRow } from './schema.js';
-import { requireDataWriter } from '../access/policy.js';
-import { requireDataset } from '../catalog/service.js';
 
 const tags = ['ingest'];
 const Id = Type.Object({ id: Type.String() });
@@ -87,11 +85,7 @@ export function registerIngestRoutes(app: App, opts: { maxIngestBytes: number })
   app.put('/api/v1/datasets/:id/mappings/:name', { schema: { tags, summary: 'Create or replace a mapping profile', security: bearer, params: Named, body: MappingSpec, response: { 200: MappingProfile, ...errors } } },
     async (req) => putProfile(ctxOf(req), req.params.id, req.params.name, req.body));
   app.get('/api/v1/datasets/:id/mappings/:name', { schema: { tags, summary: 'One mapping profile', security: bearer, params: Named, response: { 200: MappingProfile, ...errors } } },
-    async (req) => {
-      const ctx = ctxOf(req);
-      requireDataWriter(ctx, (await requireDataset(ctx.db, req.params.id)).owner);
-      return getProfile(ctx.db, req.params.id, req.params.name);
-    });
+    async (req) => readProfile(ctxOf(req), req.params.id, req.params.name));
   app.delete('/api/v1/datasets/:id/mappings/:name', { schema: { tags, summary: 'Delete a mapping profile', security: bearer, params: Named, response: { 204: Type.Null(), ...errors } } },
     async (req, reply) => {
       await deleteProfile(ctxOf(req), req.params.id, req.params.name);
