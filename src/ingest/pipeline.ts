@@ -160,9 +160,11 @@ export async function ingest(ctx: Ctx, datasetId: string, source: IngestSource, 
     writer = undefined;
   } catch (err) {
     await writer?.abort();
+    // A database error is ours (500); anything else went wrong with the upload itself.
+    const fromDb = typeof (err as { code?: unknown }).code === 'string' && /^[0-9A-Z]{5}$/.test((err as { code: string }).code);
     const problem = err instanceof Problem ? err : badRequest('ingest_failed', `The batch could not be read: ${(err as Error).message}`);
-    await failBatch(ctx, batchId, stage, problem);
-    throw problem;
+    await failBatch(ctx, batchId, stage, problem).catch(() => undefined);
+    throw fromDb ? err : problem;
   }
 
   const receiptBase = { batchId, dataset: ds.id, format: source.format as Format, profile: profile?.name ?? null, atomic, rowsTotal: total };
@@ -191,6 +193,9 @@ export async function ingest(ctx: Ctx, datasetId: string, source: IngestSource, 
       [batchId, total, rejectedRows, c.inserted, c.updated, c.unchanged],
     );
     return c;
+  }).catch(async (err: unknown) => {
+    await failBatch(ctx, batchId, stage, new Problem({ status: 500, code: 'merge_failed', title: 'Internal error', detail: 'The batch could not be stored.' })).catch(() => undefined);
+    throw err;
   });
   return {
     ...receiptBase,
