@@ -26,7 +26,7 @@ export interface IngestOptions {
   maxBytes?: number | undefined;
 }
 
-const CHUNK_ROWS = 5000;
+const CHUNK_BYTES = 4 * 1024 * 1024; // staged rows are sent to the database in pieces of about this size
 const RECEIPT_REJECTS = 1000; // listed in the receipt; all of them (up to STORED_REJECTS) stay queryable
 const STORED_REJECTS = 100_000;
 
@@ -129,7 +129,6 @@ export async function ingest(ctx: Ctx, datasetId: string, source: IngestSource, 
     await ctx.db.exec(stageTableSql(stage));
     writer = await ctx.db.openCopy(stage, STAGE_COLUMNS);
     let lines = '';
-    let pending = 0;
     const mapIssues: MapIssue[] = [];
     for await (const raw of rows) {
       total = raw.row;
@@ -143,10 +142,9 @@ export async function ingest(ctx: Ctx, datasetId: string, source: IngestSource, 
         const ok = check(values, rejects, raw.row);
         if (ok && mapIssues.length === 0) {
           lines += copyLine([raw.row, ok.key, ok.subject, digest('sha256', ok.json, 'base64url'), ok.json]);
-          if (++pending >= CHUNK_ROWS) {
+          if (lines.length >= CHUNK_BYTES) {
             await writer.write(lines);
             lines = '';
-            pending = 0;
           }
         }
       }
