@@ -4,7 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeCtx } from '../src/access/context.js';
+import { makeCtx, type Platform } from '../src/access/context.js';
+import { Keyring } from '../src/crypto/keyring.js';
+import { platformOn } from '../src/node/platform.js';
 import { systemPrincipal } from '../src/access/principal.js';
 import { createDataset } from '../src/catalog/service.js';
 import { copyLine } from '../src/db/copy.js';
@@ -69,8 +71,9 @@ async function rawCopy(db: Db, rows: string[][]): Promise<number> {
   return rows.length / seconds;
 }
 
-async function benchIngest(db: Db, rows: string[][]): Promise<number> {
-  const ctx = makeCtx(db, systemPrincipal('bench'));
+async function benchIngest(platform: Platform, rows: string[][]): Promise<number> {
+  const db = platform.db;
+  const ctx = makeCtx(platform, systemPrincipal('bench'));
   const dept = `bench-${randomBytes(3).toString('hex')}`;
   await insertDepartment(db, { id: dept, name: { 'zh-CN': '基准测试', en: 'Bench' }, creditCode: generateCreditCode(`11440000${String(Date.now()).slice(-9)}`), level: 'provincial', region: '440000' });
   const ds = await createDataset(ctx, {
@@ -103,7 +106,7 @@ async function main(): Promise<void> {
     print('rows', ROWS);
     const rows = syntheticRows(ROWS);
     const copy = await rawCopy(db, rows);
-    const ing = await benchIngest(db, rows);
+    const ing = await benchIngest(platformOn(db, { ring: Keyring.generate() }), rows);
     print('ingest_rows_per_s', Math.round(ing));
     print('copy_rows_per_s', Math.round(copy));
     print('ingest_vs_copy', (ing / copy).toFixed(3));

@@ -11,6 +11,8 @@ export interface Config {
   log: boolean;
   demo: boolean; // build the demo province on an empty database
   demoPersons: number;
+  fieldKeys: string | undefined; // GOVSHARE_FIELD_KEYS: the keyring JSON, shared by several processes
+  answerWorkingDays: number; // working days an owner has to answer a conditional request
 }
 
 export interface ConfigFlags {
@@ -42,5 +44,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     log: flags.log ?? env.GOVSHARE_LOG === '1',
     demo: flags.demo ?? env.GOVSHARE_DEMO !== '0',
     demoPersons: intOf('persons', flags.persons ?? env.GOVSHARE_DEMO_PERSONS, 10_000, 1, 20_000_000),
+    fieldKeys: env.GOVSHARE_FIELD_KEYS || undefined,
+    answerWorkingDays: intOf('GOVSHARE_ANSWER_DAYS', env.GOVSHARE_ANSWER_DAYS, 10, 1, 60),
   };
 }

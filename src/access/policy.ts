@@ -4,9 +4,20 @@ import type { Principal } from './principal.js';
 
 // The one place that decides who may do what. Service functions call these before touching data.
 
-export function requireAuthenticated(ctx: Ctx): Exclude<Principal, { kind: 'anonymous' }> {
-  if (ctx.principal.kind === 'anonymous') throw unauthorized('An API token is required (Authorization: Bearer <token>).');
-  return ctx.principal;
+/** A department (or the node itself). People sign in for their own data only (requirePerson). */
+export function requireAuthenticated(ctx: Ctx): Extract<Principal, { kind: 'department' | 'system' }> {
+  const p = ctx.principal;
+  if (p.kind === 'anonymous') throw unauthorized('An API token is required (Authorization: Bearer <token>).');
+  if (p.kind === 'person') throw forbidden('department_token_required', 'This needs a department API token; a person token opens only the person’s own records.');
+  return p;
+}
+
+/** A person signed in with a person token: sees only their own data and its access history. */
+export function requirePerson(ctx: Ctx): Extract<Principal, { kind: 'person' }> {
+  const p = ctx.principal;
+  if (p.kind === 'anonymous') throw unauthorized('A person token is required (Authorization: Bearer gsp_...).');
+  if (p.kind !== 'person') throw forbidden('person_token_required', 'This shows a person their own data; sign in with a person token.');
+  return p;
 }
 
 /** Data-center administrators (and the node itself) manage departments, tokens and the data standard. */

@@ -29,8 +29,9 @@ describeEachEngine('catalog', (getDb) => {
   let admin: { id: string; token: string };
 
   before(async () => {
-    const db = await getDb();
-    server = await startTestServer(db);
+    const platform = await getDb();
+    const db = platform.db;
+    server = await startTestServer(platform);
     owner = await makeDepartment(db);
     other = await makeDepartment(db, { region: '440300' });
     admin = await makeDepartment(db, { role: 'admin' });

@@ -212,3 +212,9 @@ export async function searchCatalog(ctx: Ctx, query: CatalogQuery): Promise<{ to
   );
   return { total: total.rows[0]?.n ?? 0, items: res.rows.map(toDataset) };
 }
+
+/** Every dataset, without a policy check (for services that apply their own). */
+export async function searchCatalogInternal(q: Queryable): Promise<Dataset[]> {
+  const res = await q.query<Row>('SELECT * FROM datasets ORDER BY id');
+  return res.rows.map(toDataset);
+}

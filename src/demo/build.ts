@@ -1,11 +1,11 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeCtx } from '../access/context.js';
+import { makeCtx, type Platform } from '../access/context.js';
 import { systemPrincipal } from '../access/principal.js';
 import { insertToken } from '../auth/tokens.js';
 import { createDataset } from '../catalog/service.js';
 import type { Config } from '../config.js';
-import { openDatabase } from '../db/open.js';
+import { openPlatform } from '../node/platform.js';
 import type { Db } from '../db/types.js';
 import { insertDepartment } from '../departments/service.js';
 import { ingest } from '../ingest/pipeline.js';
@@ -105,12 +105,13 @@ function* personRows(seed: number, persons: number, asOf: number, rowsOf: RowsOf
 }
 
 /** Builds the deterministic synthetic province into an empty database, through the real catalog and ingest paths. */
-export async function buildDemo(db: Db, opts: DemoOptions, credentialsDir: string): Promise<DemoSummary> {
+export async function buildDemo(platform: Platform, opts: DemoOptions, credentialsDir: string): Promise<DemoSummary> {
+  const db = platform.db;
   const seed = opts.seed ?? 2022;
   const asOfDay = opts.asOf ?? new Date().toISOString().slice(0, 10);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(asOfDay) || Number.isNaN(Date.parse(asOfDay))) throw new Error(`--as-of must be a date YYYY-MM-DD (got ${asOfDay})`);
   const asOf = Date.parse(`${asOfDay}T12:00:00+08:00`);
-  const ctx = makeCtx(db, systemPrincipal('demo'));
+  const ctx = makeCtx(platform, systemPrincipal('demo'));
   await seedBaseline(db);
   const tokens: Record<string, string> = {};
   for (const d of DEMO_DEPARTMENTS) {
@@ -135,14 +136,14 @@ export async function buildDemo(db: Db, opts: DemoOptions, credentialsDir: strin
 
 /** `govshare demo`: opens the configured database and builds the demo province (refuses a non-empty one unless reset). */
 export async function runDemo(opts: { config: Config; seed?: number | undefined; asOf?: string | undefined; reset?: boolean | undefined }): Promise<DemoSummary> {
-  const db = await openDatabase({ databaseUrl: opts.config.databaseUrl, dataDir: opts.config.dataDir, schema: opts.config.dbSchema });
+  const platform = await openPlatform(opts.config);
   try {
-    if (!(await isEmpty(db))) {
+    if (!(await isEmpty(platform.db))) {
       if (!opts.reset) throw new Error('The database already holds departments; pass --reset to replace everything with the demo province.');
-      await resetData(db);
+      await resetData(platform.db);
     }
-    return await buildDemo(db, { persons: opts.config.demoPersons, ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(opts.asOf ? { asOf: opts.asOf } : {}) }, opts.config.dataDir);
+    return await buildDemo(platform, { persons: opts.config.demoPersons, ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(opts.asOf ? { asOf: opts.asOf } : {}) }, opts.config.dataDir);
   } finally {
-    await db.close();
+    await platform.close();
   }
 }

@@ -13,8 +13,9 @@ describeEachEngine('departments and tokens', (getDb) => {
   let dept: { id: string; token: string; tokenId: string };
 
   before(async () => {
-    const db = await getDb();
-    server = await startTestServer(db);
+    const platform = await getDb();
+    const db = platform.db;
+    server = await startTestServer(platform);
     admin = await makeDepartment(db, { role: 'admin' });
     dept = await makeDepartment(db);
   });
@@ -65,7 +66,7 @@ describeEachEngine('departments and tokens', (getDb) => {
     assert.equal(issued.status, 201);
     const token: string = issued.body.token;
     assert.match(token, /^gst_/);
-    const db = await getDb();
+    const db = (await getDb()).db;
     const stored = await db.query<{ token_hash: string }>('SELECT token_hash FROM api_tokens WHERE id = $1', [issued.body.id]);
     assert.notEqual(stored.rows[0]!.token_hash, token);
     assert.ok(!JSON.stringify(stored.rows).includes(token.slice(4)));

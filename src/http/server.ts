@@ -4,23 +4,29 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { makeCtx } from '../access/context.js';
+import { audit, makeCtx, type Platform } from '../access/context.js';
 import { ANONYMOUS } from '../access/principal.js';
 import { authenticate } from '../auth/tokens.js';
 import { pickLang } from '../core/i18n.js';
 import { Problem } from '../core/problem.js';
-import type { Db } from '../db/types.js';
 import { registerDepartmentRoutes } from '../departments/routes.js';
 import { registerCatalogRoutes } from '../catalog/routes.js';
 import { registerIngestRoutes } from '../ingest/routes.js';
 import { registerRecordRoutes } from '../records/routes.js';
 import { registerStandardRoutes } from '../standard/routes.js';
+import { registerSharingRoutes, registerReportRoutes } from '../sharing/routes.js';
+import { registerAuditRoutes } from '../audit/routes.js';
+import { registerPersonRoutes } from '../persons/routes.js';
+import { authenticatePerson, isPersonToken } from '../persons/tokens.js';
+import { registerKeyRoutes } from '../keys/routes.js';
 import { ProblemSchema } from './context.js';
 import { registerSystemRoutes } from './system.js';
 import type { App } from './types.js';
 
 export interface ServerOptions {
-  db: Db;
+  platform: Platform;
+  /** The field-key file (embedded mode), for rotation through the API. */
+  keyFile?: string | undefined;
   logger?: boolean;
   /** Largest CSV or NDJSON upload accepted by one ingest request. */
   maxIngestBytes?: number;
@@ -98,28 +104,34 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
       info: {
         title: 'govshare API',
         description:
-          'Government data sharing for public-health emergencies: the data standard, the catalog with data subjects, ingest. ' +
-          '政务数据共享平台：数据标准、带数据主体的目录、数据汇聚。Errors are RFC 9457 problem details with a stable `code`.',
+          'Government data sharing for public-health emergencies: the data standard, the catalog with data subjects, ingest, ' +
+          'sharing by class with controlled, masked and audited access, a tamper-evident audit ledger (RFC 6962) and citizen transparency. ' +
+          '政务数据共享平台：数据标准、数据主体目录、数据汇聚、分类共享与受控访问、防篡改审计日志、公民查询。Errors are RFC 9457 problem details with a stable `code`.',
         version: opts.version ?? '0.1.0',
       },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'Department API token (gst_...)' } } },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'Department API token (gst_...) or person token (gsp_...)' } } },
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
+  const db = opts.platform.db;
   app.decorateRequest('ctx', null as never);
   app.addHook('onRequest', async (req) => {
     const lang = pickLang(req.headers['accept-language']);
     const header = req.headers.authorization;
     if (!header) {
-      req.ctx = makeCtx(opts.db, ANONYMOUS, lang);
+      req.ctx = makeCtx(opts.platform, ANONYMOUS, lang);
       return;
     }
     const m = /^Bearer\s+(\S+)$/i.exec(header);
-    const principal = m ? await authenticate(opts.db, m[1]!) : undefined;
-    if (!principal) throw new Problem({ status: 401, code: 'invalid_token', title: 'Authentication failed', detail: 'The bearer token is unknown, revoked or expired.' });
-    req.ctx = makeCtx(opts.db, principal, lang);
+    const token = m?.[1];
+    const principal = token === undefined ? undefined : isPersonToken(token) ? await authenticatePerson(db, token) : await authenticate(db, token);
+    if (!principal) {
+      await audit(makeCtx(opts.platform, ANONYMOUS, lang), { action: 'auth.failed', outcome: 'denied', detail: { method: req.method, path: req.url.split('?')[0] } });
+      throw new Problem({ status: 401, code: 'invalid_token', title: 'Authentication failed', detail: 'The bearer token is unknown, revoked or expired.' });
+    }
+    req.ctx = makeCtx(opts.platform, principal, lang);
   });
 
   app.setErrorHandler((err, req, reply) => {
@@ -132,11 +144,16 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
     throw new Problem({ status: 404, code: 'route_not_found', title: 'Not found', detail: `No route ${req.method} ${req.url.split('?')[0]}.` });
   });
 
-  registerSystemRoutes(app, opts.db);
+  registerSystemRoutes(app, db);
   registerStandardRoutes(app);
   registerDepartmentRoutes(app);
   registerCatalogRoutes(app);
   registerIngestRoutes(app, { maxIngestBytes: opts.maxIngestBytes ?? 4 * 1024 ** 3 });
   registerRecordRoutes(app);
+  registerSharingRoutes(app);
+  registerReportRoutes(app);
+  registerAuditRoutes(app);
+  registerPersonRoutes(app);
+  registerKeyRoutes(app, { keyFile: opts.keyFile });
   return app;
 }

@@ -4,6 +4,7 @@ import { describeEachEngine } from '../testing/db.js';
 import { client, makeDepartment, startTestServer, type TestServer } from '../testing/server.js';
 import { generateCitizenId } from '../standard/index.js';
 import type { Db } from '../db/types.js';
+import type { RunningPlatform } from '../node/platform.js';
 
 const id = (n: number) => generateCitizenId('440106', '19900101', n);
 const BAD_ID = id(1).slice(0, 17) + (id(1).endsWith('0') ? '1' : '0');
@@ -34,6 +35,7 @@ async function snapshot(db: Db, dsId: string) {
 describeEachEngine('ingest', (getDb) => {
   let server: TestServer;
   let db: Db;
+  let platform: RunningPlatform;
   let owner: { id: string; token: string };
   let other: { id: string; token: string };
   let api: ReturnType<typeof client>;
@@ -46,8 +48,9 @@ describeEachEngine('ingest', (getDb) => {
   };
 
   before(async () => {
-    db = await getDb();
-    server = await startTestServer(db, { maxIngestBytes: 200_000 });
+    platform = await getDb();
+    db = platform.db;
+    server = await startTestServer(platform, { maxIngestBytes: 200_000 });
     owner = await makeDepartment(db);
     other = await makeDepartment(db);
     api = client(server.url, owner.token);
@@ -135,7 +138,7 @@ describeEachEngine('ingest', (getDb) => {
 
   test('a streamed CSV of 20,000 rows arrives chunk by chunk and lands whole', async () => {
     const ds = await newDataset();
-    const big = await startTestServer(db); // default (large) ingest limit
+    const big = await startTestServer(platform); // default (large) ingest limit
     try {
       const total = 20_000;
       let i = 0;

@@ -9,10 +9,10 @@ export interface MergeCounts {
 }
 
 /** Columns of a batch's staging table, in COPY order. */
-export const STAGE_COLUMNS = ['row_no', 'record_key', 'subject', 'hash', 'data'] as const;
+export const STAGE_COLUMNS = ['row_no', 'record_key', 'subject', 'region', 'hash', 'data'] as const;
 
 export const stageTableSql = (table: string): string =>
-  `CREATE UNLOGGED TABLE ${quoteIdent(table)} (row_no integer NOT NULL, record_key text NOT NULL, subject text, hash text NOT NULL, data jsonb NOT NULL)`;
+  `CREATE UNLOGGED TABLE ${quoteIdent(table)} (row_no integer NOT NULL, record_key text NOT NULL, subject text, region text, hash text NOT NULL, data jsonb NOT NULL)`;
 
 /**
  * Moves a batch's validated rows from its staging table into records, in the caller's transaction, in one
@@ -27,7 +27,7 @@ export async function mergeBatch(tx: Queryable, stageTable: string, batchId: str
   const stage = quoteIdent(stageTable);
   const res = await tx.query<{ staged: number; distinct_rows: number; updated: number; written: number }>(
     `WITH s AS (
-       SELECT DISTINCT ON (record_key) record_key, subject, hash, data FROM ${stage} ORDER BY record_key, row_no DESC
+       SELECT DISTINCT ON (record_key) record_key, subject, region, hash, data FROM ${stage} ORDER BY record_key, row_no DESC
      ), m AS (
        SELECT s.*, c.version AS cur_version, c.hash AS cur_hash
        FROM s LEFT JOIN records c ON c.dataset_id = $1 AND c.record_key = s.record_key AND c.valid_to IS NULL
@@ -37,8 +37,8 @@ export async function mergeBatch(tx: Queryable, stageTable: string, batchId: str
          AND r.dataset_id = $1 AND r.record_key = m.record_key AND r.version = m.cur_version
        RETURNING 1
      ), written AS (
-       INSERT INTO records (dataset_id, record_key, version, subject, hash, data, batch_id, valid_from)
-       SELECT $1, record_key, COALESCE(cur_version, 0) + 1, subject, hash, data, $2, now()
+       INSERT INTO records (dataset_id, record_key, version, subject, region, hash, data, batch_id, valid_from)
+       SELECT $1, record_key, COALESCE(cur_version, 0) + 1, subject, region, hash, data, $2, now()
        FROM m WHERE cur_version IS NULL OR cur_hash <> hash
        RETURNING 1
      )

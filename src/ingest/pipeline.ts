@@ -1,13 +1,15 @@
-import { createHash, hash as digest } from 'node:crypto';
-import { makeCtx, type Ctx } from '../access/context.js';
-import { systemPrincipal } from '../access/principal.js';
+import { createHash } from 'node:crypto';
+import { audit, type Ctx } from '../access/context.js';
 import { callerDepartment, requireDataWriter } from '../access/policy.js';
 import { requireDataset } from '../catalog/service.js';
 import type { Dataset } from '../catalog/schema.js';
 import { newId } from '../core/ids.js';
 import { Problem, badRequest } from '../core/problem.js';
 import { copyLine, quoteIdent } from '../db/copy.js';
-import type { CopyWriter } from '../db/types.js';
+import { blindIndex, contentHash, encryptJsonValue } from '../crypto/fields.js';
+import type { Keyring } from '../crypto/keyring.js';
+import { joinKey, subjectOf } from '../records/keys.js';
+import type { CopyWriter, Db } from '../db/types.js';
 import { compileValidator, type Validator } from '../standard/index.js';
 import { loadElementMap } from '../standard/registry.js';
 import { compileMapping, type MapIssue } from './mapping.js';
@@ -42,15 +44,23 @@ interface CompiledField {
   name: string;
   element: string;
   required: boolean;
+  sensitive: boolean; // level 4: encrypted at rest, blind-indexed in keys
+  division: boolean; // a GB/T 2260 division code: the row's region
   validate: Validator;
 }
 
-/** Builds the per-row check for a dataset: validate every field, then key, subject, canonical JSON and hash. */
-function compileRowCheck(ds: Dataset, fields: CompiledField[]) {
+/**
+ * Builds the per-row check for a dataset: validate every field, then the stored key (blind indexes for sensitive
+ * parts), the subject (blind index of the person's ID number), the region, the keyed content hash of the plaintext,
+ * and the stored JSON with level-4 values encrypted.
+ */
+function compileRowCheck(ds: Dataset, fields: CompiledField[], ring: Keyring) {
   const keyIdx = ds.key.map((k) => fields.findIndex((f) => f.name === k));
   const subjectIdx = ds.subjectField ? fields.findIndex((f) => f.name === ds.subjectField) : -1;
+  const divisionIdx = fields.findIndex((f) => f.division);
   const normalized: unknown[] = new Array(fields.length);
-  return (values: Record<string, unknown>, rejects: StoredReject[], row: number): { key: string; subject: string | null; json: string } | undefined => {
+  const parts: string[] = new Array(keyIdx.length);
+  return (values: Record<string, unknown>, rejects: StoredReject[], row: number): { key: string; subject: string | null; region: string | null; hash: string; json: string } | undefined => {
     let bad = false;
     for (let i = 0; i < fields.length; i++) {
       const f = fields[i]!;
@@ -71,16 +81,31 @@ function compileRowCheck(ds: Dataset, fields: CompiledField[]) {
       }
     }
     if (bad) return undefined;
-    // Canonical JSON: fields in schema order, absent ones left out.
-    const data: Record<string, unknown> = {};
-    for (let i = 0; i < fields.length; i++) if (normalized[i] !== undefined) data[fields[i]!.name] = normalized[i];
-    let key = '';
-    for (let k = 0; k < keyIdx.length; k++) {
-      const part = String(normalized[keyIdx[k]!]);
-      key += (k > 0 ? '|' : '') + (part.includes('|') || part.includes('\\') ? part.replace(/[\\|]/g, (c) => `\\${c}`) : part);
+    // Canonical JSON of the plaintext (fields in schema order, absent ones left out) for the content hash;
+    // the stored JSON has the same shape with level-4 values encrypted.
+    const plain: Record<string, unknown> = {};
+    const stored: Record<string, unknown> = {};
+    for (let i = 0; i < fields.length; i++) {
+      const v = normalized[i] as string | number | boolean | undefined;
+      if (v === undefined) continue;
+      const f = fields[i]!;
+      plain[f.name] = v;
+      stored[f.name] = f.sensitive ? encryptJsonValue(ring, v, `${ds.id}/${f.name}`) : v;
     }
-    const subject = subjectIdx >= 0 && normalized[subjectIdx] !== undefined ? String(normalized[subjectIdx]) : null;
-    return { key, subject, json: JSON.stringify(data) };
+    for (let k = 0; k < keyIdx.length; k++) {
+      const f = fields[keyIdx[k]!]!;
+      const v = String(normalized[keyIdx[k]!]);
+      parts[k] = f.sensitive ? blindIndex(ring, v, f.element) : v;
+    }
+    const subjectValue = subjectIdx >= 0 ? (normalized[subjectIdx] as string | undefined) : undefined;
+    const divisionValue = divisionIdx >= 0 ? (normalized[divisionIdx] as string | undefined) : undefined;
+    return {
+      key: joinKey(parts),
+      subject: subjectValue === undefined ? null : subjectOf(ring, subjectValue),
+      region: divisionValue ?? (subjectValue !== undefined && /^\d{6}/.test(subjectValue) ? subjectValue.slice(0, 6) : null),
+      hash: contentHash(ring, JSON.stringify(plain)),
+      json: JSON.stringify(stored),
+    };
   };
 }
 
@@ -97,13 +122,13 @@ export async function ingest(ctx: Ctx, datasetId: string, source: IngestSource, 
   const fields: CompiledField[] = ds.fields.map((f) => {
     const el = elements.get(f.element);
     if (!el) throw new Problem({ status: 409, code: 'element_missing', title: 'Conflict', detail: `Element ${f.element} of field ${f.name} is no longer defined.` });
-    return { name: f.name, element: f.element, required: f.required ?? false, validate: compileValidator(el) };
+    return { name: f.name, element: f.element, required: f.required ?? false, sensitive: el.sensitivity >= 4, division: el.code === 'division_code', validate: compileValidator(el) };
   });
   const mapper = compileMapping(
     profile?.spec,
     ds.fields.map((f) => ({ name: f.name, type: elements.get(f.element)!.type })),
   );
-  const check = compileRowCheck(ds, fields);
+  const check = compileRowCheck(ds, fields, ctx.platform.ring);
   const maxBytes = opts.maxBytes ?? Number.MAX_SAFE_INTEGER;
   const rows: AsyncIterable<RawRow> =
     source.format === 'json'
@@ -141,7 +166,7 @@ export async function ingest(ctx: Ctx, datasetId: string, source: IngestSource, 
         for (const m of mapIssues) rejects.push({ row: raw.row, field: m.field, element: null, code: m.code, message: m.message });
         const ok = check(values, rejects, raw.row);
         if (ok && mapIssues.length === 0) {
-          lines += copyLine([raw.row, ok.key, ok.subject, digest('sha256', ok.json, 'base64url'), ok.json]);
+          lines += copyLine([raw.row, ok.key, ok.subject, ok.region, ok.hash, ok.json]);
           if (lines.length >= CHUNK_BYTES) {
             await writer.write(lines);
             lines = '';
@@ -161,7 +186,8 @@ export async function ingest(ctx: Ctx, datasetId: string, source: IngestSource, 
     // A database error is ours (500); anything else went wrong with the upload itself.
     const fromDb = typeof (err as { code?: unknown }).code === 'string' && /^[0-9A-Z]{5}$/.test((err as { code: string }).code);
     const problem = err instanceof Problem ? err : badRequest('ingest_failed', `The batch could not be read: ${(err as Error).message}`);
-    await failBatch(ctx, batchId, stage, problem).catch(() => undefined);
+    await failBatch(ctx.db, batchId, stage, problem).catch(() => undefined);
+    await audit(ctx, { action: 'records.write', outcome: 'failed', dataset: ds.id, reason: problem.code, detail: { batch: batchId, rows: total } });
     throw fromDb ? err : problem;
   }
 
@@ -178,6 +204,7 @@ export async function ingest(ctx: Ctx, datasetId: string, source: IngestSource, 
         [batchId, total, rejectedRows],
       );
     });
+    await audit(ctx, { action: 'records.write', outcome: 'failed', dataset: ds.id, reason: 'batch_rejected', detail: { batch: batchId, rows: total, rejected: rejectedRows } });
     return { ...receiptBase, status: 'rejected', rowsAccepted: 0, rowsRejected: rejectedRows, inserted: 0, updated: 0, unchanged: 0, duplicatesInBatch: 0, rejected: listed, rejectedTruncated };
   }
 
@@ -192,8 +219,12 @@ export async function ingest(ctx: Ctx, datasetId: string, source: IngestSource, 
     );
     return c;
   }).catch(async (err: unknown) => {
-    await failBatch(ctx, batchId, stage, new Problem({ status: 500, code: 'merge_failed', title: 'Internal error', detail: 'The batch could not be stored.' })).catch(() => undefined);
+    await failBatch(ctx.db, batchId, stage, new Problem({ status: 500, code: 'merge_failed', title: 'Internal error', detail: 'The batch could not be stored.' })).catch(() => undefined);
     throw err;
+  });
+  await audit(ctx, {
+    action: 'records.write', outcome: 'ok', dataset: ds.id,
+    detail: { batch: batchId, rows: total, inserted: counts.inserted, updated: counts.updated, unchanged: counts.unchanged, rejected: rejectedRows },
   });
   return {
     ...receiptBase,
@@ -225,19 +256,19 @@ async function storeRejects(tx: { query: Ctx['db']['query'] }, batchId: string, 
 const stageTableOf = (batchId: string): string => `ingest_stage_${createHash('sha256').update(batchId).digest('hex').slice(0, 24)}`;
 
 /** Batches left 'running' by a process that died: drop their staging tables and mark them failed. */
-export async function cleanupStaleBatches(db: Ctx['db'], olderThanHours = 24): Promise<number> {
+export async function cleanupStaleBatches(db: Db, olderThanHours = 24): Promise<number> {
   const stale = await db.query<{ id: string }>(
     `SELECT id FROM ingest_batches WHERE status = 'running' AND started_at < now() - make_interval(hours => $1)`,
     [olderThanHours],
   );
   for (const { id } of stale.rows) {
-    await failBatch(makeCtx(db, systemPrincipal('cleanup')), id, stageTableOf(id), badRequest('batch_abandoned', 'The process running this batch stopped before it finished.'));
+    await failBatch(db, id, stageTableOf(id), badRequest('batch_abandoned', 'The process running this batch stopped before it finished.'));
   }
   return stale.rows.length;
 }
 
-async function failBatch(ctx: Ctx, batchId: string, stage: string, problem: Problem): Promise<void> {
-  await ctx.db.transaction(async (tx) => {
+async function failBatch(db: Db, batchId: string, stage: string, problem: Problem): Promise<void> {
+  await db.transaction(async (tx) => {
     await tx.exec(`DROP TABLE IF EXISTS ${quoteIdent(stage)}`);
     await tx.query(`UPDATE ingest_batches SET status = 'failed', error = $2, finished_at = now() WHERE id = $1`, [
       batchId,

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config.js';
-import { openDatabase } from '../db/open.js';
+import { openPlatform, startHeadSigner } from './platform.js';
 import { buildDemo, isEmpty } from '../demo/build.js';
 import { buildServer } from '../http/server.js';
-import { seedBaseline } from '../standard/registry.js';
 import { cleanupStaleBatches } from '../ingest/pipeline.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -15,18 +14,19 @@ export interface RunningNode {
 
 /** Opens the database, builds the demo province on first start, and serves the HTTP API. */
 export async function startNode(config: Config, out: (line: string) => void = (l) => console.log(l)): Promise<RunningNode> {
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: config.dbSchema });
+  const platform = await openPlatform(config);
+  const db = platform.db;
   try {
-    await seedBaseline(db);
     await cleanupStaleBatches(db);
     let demoLine: string | undefined;
     if (config.demo && (await isEmpty(db))) {
       out(`Building the demo province (${config.demoPersons} residents)...  正在生成演示省份数据……`);
       const t0 = Date.now();
-      const s = await buildDemo(db, { persons: config.demoPersons }, config.dataDir);
+      const s = await buildDemo(platform, { persons: config.demoPersons }, config.dataDir);
       demoLine = `Demo province: ${s.departments} departments, ${s.datasets} datasets, ${s.records} records in ${((Date.now() - t0) / 1000).toFixed(1)} s`;
     }
-    const app = await buildServer({ db, logger: config.log, maxIngestBytes: config.maxIngestBytes, version: VERSION });
+    const app = await buildServer({ platform, keyFile: platform.keyFile, logger: config.log, maxIngestBytes: config.maxIngestBytes, version: VERSION });
+    const stopSigner = startHeadSigner(platform);
     await app.listen({ host: config.host, port: config.port });
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
@@ -47,12 +47,13 @@ export async function startNode(config: Config, out: (line: string) => void = (l
     return {
       url,
       async close() {
+        stopSigner();
         await app.close();
-        await db.close();
+        await platform.close();
       },
     };
   } catch (err) {
-    await db.close();
+    await platform.close();
     throw err;
   }
 }

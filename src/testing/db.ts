@@ -10,6 +10,8 @@ import { loadMigrations, migrate } from '../db/migrate.js';
 import type { Db, Engine } from '../db/types.js';
 import { seedBaseline } from '../standard/registry.js';
 import { BASELINE_ELEMENTS } from '../standard/index.js';
+import { Keyring } from '../crypto/keyring.js';
+import { platformOn, type RunningPlatform } from '../node/platform.js';
 
 const CACHE = fileURLToPath(new URL('../../.cache/', import.meta.url));
 
@@ -65,15 +67,28 @@ export function testEngines(): Engine[] {
  * Runs a suite once per engine. `getDb()` returns that engine's database, opened on first use and shared by the
  * suite's tests (they isolate themselves by the rows they create); it is closed after the file.
  */
-export function describeEachEngine(name: string, body: (getDb: () => Promise<Db>, engine: Engine) => void): void {
+export function describeEachEngine(name: string, body: (getPlatform: () => Promise<RunningPlatform>, engine: Engine) => void): void {
   for (const engine of testEngines()) {
     describe(`${name} [${engine}]`, () => {
-      let db: Promise<Db> | undefined;
-      const getDb = () => (db ??= openTestDb(engine));
+      let platform: Promise<RunningPlatform> | undefined;
+      const getPlatform = () => (platform ??= openTestPlatform(engine));
       after(async () => {
-        if (db) await (await db).close();
+        if (platform) await (await platform).close();
       });
-      body(getDb, engine);
+      body(getPlatform, engine);
     });
   }
+}
+
+/** A platform over a fresh test database, with its own field keys; close() closes the database too. */
+export async function openTestPlatform(engine: Engine, ring = Keyring.generate()): Promise<RunningPlatform> {
+  const db = await openTestDb(engine);
+  const p = platformOn(db, { ring });
+  return {
+    ...p,
+    async close() {
+      await p.close();
+      await db.close();
+    },
+  };
 }

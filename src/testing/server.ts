@@ -1,4 +1,5 @@
 import type { Db } from '../db/types.js';
+import type { Platform } from '../access/context.js';
 import { insertDepartment } from '../departments/service.js';
 import type { DepartmentInput } from '../departments/schema.js';
 import { insertToken } from '../auth/tokens.js';
@@ -11,8 +12,8 @@ export interface TestServer {
 }
 
 /** The real HTTP server on a loopback port. */
-export async function startTestServer(db: Db, opts: { maxIngestBytes?: number } = {}): Promise<TestServer> {
-  const app = await buildServer({ db, ...opts });
+export async function startTestServer(platform: Platform, opts: { maxIngestBytes?: number; keyFile?: string } = {}): Promise<TestServer> {
+  const app = await buildServer({ platform, ...opts });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;

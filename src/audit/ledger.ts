@@ -1,0 +1,116 @@
+import type { Db, Queryable } from '../db/types.js';
+import { encodeEntry, type AuditEntry, type AuditInput, type AuditSink } from './entry.js';
+import { FrontierAppender, leafHash, type NodeSource } from './merkle.js';
+
+interface Pending {
+  text: string;
+  subjects: string[];
+  at: string;
+  resolve: (seq: number) => void;
+  reject: (err: unknown) => void;
+}
+
+const MAX_BATCH = 4000;
+const LOCK = 'govshare.audit';
+
+/** Complete-subtree hashes straight from the audit_nodes table. */
+export function dbNodeSource(q: Queryable): NodeSource {
+  return {
+    async node(level: number, index: number) {
+      const res = await q.query<{ hash: string }>('SELECT hash FROM audit_nodes WHERE level = $1 AND idx = $2', [level, index]);
+      if (!res.rows[0]) throw new Error(`audit node (${level}, ${index}) is missing`);
+      return Buffer.from(res.rows[0].hash, 'hex');
+    },
+  };
+}
+
+export async function ledgerSize(q: Queryable): Promise<number> {
+  const res = await q.query<{ n: number | string }>('SELECT COALESCE(max(seq) + 1, 0) AS n FROM audit_entries');
+  return Number(res.rows[0]?.n ?? 0);
+}
+
+/**
+ * The append-only audit ledger: an RFC 6962 Merkle tree in the database. Appends are group-committed: entries
+ * arriving together are written in one transaction (entries, the tree nodes they complete, the subjects they
+ * touch), and every caller's promise resolves only once its entry is durable. Appends from several processes are
+ * serialised by an advisory lock; the in-memory frontier is rebuilt whenever another process has appended.
+ */
+export class Ledger implements AuditSink {
+  private queue: Pending[] = [];
+  private running: Promise<void> | null = null;
+  private appender: FrontierAppender | null = null;
+
+  constructor(private readonly db: Db) {}
+
+  append(input: AuditInput): Promise<number> {
+    const entry: AuditEntry = { v: 1, time: new Date().toISOString(), ...input };
+    return new Promise<number>((resolve, reject) => {
+      this.queue.push({ text: encodeEntry(entry), subjects: input.subjects ?? [], at: entry.time, resolve, reject });
+      if (!this.running) this.running = this.drain();
+    });
+  }
+
+  /** Resolves when everything appended so far is written. */
+  async flush(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    await new Promise((r) => setImmediate(r)); // let concurrent appends join the batch
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, MAX_BATCH);
+        try {
+          const first = await this.write(batch);
+          batch.forEach((p, i) => p.resolve(first + i));
+        } catch (err) {
+          this.appender = null;
+          for (const p of batch) p.reject(err);
+        }
+      }
+    } finally {
+      this.running = null;
+    }
+  }
+
+  private async write(batch: Pending[]): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [LOCK]);
+      const size = await ledgerSize(tx);
+      if (!this.appender || this.appender.size !== size) this.appender = await FrontierAppender.fromSource(dbNodeSource(tx), size);
+      const seqs: number[] = [];
+      const texts: string[] = [];
+      const leaves: string[] = [];
+      const ats: string[] = [];
+      const nodeLevels: number[] = [];
+      const nodeIdx: number[] = [];
+      const nodeHashes: string[] = [];
+      const subjSeq: number[] = [];
+      const subjects: string[] = [];
+      batch.forEach((p, i) => {
+        const seq = size + i;
+        const leaf = leafHash(Buffer.from(p.text, 'utf8'));
+        seqs.push(seq);
+        texts.push(p.text);
+        leaves.push(leaf.toString('hex'));
+        ats.push(p.at);
+        this.appender!.appendEach([leaf], (level, index, hash) => {
+          nodeLevels.push(level);
+          nodeIdx.push(index);
+          nodeHashes.push(hash.toString('hex'));
+        });
+        for (const s of new Set(p.subjects)) {
+          subjSeq.push(seq);
+          subjects.push(s);
+        }
+      });
+      await tx.query(
+        'INSERT INTO audit_entries (seq, entry, leaf_hash, at) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[])',
+        [seqs, texts, leaves, ats],
+      );
+      await tx.query('INSERT INTO audit_nodes (level, idx, hash) SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::text[])', [nodeLevels, nodeIdx, nodeHashes]);
+      if (subjects.length) await tx.query('INSERT INTO audit_subjects (subject, seq) SELECT * FROM unnest($1::text[], $2::bigint[])', [subjects, subjSeq]);
+      return size;
+    });
+  }
+}

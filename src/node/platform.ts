@@ -1,0 +1,62 @@
+import { join } from 'node:path';
+import type { Platform } from '../access/context.js';
+import { signTreeHead } from '../audit/heads.js';
+import { Ledger } from '../audit/ledger.js';
+import type { Config } from '../config.js';
+import { loadKeyring } from '../crypto/keyring.js';
+import { openDatabase } from '../db/open.js';
+import type { Db } from '../db/types.js';
+import { seedBaseline } from '../standard/registry.js';
+
+export interface RunningPlatform extends Platform {
+  readonly ledger: Ledger;
+  readonly keyFile: string | undefined;
+  close(): Promise<void>;
+}
+
+/** Builds the platform over an open database: field keys, the audit ledger, settings. */
+export function platformOn(db: Db, opts: { ring: Platform['ring']; keyFile?: string | undefined; answerWorkingDays?: number | undefined }): RunningPlatform {
+  const ledger = new Ledger(db);
+  return {
+    db,
+    ring: opts.ring,
+    audit: ledger,
+    ledger,
+    keyFile: opts.keyFile,
+    settings: { answerWorkingDays: opts.answerWorkingDays ?? 10 },
+    async close() {
+      await ledger.flush();
+    },
+  };
+}
+
+/** Opens everything a node runs on, per the configuration. */
+export async function openPlatform(config: Config): Promise<RunningPlatform> {
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: config.dbSchema });
+  try {
+    await seedBaseline(db);
+    const keyFile = config.fieldKeys ? undefined : join(config.dataDir, 'field-keys.json');
+    const ring = loadKeyring({ env: config.fieldKeys, file: keyFile ?? '', create: true });
+    const p = platformOn(db, { ring, keyFile, answerWorkingDays: config.answerWorkingDays });
+    return {
+      ...p,
+      async close() {
+        await p.close();
+        await db.close();
+      },
+    };
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}
+
+/** Signs a tree head now and then (when the ledger grew), until stopped. */
+export function startHeadSigner(p: Platform, everyMs = 60_000): () => void {
+  const timer = setInterval(() => {
+    // signTreeHead signs only when the tree grew since the last head.
+    signTreeHead(p.db, p.ring).catch(() => undefined);
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,54 @@
+import { audit, type Ctx } from '../access/context.js';
+import { requirePerson } from '../access/policy.js';
+import { present, type AccessPlan, type SharedRecord } from '../access/read.js';
+import type { AuditEntry } from '../audit/entry.js';
+import { proveEntries, type ProvenEntry } from '../audit/service.js';
+import { searchCatalogInternal } from '../catalog/service.js';
+import { loadElementMap } from '../standard/registry.js';
+
+export interface AccessLogItem extends ProvenEntry {
+  time: string;
+  action: string;
+  outcome: string;
+  department: string | null;
+  dataset: string | null;
+  purpose: string | null;
+  fields: string[];
+}
+
+/** Every audit entry that touched the signed-in person, each with an inclusion proof. Nobody else's. */
+export async function myAccessLog(ctx: Ctx, limit = 500): Promise<AccessLogItem[]> {
+  const p = requirePerson(ctx);
+  const res = await ctx.db.query<{ seq: number | string; entry: string; leaf_hash: string }>(
+    `SELECT e.seq, e.entry, e.leaf_hash FROM audit_subjects s JOIN audit_entries e ON e.seq = s.seq
+     WHERE s.subject = $1 ORDER BY e.seq DESC LIMIT $2`,
+    [p.subject, limit],
+  );
+  const proven = await proveEntries(ctx, res.rows.map((r) => ({ ...r, seq: Number(r.seq) })));
+  await audit(ctx, { action: 'person.access_log_viewed', outcome: 'ok', subjects: [p.subject], detail: { entries: proven.length } });
+  return proven.map((x) => {
+    const e = JSON.parse(x.entry) as AuditEntry;
+    return { ...x, time: e.time, action: e.action, outcome: e.outcome, department: e.actor.department ?? null, dataset: e.dataset ?? null, purpose: e.purpose ?? null, fields: e.fields ?? [] };
+  });
+}
+
+/** The signed-in person's own current records across datasets, in clear (it is their own data). */
+export async function myRecords(ctx: Ctx): Promise<{ dataset: string; records: SharedRecord[] }[]> {
+  const p = requirePerson(ctx);
+  const elements = await loadElementMap(ctx.db);
+  const rows = await ctx.db.query<{ dataset_id: string; record_key: string; version: number; subject: string | null; data: Record<string, unknown>; valid_from: Date; valid_to: Date | null }>(
+    'SELECT dataset_id, record_key, version, subject, data, valid_from, valid_to FROM records WHERE subject = $1 AND valid_to IS NULL ORDER BY dataset_id, record_key',
+    [p.subject],
+  );
+  const datasets = new Map((await searchCatalogInternal(ctx.db)).map((d) => [d.id, d]));
+  const out = new Map<string, SharedRecord[]>();
+  for (const r of rows.rows) {
+    const ds = datasets.get(r.dataset_id)!;
+    const plan: AccessPlan = { ds, mode: 'owner', fields: ds.fields.map((f) => f.name), clear: new Set(ds.fields.map((f) => f.name)), prefixes: null, grants: [], purpose: undefined, elements };
+    const list = out.get(ds.id) ?? [];
+    list.push(present(ctx, plan, r));
+    out.set(ds.id, list);
+  }
+  await audit(ctx, { action: 'person.records_viewed', outcome: 'ok', subjects: [p.subject], detail: { datasets: [...out.keys()] } });
+  return [...out].map(([dataset, records]) => ({ dataset, records }));
+}
