@@ -69,8 +69,12 @@ export async function planAccess(ctx: Ctx, datasetId: string, purpose: string | 
   const consumer = p.departmentId;
   if (purpose === undefined) return deny(ctx, ds, 'purpose_required', 'Declare the purpose of this read (purpose=...); it must be one the grant covers.');
   const live = await liveGrants(ctx.db, consumer, ds.id);
-  if (live.length === 0) {
-    const last = (await grantHistory(ctx.db, consumer, ds.id))[0];
+  const covering = live.filter((g) => g.purposes.includes(purpose));
+  if (covering.length === 0) {
+    // Explain from the latest request for this purpose: expired, revoked, pending, refused; else no grant at all.
+    const history = (await grantHistory(ctx.db, consumer, ds.id)).filter((g) => g.purposes.includes(purpose));
+    const rank = (st: string) => ['pending', 'granted', 'revoked', 'expired', 'refused'].indexOf(st);
+    const last = history.filter((g) => rank(g.status) >= 0).sort((a, b) => rank(a.status) - rank(b.status))[0];
     const why: Record<string, [string, string]> = {
       expired: ['grant_expired', `Your grant ${last?.id} on ${ds.id} expired at ${last?.periodEnd}; renew it.`],
       revoked: ['grant_revoked', `Your grant ${last?.id} on ${ds.id} was revoked by ${ds.owner}: ${last?.decisionReason ?? ''}`],
@@ -78,12 +82,12 @@ export async function planAccess(ctx: Ctx, datasetId: string, purpose: string | 
       refused: ['request_refused', `Your request ${last?.id} on ${ds.id} was refused: ${last?.decisionReason ?? ''}`],
       granted: ['grant_not_started', `Your grant ${last?.id} on ${ds.id} starts at ${last?.periodStart}.`],
     };
-    const [code, detail] = (last && why[last.status]) ?? ['no_grant', `Department ${consumer} has no grant on ${ds.id} (owned by ${ds.owner}); request one first.`];
-    return deny(ctx, ds, code, detail, purpose);
-  }
-  const covering = live.filter((g) => g.purposes.includes(purpose));
-  if (covering.length === 0) {
-    return deny(ctx, ds, 'purpose_not_covered', `Your grant on ${ds.id} covers ${[...new Set(live.flatMap((g) => g.purposes))].join(', ')}, not ${purpose}.`, purpose);
+    const explained = last ? why[last.status] : undefined;
+    if (explained) return deny(ctx, ds, explained[0], explained[1], purpose);
+    if (live.length > 0) {
+      return deny(ctx, ds, 'purpose_not_covered', `Your grant on ${ds.id} covers ${[...new Set(live.flatMap((g) => g.purposes))].join(', ')}, not ${purpose}.`, purpose);
+    }
+    return deny(ctx, ds, 'no_grant', `Department ${consumer} has no grant on ${ds.id} (owned by ${ds.owner}); request one first.`, purpose);
   }
   const granted = [...new Set(covering.flatMap((g) => g.fields))];
   if (askedFields) {

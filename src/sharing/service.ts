@@ -242,6 +242,13 @@ export function refuseRequest(ctx: Ctx, id: string, reason: string): Promise<Sha
 export function revokeGrant(ctx: Ctx, id: string, reason: string): Promise<ShareRequest> {
   return transition(ctx, id, { from: ['granted'], by: 'owner' }, async (tx, r) => {
     await tx.query(`UPDATE share_requests SET status = 'revoked', decision_reason = $2, updated_at = now() WHERE id = $1`, [r.id, reason]);
+    // A renewal still waiting for the owner falls with the grant it renews.
+    const renewals = await tx.query<{ id: string }>(
+      `UPDATE share_requests SET status = 'refused', decided_by = $2, decided_at = now(), decision_reason = $3, updated_at = now()
+       WHERE renews = $1 AND status = 'pending' RETURNING id`,
+      [r.id, actorName(ctx), `The grant it renews (${r.id}) was revoked: ${reason}`],
+    );
+    for (const x of renewals.rows) await addEvent(tx, x.id, 'refused', actorName(ctx), `The grant it renews (${r.id}) was revoked: ${reason}`);
     return { action: 'revoked', reason };
   });
 }
