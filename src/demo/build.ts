@@ -15,6 +15,7 @@ import { DEMO_ADMIN, DEMO_DEPARTMENTS } from './departments.js';
 import { DEMO_DATASETS, DEMO_PROFILES } from './datasets.js';
 import { eventsOf, personAt, type Person, type PersonEvents } from './people.js';
 import { between, rng } from './rng.js';
+import { buildDemoSharing } from './sharing.js';
 
 export interface DemoOptions {
   persons: number;
@@ -32,9 +33,12 @@ export interface DemoSummary {
   tokens: Record<string, string>;
   adminDepartment: string;
   asOf: string;
+  sharingRequests: number;
+  sharedReads: number;
+  sampleResidents: string[]; // synthetic ID numbers with an access history, for trying the citizen view
 }
 
-const APP_TABLES = ['records', 'ingest_rejects', 'ingest_batches', 'mapping_profiles', 'dataset_versions', 'datasets', 'api_tokens', 'departments'];
+const APP_TABLES = ['corrections', 'share_events', 'share_requests', 'audit_subjects', 'audit_nodes', 'audit_entries', 'audit_tree_heads', 'records', 'ingest_rejects', 'ingest_batches', 'mapping_profiles', 'dataset_versions', 'datasets', 'api_tokens', 'departments'];
 
 export async function isEmpty(db: Db): Promise<boolean> {
   return (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM departments')).rows[0]?.n === 0;
@@ -127,11 +131,15 @@ export async function buildDemo(platform: Platform, opts: DemoOptions, credentia
     if (receipt.rowsRejected > 0) throw new Error(`demo data for ${ds.id} was rejected: ${JSON.stringify(receipt.rejected.slice(0, 3))}`);
     records += receipt.inserted;
   }
+  const sharing = await buildDemoSharing(platform, seed, opts.persons, asOf);
   mkdirSync(credentialsDir, { recursive: true });
   const credentialsFile = join(credentialsDir, 'demo-credentials.json');
-  writeFileSync(credentialsFile, JSON.stringify({ adminDepartment: DEMO_ADMIN, asOf: asOfDay, seed, persons: opts.persons, tokens }, null, 2) + '\n', { mode: 0o600 });
+  writeFileSync(credentialsFile, JSON.stringify({ adminDepartment: DEMO_ADMIN, asOf: asOfDay, seed, persons: opts.persons, tokens, sampleResidents: sharing.sampleResidents }, null, 2) + '\n', { mode: 0o600 });
   chmodSync(credentialsFile, 0o600);
-  return { persons: opts.persons, departments: DEMO_DEPARTMENTS.length, datasets: DEMO_DATASETS.length, records, credentialsFile, tokens, adminDepartment: DEMO_ADMIN, asOf: asOfDay };
+  return {
+    persons: opts.persons, departments: DEMO_DEPARTMENTS.length, datasets: DEMO_DATASETS.length, records, credentialsFile, tokens, adminDepartment: DEMO_ADMIN, asOf: asOfDay,
+    sharingRequests: sharing.requests, sharedReads: sharing.reads, sampleResidents: sharing.sampleResidents,
+  };
 }
 
 /** `govshare demo`: opens the configured database and builds the demo province (refuses a non-empty one unless reset). */

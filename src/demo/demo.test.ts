@@ -73,6 +73,22 @@ describeEachEngine('demo province', (getDb) => {
     assert.equal((await labs('GET', '/api/v1/datasets/residents/records?limit=5')).status, 403);
   });
 
+  test('live sharing: granted, pending, overdue, refused and revoked requests, and an access history for residents', async () => {
+    const creds = JSON.parse(readFileSync(join(dir, 'demo-credentials.json'), 'utf8'));
+    const admin = client(server.url, creds.tokens[creds.adminDepartment]);
+    const all = (await admin('GET', '/api/v1/sharing/requests')).body.items;
+    const statuses = new Set(all.map((r: any) => r.status));
+    for (const s of ['granted', 'pending', 'refused', 'revoked']) assert.ok(statuses.has(s), `a ${s} request`);
+    assert.ok(all.some((r: any) => r.overdue), 'an overdue request');
+    const resident = creds.sampleResidents[0];
+    const person = (await admin('POST', '/api/v1/persons/tokens', { citizenId: resident })).body.token;
+    const log = (await client(server.url, person)('GET', '/api/v1/me/access-log')).body.items;
+    assert.ok(log.some((e: any) => e.action === 'records.read' && e.department === 'gd-cdc' && e.purpose === 'contact_tracing'));
+    const report = (await admin('GET', '/api/v1/reports/sharing')).body.departments;
+    assert.ok(report.find((d: any) => d.department === 'gd-labs').recordsReadByOthers > 0);
+    assert.ok(report.find((d: any) => d.department === 'th-grid').overdue === 0 && report.find((d: any) => d.department === 'gd-ps').overdue === 1);
+  });
+
   test('records match the generator', async () => {
     const { db, ring } = await getDb();
     const p = personAt(11, 0);
