@@ -5,6 +5,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeCtx, type Platform } from '../src/access/context.js';
+import { readPage } from '../src/access/read.js';
+import { subjectOf } from '../src/records/keys.js';
+import { requestShare } from '../src/sharing/service.js';
 import { Keyring } from '../src/crypto/keyring.js';
 import { platformOn } from '../src/node/platform.js';
 import { systemPrincipal } from '../src/access/principal.js';
@@ -71,7 +74,7 @@ async function rawCopy(db: Db, rows: string[][]): Promise<number> {
   return rows.length / seconds;
 }
 
-async function benchIngest(platform: Platform, rows: string[][]): Promise<number> {
+async function benchIngest(platform: Platform, rows: string[][]): Promise<{ rate: number; datasetId: string }> {
   const db = platform.db;
   const ctx = makeCtx(platform, systemPrincipal('bench'));
   const dept = `bench-${randomBytes(3).toString('hex')}`;
@@ -91,7 +94,53 @@ async function benchIngest(platform: Platform, rows: string[][]): Promise<number
   const receipt = await ingest(ctx, ds.id, { format: 'csv', stream: csvChunks(rows) });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (receipt.inserted !== rows.length) throw new Error(`ingest stored ${receipt.inserted} of ${rows.length} rows: ${JSON.stringify(receipt.rejected.slice(0, 3))}`);
-  return rows.length / seconds;
+  return { rate: rows.length / seconds, datasetId: ds.id };
+}
+
+/** Audit entries appended, hashed into the tree and durable at commit, through the real ledger (group commit). */
+async function benchAudit(platform: Platform, n: number): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  for (let done = 0; done < n; done += 10_000) {
+    const wave = Math.min(10_000, n - done);
+    await Promise.all(Array.from({ length: wave }, (_, i) => platform.audit.append({
+      action: 'records.read', outcome: 'ok', actor: { kind: 'department', department: 'bench', token: 'tok_bench' },
+      dataset: 'bench', subjects: [`s${done + i}`.padEnd(32, 'x')], fields: ['citizen_id', 'result'], purpose: 'contact_tracing', detail: { rows: 1 },
+    })));
+  }
+  return n / (Number(process.hrtime.bigint() - t0) / 1e9);
+}
+
+/** Runs `total` calls of `fn` with `concurrency` in flight; returns calls per second. */
+async function concurrently(total: number, concurrency: number, fn: (i: number) => Promise<unknown>): Promise<number> {
+  let next = 0;
+  const t0 = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < total) await fn(next++);
+  }));
+  return total / (Number(process.hrtime.bigint() - t0) / 1e9);
+}
+
+/**
+ * Subject lookups by another department through the whole access path (grant, purpose, scope, decryption,
+ * masking, audit) against the same lookups straight from the table, same database, same run.
+ */
+async function benchMaskedReads(platform: Platform, rows: string[][], datasetId: string, n: number): Promise<{ masked: number; raw: number }> {
+  const consumer = `bench-c-${randomBytes(3).toString('hex')}`;
+  await insertDepartment(platform.db, { id: consumer, name: { 'zh-CN': '基准消费方', en: 'Bench consumer' }, creditCode: generateCreditCode(`11440000${String(Date.now() + 1).slice(-9)}`), level: 'provincial', region: '440000' });
+  const ctx = makeCtx(platform, { kind: 'department', departmentId: consumer, role: 'department', tokenId: 'bench' });
+  await requestShare(ctx, { dataset: datasetId, fields: ['citizen_id', 'sample_time', 'result', 'lab_code'], clearFields: ['result'], purposes: ['contact_tracing'], purposeText: 'benchmark reads', legalBasis: 'benchmark', periodEnd: new Date(Date.now() + 86_400_000).toISOString() });
+  const ids = Array.from({ length: n }, (_, i) => rows[(i * 7919) % rows.length]![0]!);
+  const subjects = ids.map((id) => subjectOf(platform.ring, id));
+  const concurrency = platform.db.engine === 'postgres' ? 32 : 8; // as many requests in flight as a busy API process has
+  const raw = await concurrently(n, concurrency, (i) => platform.db.query(
+    'SELECT record_key, version, subject, data, valid_from, valid_to FROM records WHERE dataset_id = $1 AND subject = $2 AND valid_to IS NULL ORDER BY record_key, version LIMIT 10',
+    [datasetId, subjects[i]],
+  ));
+  const masked = await concurrently(n, concurrency, async (i) => {
+    const page = await readPage(ctx, datasetId, { subject: ids[i], purpose: 'contact_tracing', limit: 10 });
+    if (page.items.length === 0) throw new Error('masked read found nothing');
+  });
+  return { masked, raw };
 }
 
 async function main(): Promise<void> {
@@ -106,10 +155,17 @@ async function main(): Promise<void> {
     print('rows', ROWS);
     const rows = syntheticRows(ROWS);
     const copy = await rawCopy(db, rows);
-    const ing = await benchIngest(platformOn(db, { ring: Keyring.generate() }), rows);
-    print('ingest_rows_per_s', Math.round(ing));
+    const platform = platformOn(db, { ring: Keyring.generate() });
+    const ing = await benchIngest(platform, rows);
+    print('ingest_rows_per_s', Math.round(ing.rate));
     print('copy_rows_per_s', Math.round(copy));
-    print('ingest_vs_copy', (ing / copy).toFixed(3));
+    print('ingest_vs_copy', (ing.rate / copy).toFixed(3));
+    print('audit_append_per_s', Math.round(await benchAudit(platform, Number(process.env.BENCH_AUDIT ?? 100_000))));
+    const reads = await benchMaskedReads(platform, rows, ing.datasetId, Number(process.env.BENCH_READS ?? 20_000));
+    print('masked_reads_per_s', Math.round(reads.masked));
+    print('raw_reads_per_s', Math.round(reads.raw));
+    print('masked_vs_raw', (reads.masked / reads.raw).toFixed(3));
+    await platform.close();
   } finally {
     if (schema) await db.exec(`DROP SCHEMA "${schema}" CASCADE`);
     await db.close();

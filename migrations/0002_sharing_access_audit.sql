@@ -79,8 +79,7 @@ CREATE INDEX corrections_owner ON corrections (dataset_id, status);
 CREATE TABLE audit_entries (
   seq         bigint PRIMARY KEY,
   entry       text NOT NULL,            -- canonical JSON (docs/audit.md); the leaf is its UTF-8 bytes
-  leaf_hash   text NOT NULL,            -- hex
-  at          timestamptz NOT NULL
+  at          timestamptz NOT NULL      -- the entry's time, for retention and queries; its leaf hash is audit_nodes (0, seq)
 );
 -- Hashes of every complete subtree (2^level leaves starting at leaf idx * 2^level), for O(log n) proofs.
 CREATE TABLE audit_nodes (

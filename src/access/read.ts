@@ -1,6 +1,6 @@
 // Controlled access: every read of records goes through here. One place decides which fields, rows and period a
 // caller may see, for which purpose; decrypts, masks, and writes the audit entry, for reads and for refusals.
-import { requireDataset } from '../catalog/service.js';
+import { cachedDataset } from '../catalog/service.js';
 import type { Dataset } from '../catalog/schema.js';
 import { badRequest, forbidden } from '../core/problem.js';
 import { decryptJsonValue, isEncrypted } from '../crypto/fields.js';
@@ -52,8 +52,7 @@ async function deny(ctx: Ctx, ds: Dataset, code: string, detail: string, purpose
 /** Decides access for the caller: the owner sees its own data in clear; others only through a live grant. */
 export async function planAccess(ctx: Ctx, datasetId: string, purpose: string | undefined, askedFields?: string[]): Promise<AccessPlan> {
   const p = requireAuthenticated(ctx);
-  const ds = await requireDataset(ctx.db, datasetId);
-  const elements = await loadElementMap(ctx.db);
+  const [ds, elements] = await Promise.all([cachedDataset(ctx.db, datasetId), loadElementMap(ctx.db)]);
   if (purpose !== undefined && !(purpose in PURPOSES)) throw badRequest('unknown_purpose', `purpose: ${purpose} is not in the purpose vocabulary (GET /api/v1/sharing/purposes).`);
   const all = ds.fields.map((f) => f.name);
   const narrow = (allowed: string[]) => {

@@ -5,7 +5,7 @@ import type { Queryable } from '../db/types.js';
 import type { AuditEntry } from './entry.js';
 import { latestTreeHead, signTreeHead, type TreeHead } from './heads.js';
 import { dbNodeSource, ledgerSize } from './ledger.js';
-import { consistencyProof, inclusionProof } from './merkle.js';
+import { consistencyProof, inclusionProof, leafHash } from './merkle.js';
 import { verifyLedger, type VerifyReport } from './verify.js';
 
 export interface ProvenEntry {
@@ -24,14 +24,14 @@ export async function currentTreeHead(q: Queryable, ctx: Ctx, minSize = 0): Prom
 }
 
 /** Entries with inclusion proofs against one signed head (signed now if the latest does not cover them). */
-export async function proveEntries(ctx: Ctx, rows: { seq: number; entry: string; leaf_hash: string }[]): Promise<ProvenEntry[]> {
+export async function proveEntries(ctx: Ctx, rows: { seq: number; entry: string }[]): Promise<ProvenEntry[]> {
   if (rows.length === 0) return [];
   const head = await currentTreeHead(ctx.db, ctx, Math.max(...rows.map((r) => r.seq)) + 1);
   const src = dbNodeSource(ctx.db);
   const out: ProvenEntry[] = [];
   for (const r of rows) {
     const proof = await inclusionProof(src, r.seq, head.treeSize);
-    out.push({ seq: r.seq, entry: r.entry, leafHash: r.leaf_hash, treeHead: head, proof: proof.map((h) => h.toString('hex')) });
+    out.push({ seq: r.seq, entry: r.entry, leafHash: leafHash(Buffer.from(r.entry, 'utf8')).toString('hex'), treeHead: head, proof: proof.map((h) => h.toString('hex')) });
   }
   return out;
 }
@@ -39,7 +39,7 @@ export async function proveEntries(ctx: Ctx, rows: { seq: number; entry: string;
 /** One entry with its proof: administrators see all; a department sees entries it made or about its datasets. */
 export async function getEntry(ctx: Ctx, seq: number): Promise<ProvenEntry> {
   requireAuthenticated(ctx);
-  const res = await ctx.db.query<{ seq: number | string; entry: string; leaf_hash: string }>('SELECT seq, entry, leaf_hash FROM audit_entries WHERE seq = $1', [seq]);
+  const res = await ctx.db.query<{ seq: number | string; entry: string }>('SELECT seq, entry FROM audit_entries WHERE seq = $1', [seq]);
   const row = res.rows[0];
   if (!row) throw notFound('entry_not_found', `No audit entry ${seq}.`);
   if (!isAdmin(ctx)) {
@@ -48,7 +48,7 @@ export async function getEntry(ctx: Ctx, seq: number): Promise<ProvenEntry> {
     const owner = e.dataset ? (await ctx.db.query<{ owner_id: string }>('SELECT owner_id FROM datasets WHERE id = $1', [e.dataset])).rows[0]?.owner_id : undefined;
     if (e.actor.department !== dept && owner !== dept) throw notFound('entry_not_found', `No audit entry ${seq} visible to ${dept}.`);
   }
-  return (await proveEntries(ctx, [{ seq: Number(row.seq), entry: row.entry, leaf_hash: row.leaf_hash }]))[0]!;
+  return (await proveEntries(ctx, [{ seq: Number(row.seq), entry: row.entry }]))[0]!;
 }
 
 /** RFC 6962 consistency proof between two tree sizes (hashes only: public). */

@@ -104,6 +104,23 @@ export async function findDataset(q: Queryable, id: string): Promise<Dataset | u
   return res.rows[0] ? toDataset(res.rows[0]) : undefined;
 }
 
+// Access decisions read a dataset's metadata on every request: a short-lived per-database cache spares the
+// query. Changes made by this process drop it at once; other processes see them within DATASET_CACHE_MS.
+const DATASET_CACHE_MS = 2000;
+const datasetCache = new WeakMap<Queryable, Map<string, { at: number; ds: Dataset }>>();
+
+export async function cachedDataset(q: Queryable, id: string): Promise<Dataset> {
+  let m = datasetCache.get(q);
+  if (!m) datasetCache.set(q, (m = new Map()));
+  const hit = m.get(id);
+  if (hit && Date.now() - hit.at < DATASET_CACHE_MS) return hit.ds;
+  const ds = await requireDataset(q, id);
+  m.set(id, { at: Date.now(), ds });
+  return ds;
+}
+
+const forgetDataset = (q: Queryable, id: string) => datasetCache.get(q)?.delete(id);
+
 /** Loads a dataset or answers 404; no policy check (callers apply their own). */
 export async function requireDataset(q: Queryable, id: string): Promise<Dataset> {
   const ds = await findDataset(q, id);
@@ -168,6 +185,7 @@ export async function updateDataset(ctx: Ctx, id: string, patch: DatasetPatch): 
       ],
     );
     const ds = toDataset(res.rows[0]!);
+    forgetDataset(ctx.db, id);
     await tx.query('INSERT INTO dataset_versions (dataset_id, version, definition, changed_by) VALUES ($1, $2, $3, $4)', [
       ds.id, ds.version, JSON.stringify(definitionOf(ds)), callerDepartment(ctx) ?? 'system',
     ]);

@@ -19,8 +19,8 @@ export interface AccessLogItem extends ProvenEntry {
 /** Every audit entry that touched the signed-in person, each with an inclusion proof. Nobody else's. */
 export async function myAccessLog(ctx: Ctx, limit = 500): Promise<AccessLogItem[]> {
   const p = requirePerson(ctx);
-  const res = await ctx.db.query<{ seq: number | string; entry: string; leaf_hash: string }>(
-    `SELECT e.seq, e.entry, e.leaf_hash FROM audit_subjects s JOIN audit_entries e ON e.seq = s.seq
+  const res = await ctx.db.query<{ seq: number | string; entry: string }>(
+    `SELECT e.seq, e.entry FROM audit_subjects s JOIN audit_entries e ON e.seq = s.seq
      WHERE s.subject = $1 ORDER BY e.seq DESC LIMIT $2`,
     [p.subject, limit],
   );

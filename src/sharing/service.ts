@@ -137,6 +137,7 @@ export async function requestShare(ctx: Ctx, input: ShareRequestInput): Promise<
     return load(tx, id);
   });
   const result = toShareRequest(row);
+  forgetGrants(ctx.db, consumer, ds.id);
   await audit(ctx, { action: 'sharing.request', outcome: 'ok', dataset: ds.id, fields: input.fields, purpose: input.purposes.join(','), grant: id, detail: { status: result.status } });
   return result;
 }
@@ -208,6 +209,7 @@ async function transition(
     await addEvent(tx, id, out.action, actorName(ctx), out.reason, out.detail ?? {});
     return load(tx, id);
   });
+  forgetGrants(ctx.db, row.consumer_id, row.dataset_id);
   await audit(ctx, { action: `sharing.${action}`, outcome: 'ok', dataset: row.dataset_id, grant: id, ...(row.decision_reason ? { reason: row.decision_reason } : {}) });
   return toShareRequest(row);
 }
@@ -286,13 +288,29 @@ export async function renewGrant(ctx: Ctx, id: string, periodEnd: string, reason
   return { ...renewal, renews: r.id };
 }
 
-/** The live grants a consumer holds on a dataset for a purpose (used by access/read.ts). */
+// Every read checks the caller's grants. They are cached per database for GRANT_CACHE_MS: a change made in this
+// process (grant, revocation, renewal) drops the entry at once; another process's revocation takes effect within
+// GRANT_CACHE_MS. Expiry needs no cache drop: each use checks the period against the clock.
+const GRANT_CACHE_MS = 1000;
+const grantCache = new WeakMap<Queryable, Map<string, { at: number; rows: Row[] }>>();
+
+function forgetGrants(q: Queryable, consumer: string, datasetId: string): void {
+  grantCache.get(q)?.delete(`${consumer}\u0000${datasetId}`);
+}
+
+/** The live grants a consumer holds on a dataset (used by access/read.ts). */
 export async function liveGrants(q: Queryable, consumer: string, datasetId: string): Promise<ShareRequest[]> {
-  const res = await q.query<Row>(
-    `SELECT * FROM share_requests WHERE consumer_id = $1 AND dataset_id = $2 AND status = 'granted' AND period_start <= now() AND period_end > now()`,
-    [consumer, datasetId],
-  );
-  return res.rows.map((r) => toShareRequest(r));
+  let m = grantCache.get(q);
+  if (!m) grantCache.set(q, (m = new Map()));
+  const key = `${consumer}\u0000${datasetId}`;
+  let hit = m.get(key);
+  if (!hit || Date.now() - hit.at >= GRANT_CACHE_MS) {
+    const res = await q.query<Row>(`SELECT * FROM share_requests WHERE consumer_id = $1 AND dataset_id = $2 AND status = 'granted' AND period_end > now()`, [consumer, datasetId]);
+    hit = { at: Date.now(), rows: res.rows };
+    m.set(key, hit);
+  }
+  const now = Date.now();
+  return hit.rows.map((r) => toShareRequest(r, now)).filter((g) => g.live);
 }
 
 /** Why there is no live grant, for a refusal that says why. */

@@ -19,11 +19,27 @@ export async function seedBaseline(q: Queryable): Promise<void> {
       [el.code, el.version, JSON.stringify(el)],
     );
   }
+  forgetElements(q);
 }
 
-export async function loadElementMap(q: Queryable): Promise<Map<string, StoredElement>> {
-  const res = await q.query<{ definition: DataElement; builtin: boolean; version: number }>('SELECT definition, builtin, version FROM data_elements');
-  return new Map(res.rows.map((r) => [r.definition.code, { ...r.definition, version: r.version, builtin: r.builtin }]));
+// Elements are never changed once registered (only added), so the map is cached per database for a few seconds;
+// a process that registers one drops its cache at once, others see it within CACHE_MS.
+const CACHE_MS = 5000;
+const cache = new WeakMap<Queryable, { at: number; map: Promise<Map<string, StoredElement>> }>();
+
+export function loadElementMap(q: Queryable): Promise<Map<string, StoredElement>> {
+  const hit = cache.get(q);
+  if (hit && Date.now() - hit.at < CACHE_MS) return hit.map;
+  const map = q
+    .query<{ definition: DataElement; builtin: boolean; version: number }>('SELECT definition, builtin, version FROM data_elements')
+    .then((res) => new Map(res.rows.map((r) => [r.definition.code, { ...r.definition, version: r.version, builtin: r.builtin }])));
+  cache.set(q, { at: Date.now(), map });
+  map.catch(() => cache.delete(q));
+  return map;
+}
+
+export function forgetElements(q: Queryable): void {
+  cache.delete(q);
 }
 
 export async function listElements(q: Queryable): Promise<StoredElement[]> {
@@ -65,6 +81,7 @@ export async function createElement(ctx: Ctx, input: ElementInput): Promise<Stor
     JSON.stringify(el),
   ]);
   if (res.rowCount === 0) throw conflict('element_exists', `A data element with code ${el.code} already exists.`);
+  forgetElements(ctx.db);
   return { ...el, builtin: false };
 }
 
