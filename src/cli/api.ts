@@ -13,6 +13,8 @@ export interface RequestSpec {
   /** A raw body (a web stream is sent with duplex: 'half'). */
   body?: Body;
   contentType?: string;
+  /** The Accept header; JSON and problem JSON unless told. */
+  accept?: string;
 }
 
 /** Error codes found anywhere in an error's cause chain (fetch wraps socket errors, sometimes in an AggregateError). */
@@ -69,10 +71,8 @@ export class Api {
     return `${this.server.url}${path}${s ? `?${s}` : ''}`;
   }
 
-  /** Sends a request; resolves with the parsed body of a 2xx answer, throws ApiError or CliError otherwise. */
-  async request<T>(method: string, path: string, spec: RequestSpec = {}): Promise<T> {
-    const target = this.urlOf(path, spec.query);
-    const headers: Record<string, string> = { accept: 'application/json, application/problem+json', 'accept-language': this.server.lang };
+  private init(method: string, spec: RequestSpec): RequestInit & { duplex?: 'half' } {
+    const headers: Record<string, string> = { accept: spec.accept ?? 'application/json, application/problem+json', 'accept-language': this.server.lang };
     if (this.server.token) headers.authorization = `Bearer ${this.server.token}`;
     let body = spec.body;
     if (spec.json !== undefined) {
@@ -90,21 +90,80 @@ export class Api {
         init.redirect = 'error';
       }
     }
+    return init;
+  }
+
+  /** The error for a non-2xx answer: the API's problem when it sent one. */
+  private failure(method: string, target: string, res: Response, parsed: unknown): CliError {
+    if (isProblem(parsed)) {
+      const hint = parsed.status === 401 && !this.server.token ? 'no token given: pass --token or set GOVSHARE_TOKEN' : undefined;
+      return new ApiError(parsed, hint);
+    }
+    return new CliError(`${method} ${target} answered HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
+  }
+
+  /** Sends a request; resolves with the parsed body of a 2xx answer, throws ApiError or CliError otherwise. */
+  async request<T>(method: string, path: string, spec: RequestSpec = {}): Promise<T> {
+    const target = this.urlOf(path, spec.query);
     let res: Response;
     let text: string;
     try {
-      res = await this.io.fetch(target, init);
+      res = await this.io.fetch(target, this.init(method, spec));
       text = await res.text();
     } catch (err) {
       throw fetchFailure(err, this.server.url, `${method} ${target}`);
     }
     const parsed = parseBody(text);
     if (res.ok) return parsed as T;
-    if (isProblem(parsed)) {
-      const hint = parsed.status === 401 && !this.server.token ? 'no token given: pass --token or set GOVSHARE_TOKEN' : undefined;
-      throw new ApiError(parsed, hint);
+    throw this.failure(method, target, res, parsed);
+  }
+
+  /**
+   * Sends a request and yields the non-empty lines of a 2xx answer as they arrive (for NDJSON), never holding
+   * the whole answer; an error answer throws as `request` does.
+   */
+  async *lines(method: string, path: string, spec: RequestSpec = {}): AsyncGenerator<string> {
+    const target = this.urlOf(path, spec.query);
+    let res: Response;
+    try {
+      res = await this.io.fetch(target, this.init(method, spec));
+    } catch (err) {
+      throw fetchFailure(err, this.server.url, `${method} ${target}`);
     }
-    throw new CliError(`${method} ${target} answered HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
+    if (!res.ok) {
+      let text = '';
+      try {
+        text = await res.text();
+      } catch {
+        // the status line is all there is to report
+      }
+      throw this.failure(method, target, res, parseBody(text));
+    }
+    if (!res.body) return;
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    let rest = '';
+    try {
+      for (;;) {
+        let chunk: Awaited<ReturnType<typeof reader.read>>;
+        try {
+          chunk = await reader.read();
+        } catch (err) {
+          const why = (err as { cause?: { message?: unknown } }).cause?.message ?? (err as Error).message;
+          throw new CliError(`the answer to ${method} ${target} broke off: ${String(why)}`);
+        }
+        if (chunk.done) break;
+        const parts = (rest + decoder.decode(chunk.value, { stream: true })).split('\n');
+        rest = parts.pop() ?? '';
+        for (const line of parts) if (line.trim() !== '') yield line;
+      }
+      rest += decoder.decode();
+      if (rest.trim() !== '') yield rest;
+    } finally {
+      // A consumer that stops early (an error, a closed pipe) must not leave the download running.
+      reader.releaseLock();
+      await res.body.cancel().catch(() => undefined);
+    }
   }
 }
 

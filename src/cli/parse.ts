@@ -46,3 +46,40 @@ export function parseInstant(value: string): string {
   if (Number.isNaN(d.getTime())) throw new InvalidArgumentError('Is not a valid date-time.');
   return d.toISOString();
 }
+
+/** The end of a period: a bare date means the end of that day (23:59:59.999 UTC); a date-time is taken as given. */
+export function parseUntil(value: string): string {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return `${parseDay(value)}T23:59:59.999Z`;
+  return parseInstant(value);
+}
+
+/** A comma-separated list, e.g. `name,sex,birth_date`; blanks around the commas are dropped. */
+export function parseList(value: string): string[] {
+  const items = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (items.length === 0) throw new InvalidArgumentError('Must be one or more names separated by commas.');
+  return items;
+}
+
+/** For options that may be repeated as well as comma-separated: `--purpose a,b --purpose c`. */
+export function collectList(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...parseList(value)];
+}
+
+const FIELD_NAME = /^[a-z][a-z0-9_]*$/;
+
+/** A repeatable `field=value` filter (the value may hold `=`, not be empty). */
+export function collectWhere(value: string, previous: Record<string, string> | undefined): Record<string, string> {
+  const eq = value.indexOf('=');
+  const field = eq < 0 ? '' : value.slice(0, eq).trim();
+  if (!FIELD_NAME.test(field) || eq === value.length - 1) throw new InvalidArgumentError('Must be field=value, the field a name such as result or region.');
+  return { ...(previous ?? {}), [field]: value.slice(eq + 1) };
+}
+
+/** An integer parser bounded to [min, max]. */
+export function integerIn(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = parseInteger(value);
+    if (n < min || n > max) throw new InvalidArgumentError(`Must be an integer from ${min} to ${max}.`);
+    return n;
+  };
+}

@@ -67,26 +67,82 @@ export interface TableOptions {
   gap?: number;
 }
 
-/** Renders a header line and rows, every line ending in a newline and without trailing spaces. */
-export function renderTable(headers: readonly string[], rows: ReadonlyArray<readonly Cell[]>, opts: TableOptions = {}): string {
+/** The display width of every column: the widest of its header and cells. */
+export function columnWidths(headers: readonly Cell[], rows: ReadonlyArray<readonly Cell[]>): number[] {
+  const widths = headers.map((h) => displayWidth(cellText(h)));
+  for (const r of rows) widths.forEach((w, i) => (widths[i] = Math.max(w, displayWidth(cellText(r[i])))));
+  return widths;
+}
+
+/** One table line with the given column widths (a wider cell pushes the rest of its line right), newline-terminated. */
+export function renderRow(cells: readonly Cell[], widths: readonly number[], opts: TableOptions = {}): string {
   const gap = ' '.repeat(opts.gap ?? 2);
   const right = new Set(opts.right ?? []);
-  const text = [headers.map(cellText), ...rows.map((r) => headers.map((_h, i) => cellText(r[i])))];
-  const widths = headers.map((_h, i) => Math.max(...text.map((r) => displayWidth(r[i] ?? ''))));
-  const last = headers.length - 1;
-  return text
-    .map((r) =>
-      r
-        .map((c, i) => {
-          const w = widths[i] ?? 0;
-          if (right.has(i)) return padStart(c, w);
-          return i === last ? c : padEnd(c, w);
-        })
-        .join(gap)
-        .trimEnd(),
-    )
-    .map((line) => `${line}\n`)
-    .join('');
+  const last = widths.length - 1;
+  const line = widths
+    .map((w, i) => {
+      const c = cellText(cells[i]);
+      if (right.has(i)) return padStart(c, w);
+      return i === last ? c : padEnd(c, w);
+    })
+    .join(gap)
+    .trimEnd();
+  return `${line}\n`;
+}
+
+/** Renders a header line and rows, every line ending in a newline and without trailing spaces. */
+export function renderTable(headers: readonly string[], rows: ReadonlyArray<readonly Cell[]>, opts: TableOptions = {}): string {
+  const widths = columnWidths(headers, rows);
+  return [headers, ...rows].map((r) => renderRow(r, widths, opts)).join('');
+}
+
+/** A table's header and how to turn one item into its row. */
+export interface TableLayout<T> {
+  headers: readonly string[];
+  row: (item: T) => Cell[];
+}
+
+/**
+ * A table printed while its items arrive: the columns and their widths come from the first `sample` items, which
+ * are held back until then; later rows are written at once (a wider cell pushes the rest of its line right).
+ * Memory stays bounded however many items follow.
+ */
+export class StreamingTable<T> {
+  private held: T[] = [];
+  private layout: TableLayout<T> | undefined;
+  private widths: number[] = [];
+  /** Items added so far. */
+  count = 0;
+
+  constructor(
+    private readonly layoutOf: (sample: readonly T[]) => TableLayout<T>,
+    private readonly write: (text: string) => void,
+    private readonly opts: TableOptions & { sample?: number } = {},
+  ) {}
+
+  add(item: T): void {
+    this.count += 1;
+    if (this.layout) {
+      this.write(renderRow(this.layout.row(item), this.widths, this.opts));
+      return;
+    }
+    this.held.push(item);
+    if (this.held.length >= (this.opts.sample ?? 500)) this.flush();
+  }
+
+  /** Writes the held items (call once the items end); writes nothing at all when there were none. */
+  end(): void {
+    if (this.held.length > 0) this.flush();
+  }
+
+  private flush(): void {
+    const layout = this.layout ?? this.layoutOf(this.held);
+    this.layout = layout;
+    const rows = this.held.map((it) => layout.row(it));
+    this.held = [];
+    this.widths = columnWidths(layout.headers, rows);
+    this.write([layout.headers, ...rows].map((r) => renderRow(r, this.widths, this.opts)).join(''));
+  }
 }
 
 /** `key:  value` lines with the keys padded to one width (for `show` commands); empty values are left out. */
