@@ -1,10 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerAudit } from './commands/audit.js';
 import { registerCatalog } from './commands/catalog.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDepartments } from './commands/departments.js';
 import { registerElements } from './commands/elements.js';
 import { registerIngest } from './commands/ingest.js';
+import { registerKeys } from './commands/keys.js';
+import { registerPersons } from './commands/persons.js';
+import { registerRecords } from './commands/records.js';
+import { registerReport } from './commands/report.js';
+import { registerSharing } from './commands/sharing.js';
 import { registerStart } from './commands/start.js';
 import { CliError } from './errors.js';
 import type { CliContext, Io } from './io.js';
@@ -25,13 +31,14 @@ Server options (--url, --token, --lang) go after the command, or before it:
   govshare catalog list --url http://host:8080      govshare --url http://host:8080 catalog list
 
 Exit status: 0 success; 1 error (API error, unreachable server, invalid value,
-refused ingest batch); 2 bad usage (unknown command or option, missing argument).`;
+refused ingest batch, an audit ledger or proof that does not verify); 2 bad usage
+(unknown command or option, missing argument).`;
 
 /** The command tree. Settings made on the root before the commands are added are inherited by all of them. */
 export function buildProgram(ctx: CliContext): Command {
   const { io } = ctx;
   const program = new Command('govshare')
-    .description('govshare: government data sharing — catalog, data standard, ingest')
+    .description('govshare: government data sharing — catalog, data standard, ingest, sharing, audit')
     .version(version(), '-V, --version')
     .enablePositionalOptions()
     .exitOverride()
@@ -50,6 +57,12 @@ export function buildProgram(ctx: CliContext): Command {
   registerCatalog(program, ctx);
   registerDepartments(program, ctx);
   registerElements(program, ctx);
+  registerSharing(program, ctx);
+  registerRecords(program, ctx);
+  registerReport(program, ctx);
+  registerAudit(program, ctx);
+  registerPersons(program, ctx);
+  registerKeys(program, ctx);
   return program;
 }
 

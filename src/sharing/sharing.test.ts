@@ -144,6 +144,17 @@ describeEachEngine('sharing', (getPlatform) => {
     assert.match(hist.body.corrections[0].answer, /经核查/);
   });
 
+  test('every decision is in the audit ledger: who, which grant, and the reason', async () => {
+    const entries = (await platform.db.query<{ entry: string }>('SELECT entry FROM audit_entries ORDER BY seq')).rows.map((r) => JSON.parse(r.entry));
+    const actions = new Set(entries.filter((e) => e.dataset?.startsWith('people-')).map((e) => e.action));
+    for (const a of ['sharing.request', 'sharing.granted', 'sharing.refused', 'sharing.revoked', 'sharing.renewed', 'sharing.withdrawn', 'corrections.report', 'corrections.rejected']) {
+      assert.ok(actions.has(a), `${a} audited`);
+    }
+    const revoked = entries.find((e) => e.action === 'sharing.revoked');
+    assert.equal(revoked.actor.department, f.owner.id);
+    assert.match(revoked.reason, /leak risk/);
+  });
+
   test('the mutual benefit report counts what each department gives and gets', async () => {
     const res = await f.api(f.consumer.token)('GET', '/api/v1/reports/sharing');
     assert.equal(res.status, 200);
