@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Ctx } from '../access/context.js';
+import { audit, type Ctx } from '../access/context.js';
 import { requireAdmin } from '../access/policy.js';
 import type { Principal, Role } from '../access/principal.js';
 import { newId } from '../core/ids.js';
@@ -58,7 +58,9 @@ export async function issueToken(ctx: Ctx, departmentId: string, name: string, e
   requireAdmin(ctx);
   const dept = await ctx.db.query('SELECT 1 FROM departments WHERE id = $1', [departmentId]);
   if (dept.rows.length === 0) throw notFound('department_not_found', `No department with id ${departmentId}.`);
-  return insertToken(ctx.db, departmentId, name, actorId(ctx.principal), expiresAt);
+  const t = await insertToken(ctx.db, departmentId, name, actorId(ctx.principal), expiresAt);
+  await audit(ctx, { action: 'tokens.issue', outcome: 'ok', detail: { department: departmentId, token: t.id, name } });
+  return t;
 }
 
 export async function listTokens(ctx: Ctx, departmentId: string): Promise<TokenInfo[]> {
@@ -82,6 +84,7 @@ export async function revokeToken(ctx: Ctx, tokenId: string): Promise<void> {
   requireAdmin(ctx);
   const res = await ctx.db.query('UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1', [tokenId]);
   if (res.rowCount === 0) throw notFound('token_not_found', `No token with id ${tokenId}.`);
+  await audit(ctx, { action: 'tokens.revoke', outcome: 'ok', detail: { token: tokenId } });
 }
 
 const lastTouched = new Map<string, number>();

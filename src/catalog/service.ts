@@ -1,4 +1,4 @@
-import type { Ctx } from '../access/context.js';
+import { audit, type Ctx } from '../access/context.js';
 import { callerDepartment, isAdmin, requireAuthenticated, requireCatalogEditor } from '../access/policy.js';
 import { badRequest, conflict, forbidden, notFound } from '../core/problem.js';
 import type { Queryable } from '../db/types.js';
@@ -159,6 +159,9 @@ export async function createDataset(ctx: Ctx, input: DatasetInput): Promise<Data
       ds.id, JSON.stringify(definitionOf(ds)), caller ?? 'system',
     ]);
     return ds;
+  }).then(async (ds) => {
+    await audit(ctx, { action: 'catalog.publish', outcome: 'ok', dataset: ds.id, detail: { owner: ds.owner, sharingClass: ds.sharingClass } });
+    return ds;
   });
 }
 
@@ -189,6 +192,9 @@ export async function updateDataset(ctx: Ctx, id: string, patch: DatasetPatch): 
     await tx.query('INSERT INTO dataset_versions (dataset_id, version, definition, changed_by) VALUES ($1, $2, $3, $4)', [
       ds.id, ds.version, JSON.stringify(definitionOf(ds)), callerDepartment(ctx) ?? 'system',
     ]);
+    return ds;
+  }).then(async (ds) => {
+    await audit(ctx, { action: 'catalog.update', outcome: 'ok', dataset: ds.id, detail: { version: ds.version, changed: Object.keys(patch) } });
     return ds;
   });
 }

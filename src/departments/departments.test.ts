@@ -83,6 +83,17 @@ describeEachEngine('departments and tokens', (getDb) => {
     assert.equal((await api('DELETE', '/api/v1/tokens/tok_missing')).status, 404);
   });
 
+  test('administrative actions are in the audit ledger', async () => {
+    const db = (await getDb()).db;
+    const actions = (await db.query<{ entry: string }>('SELECT entry FROM audit_entries')).rows.map((r) => JSON.parse(r.entry));
+    for (const a of ['departments.create', 'tokens.issue', 'tokens.revoke']) {
+      const e = actions.find((x) => x.action === a);
+      assert.ok(e, `${a} audited`);
+      assert.equal(e.actor.department, admin.id);
+    }
+    assert.ok(actions.some((x) => x.action === 'auth.failed'), 'the revoked token’s failed sign-in is audited');
+  });
+
   test('a department changes its own contact, nothing else', async () => {
     const api = client(server.url, dept.token);
     const ok = await api('PATCH', `/api/v1/departments/${dept.id}`, { contact: { person: '李四' } });

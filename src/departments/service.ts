@@ -1,5 +1,5 @@
 import { isAdmin, requireAdmin, requireAuthenticated } from '../access/policy.js';
-import type { Ctx } from '../access/context.js';
+import { audit, type Ctx } from '../access/context.js';
 import { badRequest, conflict, notFound } from '../core/problem.js';
 import type { Queryable } from '../db/types.js';
 import { validateCreditCode, validateDivisionCode } from '../standard/index.js';
@@ -65,7 +65,9 @@ export async function insertDepartment(q: Queryable, raw: DepartmentInput): Prom
 
 export async function createDepartment(ctx: Ctx, input: DepartmentInput): Promise<Department> {
   requireAdmin(ctx);
-  return insertDepartment(ctx.db, input);
+  const d = await insertDepartment(ctx.db, input);
+  await audit(ctx, { action: 'departments.create', outcome: 'ok', detail: { department: d.id, role: d.role } });
+  return d;
 }
 
 export async function listDepartments(ctx: Ctx): Promise<Department[]> {
@@ -101,7 +103,9 @@ export async function updateDepartment(ctx: Ctx, id: string, patch: DepartmentPa
        WHERE id = $1 RETURNING *`,
       [id, next.name['zh-CN'], next.name.en, next.creditCode, next.level, next.region, JSON.stringify(next.contact)],
     );
-    return toDepartment(res.rows[0]!);
+    const d = toDepartment(res.rows[0]!);
+    await audit(ctx, { action: 'departments.update', outcome: 'ok', detail: { department: id, changed: Object.keys(patch) } });
+    return d;
   } catch (err) {
     if ((err as { code?: string }).code === '23505') throw conflict('department_exists', `Credit code ${next.creditCode} is already registered.`);
     throw err;

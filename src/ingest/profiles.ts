@@ -1,4 +1,4 @@
-import type { Ctx } from '../access/context.js';
+import { audit, type Ctx } from '../access/context.js';
 import { callerDepartment, requireDataWriter } from '../access/policy.js';
 import { requireDataset } from '../catalog/service.js';
 import { notFound } from '../core/problem.js';
@@ -48,6 +48,7 @@ export async function putProfile(ctx: Ctx, datasetId: string, name: string, spec
      RETURNING *`,
     [datasetId, name, JSON.stringify(spec), callerDepartment(ctx) ?? 'system'],
   );
+  await audit(ctx, { action: 'ingest.profile_saved', outcome: 'ok', dataset: datasetId, detail: { profile: name } });
   return toProfile(res.rows[0]!);
 }
 
@@ -63,4 +64,5 @@ export async function deleteProfile(ctx: Ctx, datasetId: string, name: string): 
   requireDataWriter(ctx, ds.owner);
   const res = await ctx.db.query('DELETE FROM mapping_profiles WHERE dataset_id = $1 AND name = $2', [datasetId, name]);
   if (res.rowCount === 0) throw notFound('profile_not_found', `Dataset ${datasetId} has no mapping profile named ${name}.`);
+  await audit(ctx, { action: 'ingest.profile_deleted', outcome: 'ok', dataset: datasetId, detail: { profile: name } });
 }

@@ -1,4 +1,4 @@
-import type { Ctx } from '../access/context.js';
+import { audit, type Ctx } from '../access/context.js';
 import { requireAdmin } from '../access/policy.js';
 import { badRequest, conflict, notFound } from '../core/problem.js';
 import type { Queryable } from '../db/types.js';
@@ -82,6 +82,7 @@ export async function createElement(ctx: Ctx, input: ElementInput): Promise<Stor
   ]);
   if (res.rowCount === 0) throw conflict('element_exists', `A data element with code ${el.code} already exists.`);
   forgetElements(ctx.db);
+  await audit(ctx, { action: 'elements.create', outcome: 'ok', detail: { element: el.code } });
   return { ...el, builtin: false };
 }
 
