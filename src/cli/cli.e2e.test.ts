@@ -33,6 +33,7 @@ let dir: string;
 let server: ChildProcess;
 let url: string;
 let tokens: Record<string, string>;
+let credentials: { adminDepartment: string; sampleResidents: string[] };
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'govshare-cli-'));
@@ -51,7 +52,8 @@ before(async () => {
     server.stderr!.on('data', (d) => (out += d));
     server.on('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
   });
-  tokens = JSON.parse(readFileSync(join(dir, 'demo-credentials.json'), 'utf8')).tokens;
+  credentials = JSON.parse(readFileSync(join(dir, 'demo-credentials.json'), 'utf8'));
+  tokens = (credentials as unknown as { tokens: Record<string, string> }).tokens;
 });
 
 after(async () => {
@@ -136,4 +138,53 @@ test('govshare demo builds a province into another data directory', async () => 
   } finally {
     rmSync(other, { recursive: true, force: true });
   }
+});
+
+test('sharing request and approval, records read --all, a person’s verified access log, audit verify', async () => {
+  const as = (dept: string) => ({ GOVSHARE_URL: url, GOVSHARE_TOKEN: tokens[dept]! });
+  const admin = as(credentials.adminDepartment);
+  const until = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+  const req = await govshare(
+    ['sharing', 'request', 'residents', '--fields', 'citizen_id,person_name,division_code', '--clear', 'person_name', '--purpose', 'contact_tracing',
+      '--purpose-text', 'trace contacts of confirmed cases', '--legal-basis', 'Law on the Prevention and Control of Infectious Diseases', '--until', until, '--json'],
+    as('gd-cdc'),
+  );
+  assert.equal(req.code, 0, req.stderr);
+  const id = JSON.parse(req.stdout).id as string;
+  assert.equal(JSON.parse(req.stdout).status, 'pending');
+  const notOwner = await govshare(['sharing', 'approve', id], as('gd-cdc'));
+  assert.equal(notOwner.code, 1);
+  assert.match(notOwner.stderr, /HTTP 403\)/);
+  const approve = await govshare(['sharing', 'approve', id, '--reason', 'within duties'], as('gd-ps'));
+  assert.equal(approve.code, 0, approve.stderr);
+  assert.match(approve.stdout, new RegExp(`^request ${id} granted: gd-cdc may read residents`));
+  const show = await govshare(['sharing', 'show', id], as('gd-cdc'));
+  assert.match(show.stdout, /\nhistory\n[^]*requested[^]*granted/);
+
+  const all = await govshare(['records', 'read', 'residents', '--purpose', 'contact_tracing', '--all', '--json'], as('gd-cdc'));
+  assert.equal(all.code, 0, all.stderr);
+  const rows = all.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+  assert.ok(rows.length > 0);
+  assert.deepEqual(Object.keys(rows[0].data).sort(), ['citizen_id', 'division_code', 'person_name']);
+  const page = await govshare(['records', 'read', 'residents', '--purpose', 'contact_tracing', '--limit', '2'], as('gd-cdc'));
+  assert.equal(page.code, 0, page.stderr);
+  assert.match(page.stdout, /^KEY +citizen_id +person_name +division_code\n/);
+  assert.match(page.stderr, /--after/);
+
+  const citizen = credentials.sampleResidents[0]!;
+  const pt = await govshare(['person', 'token', citizen], admin);
+  assert.equal(pt.code, 0, pt.stderr);
+  assert.match(pt.stdout, /^gsp_\S+\n$/);
+  const log = await govshare(['me', 'access-log', '--verify', '--url', url, '--token', pt.stdout.trim()]);
+  assert.equal(log.code, 0, log.stderr);
+  assert.match(log.stdout, /records\.read/);
+  assert.doesNotMatch(log.stdout, /FAILED/);
+  assert.match(log.stderr, /^all \d+ entries verified/);
+
+  const remote = await govshare(['audit', 'verify', '--remote'], admin);
+  assert.equal(remote.code, 0, remote.stderr);
+  assert.match(remote.stdout, /^ledger: +ok/);
+  const local = await govshare(['audit', 'verify', '--data-dir', dir]);
+  assert.equal(local.code, 1);
+  assert.match(local.stderr, /in use by a running govshare node[^]*--remote/);
 });

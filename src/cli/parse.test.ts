@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { InvalidArgumentError } from 'commander';
 import { UsageError } from './errors.js';
 import { CONTENT_TYPES, detectFormat } from './format.js';
-import { parseBaseUrl, parseDay, parseInstant, parseInteger, parseLang } from './parse.js';
+import { collectList, collectWhere, integerIn, parseBaseUrl, parseDay, parseInstant, parseInteger, parseLang, parseList, parseUntil } from './parse.js';
 import { startFlags } from './commands/start.js';
 
 test('detectFormat: the flag wins over the extension', () => {
@@ -70,4 +70,22 @@ test('start flags: only an explicit --no-demo or --log override the environment'
   assert.deepEqual(startFlags({ port: '0', dataDir: 'd', persons: '5' }), {
     host: undefined, port: '0', dataDir: 'd', databaseUrl: undefined, dbSchema: undefined, persons: '5', demo: undefined, log: undefined,
   });
+});
+
+test('parseUntil: a bare date is the end of that day, a date-time is kept', () => {
+  assert.equal(parseUntil('2026-12-31'), '2026-12-31T23:59:59.999Z');
+  assert.equal(parseUntil('2026-12-31T18:00:00+08:00'), '2026-12-31T10:00:00.000Z');
+  assert.throws(() => parseUntil('2026-02-30'), InvalidArgumentError);
+  assert.throws(() => parseUntil('next week'), InvalidArgumentError);
+});
+
+test('lists, repeated lists and field=value filters', () => {
+  assert.deepEqual(parseList(' a, b ,,c '), ['a', 'b', 'c']);
+  assert.throws(() => parseList(' , '), InvalidArgumentError);
+  assert.deepEqual(collectList('c', collectList('a,b', undefined)), ['a', 'b', 'c']);
+  assert.deepEqual(collectWhere('lab=GZ=1', collectWhere('result=positive', undefined)), { result: 'positive', lab: 'GZ=1' });
+  for (const bad of ['result', '=x', 'result=', 'Result=x', 'f.result=x']) assert.throws(() => collectWhere(bad, undefined), InvalidArgumentError, bad);
+  assert.equal(integerIn(1, 10)('10'), 10);
+  assert.throws(() => integerIn(1, 10)('11'), /from 1 to 10/);
+  assert.throws(() => integerIn(1, 10)('x'), InvalidArgumentError);
 });

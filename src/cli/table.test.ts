@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cellText, displayWidth, padEnd, padStart, renderPairs, renderTable } from './table.js';
+import { cellText, displayWidth, padEnd, padStart, renderPairs, renderTable, StreamingTable } from './table.js';
 
 test('displayWidth counts CJK and fullwidth characters as two cells', () => {
   assert.equal(displayWidth('abc'), 3);
@@ -54,4 +54,31 @@ test('cells never break lines', () => {
 
 test('renderPairs pads keys and drops empty values', () => {
   assert.equal(renderPairs([['id', 'x'], ['legal basis', null], ['名称', '测试']]), 'id:    x\n名称:  测试\n');
+});
+
+test('StreamingTable: widths from the first rows, later rows written as they come', () => {
+  let out = '';
+  const writes: string[] = [];
+  const t = new StreamingTable<{ k: string; v: number }>(
+    () => ({ headers: ['KEY', 'N'], row: (r) => [r.k, r.v] }),
+    (s) => {
+      writes.push(s);
+      out += s;
+    },
+    { sample: 2, right: [1] },
+  );
+  t.add({ k: 'a', v: 1 });
+  assert.equal(out, '', 'held until the sample is complete');
+  t.add({ k: 'bb', v: 22 });
+  t.add({ k: 'toolong', v: 3 });
+  t.end();
+  assert.equal(out, 'KEY   N\na     1\nbb   22\ntoolong   3\n');
+  assert.equal(writes.length, 2);
+  assert.equal(t.count, 3);
+  const none = new StreamingTable<number>(() => ({ headers: ['X'], row: (n) => [n] }), () => assert.fail('nothing to write'));
+  none.end();
+  const few = new StreamingTable<number>(() => ({ headers: ['X'], row: (n) => [n] }), (s) => (out = s));
+  few.add(7);
+  few.end();
+  assert.equal(out, 'X\n7\n');
 });

@@ -75,9 +75,10 @@ async function verifyLocally(ctx: CliContext, opts: VerifyOpts): Promise<VerifyR
 }
 
 const VERIFY_HELP = `
-Without --remote the command opens the node's database itself (like govshare demo) and needs no server
-and no token. The embedded database (PGlite) allows one process at a time: stop the server before
-verifying its --data-dir locally, or verify through the running server with --remote (administrator token).
+Without --remote the command opens the node's database itself (like govshare demo):
+no server and no token are needed. The embedded database (PGlite) allows one process
+at a time, so stop the server before verifying its --data-dir locally, or verify
+through the running server with --remote (administrator token).
 Exit status 1 when the ledger does not verify.`;
 
 export function registerAudit(program: Command, ctx: CliContext): void {
@@ -121,8 +122,8 @@ export function registerAudit(program: Command, ctx: CliContext): void {
         ['tree size', p.treeHead.treeSize],
         ['root', p.treeHead.root],
         ['signed at', p.treeHead.time],
-        ['proof', `${p.proof.length} hash${p.proof.length === 1 ? '' : 'es'}`],
         ['inclusion', problem === null ? 'verified' : `FAILED: ${problem}`],
+        ['proof', `${p.proof.length} hash${p.proof.length === 1 ? '' : 'es'}, from the leaf up`],
       ]);
       ctx.io.out(`${pairs}${p.proof.map((h) => `  ${h}\n`).join('')}\n${text}\n`);
     }

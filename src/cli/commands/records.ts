@@ -140,7 +140,7 @@ export function registerRecords(program: Command, ctx: CliContext): void {
     .command('history')
     .description('every version of a record, and the error reports about it')
     .argument('<dataset>', 'dataset id')
-    .argument('<key>', 'record key (key fields joined with |; an ID number may be given in clear)')
+    .argument('<key>', 'record key (key fields joined with |; an ID number may be given in clear; put -- before a key starting with -)')
     .option('--purpose <code>', 'why you read (required unless you own the dataset)')
     .option('--json', 'print { items, corrections } as JSON');
   addServerOptions(history).action(async (dataset: string, key: string, opts: JsonOpt & { purpose?: string }, cmd: Command) => {
@@ -165,7 +165,7 @@ export function registerRecords(program: Command, ctx: CliContext): void {
     .command('report-error')
     .description('report a suspected error in a record you receive through a grant; its owner must answer')
     .argument('<dataset>', 'dataset id')
-    .argument('<key>', 'record key')
+    .argument('<key>', 'record key (put -- before a key starting with -)')
     .requiredOption('--description <text>', 'what is wrong (at least 4 characters)')
     .option('--field <name>', 'the field that is wrong')
     .option('--json', 'print the error report as JSON');

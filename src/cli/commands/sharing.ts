@@ -110,8 +110,9 @@ export function registerSharing(program: Command, ctx: CliContext): void {
     .option('--json', 'print the request as JSON');
   request.addHelpText(
     'after',
-    '\nExample:\n  govshare sharing request nucleic-acid-results --fields citizen_id,result,sample_time --purpose contact_tracing \\\n' +
-      '    --purpose-text "trace contacts of confirmed cases" --legal-basis "Law on the Prevention and Control of Infectious Diseases, art. 12" --until 2026-12-31',
+    '\nExample:\n  govshare sharing request nucleic-acid-results --fields citizen_id,result,sample_time \\\n' +
+      '    --purpose contact_tracing --purpose-text "trace contacts of confirmed cases" \\\n' +
+      '    --legal-basis "Law on the Prevention and Control of Infectious Diseases" --until 2026-12-31',
   );
   addServerOptions(request).action(async (dataset: string, opts: RequestOpts, cmd: Command) => {
     const body = {
