@@ -3,7 +3,7 @@
 import { cachedDataset } from '../catalog/service.js';
 import type { Dataset } from '../catalog/schema.js';
 import { badRequest, forbidden } from '../core/problem.js';
-import { decryptJsonValue, isEncrypted } from '../crypto/fields.js';
+import { openRecord, SEALED } from '../records/sealed.js';
 import { keyDomains, storedKey, subjectOf } from '../records/keys.js';
 import { grantHistory, liveGrants } from '../sharing/service.js';
 import { PURPOSES } from '../sharing/purposes.js';
@@ -112,10 +112,12 @@ interface Row {
 export function present(ctx: Ctx, plan: AccessPlan, row: Row): SharedRecord {
   const data: Record<string, unknown> = {};
   const masked: string[] = [];
+  // Open the sealed (level-4) values only when a planned field needs them.
+  const needsSeal = plan.fields.some((f) => row.data[f] === undefined) && row.data[SEALED] !== undefined;
+  const values = needsSeal ? openRecord(ctx.platform.ring, plan.ds.id, row.data) : row.data;
   for (const name of plan.fields) {
-    let v = row.data[name];
+    let v = values[name];
     if (v === undefined) continue;
-    if (isEncrypted(v)) v = decryptJsonValue(ctx.platform.ring, v, `${plan.ds.id}/${name}`);
     if (!plan.clear.has(name)) {
       const el = plan.elements.get(plan.ds.fields.find((f) => f.name === name)!.element)!;
       if (el.mask.type !== 'none') {

@@ -6,7 +6,8 @@ import type { Dataset } from '../catalog/schema.js';
 import { newId } from '../core/ids.js';
 import { Problem, badRequest } from '../core/problem.js';
 import { copyLine, quoteIdent } from '../db/copy.js';
-import { blindIndex, contentHash, encryptJsonValue } from '../crypto/fields.js';
+import { blindIndex, contentHash } from '../crypto/fields.js';
+import { SEALED, sealRecord } from '../records/sealed.js';
 import type { Keyring } from '../crypto/keyring.js';
 import { joinKey, subjectOf } from '../records/keys.js';
 import type { CopyWriter, Db } from '../db/types.js';
@@ -83,25 +84,30 @@ function compileRowCheck(ds: Dataset, fields: CompiledField[], ring: Keyring) {
     if (bad) return undefined;
     // Canonical JSON of the plaintext (fields in schema order, absent ones left out) for the content hash;
     // the stored JSON has the same shape with level-4 values encrypted.
+    // Level-4 values of a row travel together in one sealed envelope (one AES-GCM operation per row).
     const plain: Record<string, unknown> = {};
     const stored: Record<string, unknown> = {};
+    let sealed: Record<string, unknown> | undefined;
     for (let i = 0; i < fields.length; i++) {
       const v = normalized[i] as string | number | boolean | undefined;
       if (v === undefined) continue;
       const f = fields[i]!;
       plain[f.name] = v;
-      stored[f.name] = f.sensitive ? encryptJsonValue(ring, v, `${ds.id}/${f.name}`) : v;
+      if (f.sensitive) (sealed ??= {})[f.name] = v;
+      else stored[f.name] = v;
     }
+    if (sealed) stored[SEALED] = sealRecord(ring, ds.id, sealed);
+    const subjectValue = subjectIdx >= 0 ? (normalized[subjectIdx] as string | undefined) : undefined;
+    const subject = subjectValue === undefined ? null : subjectOf(ring, subjectValue);
     for (let k = 0; k < keyIdx.length; k++) {
       const f = fields[keyIdx[k]!]!;
       const v = String(normalized[keyIdx[k]!]);
-      parts[k] = f.sensitive ? blindIndex(ring, v, f.element) : v;
+      parts[k] = !f.sensitive ? v : keyIdx[k] === subjectIdx && subject !== null && f.element === 'citizen_id' ? subject : blindIndex(ring, v, f.element);
     }
-    const subjectValue = subjectIdx >= 0 ? (normalized[subjectIdx] as string | undefined) : undefined;
     const divisionValue = divisionIdx >= 0 ? (normalized[divisionIdx] as string | undefined) : undefined;
     return {
       key: joinKey(parts),
-      subject: subjectValue === undefined ? null : subjectOf(ring, subjectValue),
+      subject,
       region: divisionValue ?? (subjectValue !== undefined && /^\d{6}/.test(subjectValue) ? subjectValue.slice(0, 6) : null),
       hash: contentHash(ring, JSON.stringify(plain)),
       json: JSON.stringify(stored),

@@ -1,7 +1,7 @@
 import { audit, type Ctx, type Platform } from '../access/context.js';
 import { requireAdmin } from '../access/policy.js';
 import { conflict } from '../core/problem.js';
-import { decryptValue, encryptValue, isEncrypted, keyIdOf } from '../crypto/fields.js';
+import { resealRecord } from '../records/sealed.js';
 import { saveKeyring } from '../crypto/keyring.js';
 import { reencryptSigningKeys } from './signing.js';
 
@@ -48,13 +48,7 @@ async function reencryptAll(p: Platform, status: ReencryptStatus, batch = 500): 
     const versions: number[] = [];
     const datas: string[] = [];
     for (const r of rows.rows) {
-      const data = { ...r.data };
-      for (const [field, v] of Object.entries(data)) {
-        if (isEncrypted(v) && keyIdOf(v) !== ring.activeId) {
-          const aad = `${r.dataset_id}/${field}`;
-          data[field] = encryptValue(ring, decryptValue(ring, v, aad), aad);
-        }
-      }
+      const data = resealRecord(ring, r.dataset_id, r.data) ?? r.data;
       ids.push(r.dataset_id);
       keys.push(r.record_key);
       versions.push(r.version);
