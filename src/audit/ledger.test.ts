@@ -5,6 +5,7 @@ import { client, makeDepartment, startTestServer, type TestServer } from '../tes
 import type { RunningPlatform } from '../node/platform.js';
 import { leafHash, verifyConsistency, verifyInclusion } from './merkle.js';
 import { verifyLedger } from './verify.js';
+import { Ledger } from './ledger.js';
 import { headBytes } from './heads.js';
 import { createPublicKey, verify as cryptoVerify } from 'node:crypto';
 
@@ -28,6 +29,22 @@ describeEachEngine('audit ledger', (getPlatform) => {
     assert.deepEqual([...seqs].sort((a, b) => a - b), Array.from({ length: 500 }, (_, i) => base + i));
     const n = (await platform.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_entries')).rows[0]!.n;
     assert.equal(n, base + 500);
+  });
+
+  test('two appenders on one database (two API processes) interleave without losing or duplicating entries', async () => {
+    const a = new Ledger(platform.db);
+    const b = new Ledger(platform.db);
+    const entry = (who: string, i: number) => ({ action: 'test.two', outcome: 'ok' as const, actor: { kind: 'system' as const, reason: who }, detail: { i } });
+    const seqs: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      seqs.push(...(await Promise.all([
+        ...Array.from({ length: 20 }, (_, i) => a.append(entry('a', i))),
+        ...Array.from({ length: 20 }, (_, i) => b.append(entry('b', i))),
+      ])));
+    }
+    assert.equal(new Set(seqs).size, 200);
+    const report = await verifyLedger(platform.db);
+    assert.equal(report.ok, true, report.problems.join('; '));
   });
 
   test('signed tree heads, inclusion proofs and consistency proofs verify independently', async () => {

@@ -11,7 +11,6 @@ interface Pending {
 }
 
 const MAX_BATCH = 4000;
-const LOCK = 'govshare.audit';
 
 /** Complete-subtree hashes straight from the audit_nodes table. */
 export function dbNodeSource(q: Queryable): NodeSource {
@@ -73,14 +72,15 @@ export class Ledger implements AuditSink {
     }
   }
 
+  /**
+   * Writes a batch in one statement (atomic on its own: no explicit transaction, one round trip). The sequence
+   * numbers come from the in-memory frontier; if another process appended meanwhile, the primary keys collide,
+   * nothing is written, and the batch is retried on a frontier rebuilt from the database.
+   */
   private async write(batch: Pending[]): Promise<number> {
-    return this.db.transaction(async (tx) => {
-      const locked = await tx.query<{ n: number | string }>(
-        'SELECT pg_advisory_xact_lock(hashtext($1)), (SELECT COALESCE(max(seq) + 1, 0) FROM audit_entries) AS n',
-        [LOCK],
-      );
-      const size = Number(locked.rows[0]!.n);
-      if (!this.appender || this.appender.size !== size) this.appender = await FrontierAppender.fromSource(dbNodeSource(tx), size);
+    for (let attempt = 0; ; attempt++) {
+      if (!this.appender) this.appender = await FrontierAppender.fromSource(dbNodeSource(this.db), await ledgerSize(this.db));
+      const size = this.appender.size;
       const texts: string[] = [];
       const ats: string[] = [];
       const nodeLevels: number[] = [];
@@ -90,10 +90,9 @@ export class Ledger implements AuditSink {
       const subjects: string[] = [];
       batch.forEach((p, i) => {
         const seq = size + i;
-        const leaf = leafHash(Buffer.from(p.text, 'utf8'));
         texts.push(p.text);
         ats.push(p.at);
-        this.appender!.appendEach([leaf], (level, index, hash) => {
+        this.appender!.appendEach([leafHash(Buffer.from(p.text, 'utf8'))], (level, index, hash) => {
           nodeLevels.push(level);
           nodeIdx.push(index);
           nodeHashes.push(hash.toString('hex'));
@@ -103,24 +102,29 @@ export class Ledger implements AuditSink {
           subjects.push(s);
         }
       });
-      // One statement, one round trip. Entries travel as one JSON parameter: far cheaper for the server to parse
-      // than array literals of escaped JSON text.
-      await tx.query(
-        `WITH entries AS (
-           INSERT INTO audit_entries (seq, entry, at)
-           SELECT $1::bigint + (i - 1), e, a::timestamptz
-           FROM json_array_elements_text($2::json) WITH ORDINALITY AS x(e, i)
-           JOIN unnest($3::text[]) WITH ORDINALITY AS y(a, j) ON j = i
-           RETURNING 1
-         ), nodes AS (
-           INSERT INTO audit_nodes (level, idx, hash) SELECT * FROM unnest($4::smallint[], $5::bigint[], $6::text[]) RETURNING 1
-         ), subj AS (
-           INSERT INTO audit_subjects (subject, seq) SELECT * FROM unnest($7::text[], $8::bigint[]) RETURNING 1
-         )
-         SELECT (SELECT count(*) FROM entries) + (SELECT count(*) FROM nodes) + (SELECT count(*) FROM subj) AS n`,
-        [size, JSON.stringify(texts), ats, nodeLevels, nodeIdx, nodeHashes, subjects, subjSeq],
-      );
-      return size;
-    });
+      try {
+        // Entries travel as one JSON parameter: far cheaper for the server to parse than array literals of
+        // escaped JSON text.
+        await this.db.query(
+          `WITH entries AS (
+             INSERT INTO audit_entries (seq, entry, at)
+             SELECT $1::bigint + (i - 1), e, a::timestamptz
+             FROM json_array_elements_text($2::json) WITH ORDINALITY AS x(e, i)
+             JOIN unnest($3::text[]) WITH ORDINALITY AS y(a, j) ON j = i
+             RETURNING 1
+           ), nodes AS (
+             INSERT INTO audit_nodes (level, idx, hash) SELECT * FROM unnest($4::smallint[], $5::bigint[], $6::text[]) RETURNING 1
+           ), subj AS (
+             INSERT INTO audit_subjects (subject, seq) SELECT * FROM unnest($7::text[], $8::bigint[]) RETURNING 1
+           )
+           SELECT (SELECT count(*) FROM entries) + (SELECT count(*) FROM nodes) + (SELECT count(*) FROM subj) AS n`,
+          [size, JSON.stringify(texts), ats, nodeLevels, nodeIdx, nodeHashes, subjects, subjSeq],
+        );
+        return size;
+      } catch (err) {
+        this.appender = null; // it moved ahead of what is stored: rebuild it
+        if ((err as { code?: string }).code !== '23505' || attempt >= 20) throw err;
+      }
+    }
   }
 }
