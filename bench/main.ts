@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeCtx, type Platform } from '../src/access/context.js';
 import { readPage } from '../src/access/read.js';
+import { benchVerify } from './verify.js';
 import { subjectOf } from '../src/records/keys.js';
 import { requestShare } from '../src/sharing/service.js';
 import { Keyring } from '../src/crypto/keyring.js';
@@ -165,6 +166,10 @@ async function main(): Promise<void> {
     print('masked_reads_per_s', Math.round(reads.masked));
     print('raw_reads_per_s', Math.round(reads.raw));
     print('masked_vs_raw', (reads.masked / reads.raw).toFixed(3));
+    const v = benchVerify();
+    print('verify_per_s', Math.round(v.verify));
+    print('raw_verify_per_s', Math.round(v.raw));
+    print('verify_vs_raw', (v.verify / v.raw).toFixed(3));
     await platform.close();
   } finally {
     if (schema) await db.exec(`DROP SCHEMA "${schema}" CASCADE`);
