@@ -10,7 +10,7 @@ import { benchVerify } from './verify.js';
 import { subjectOf } from '../src/records/keys.js';
 import { requestShare } from '../src/sharing/service.js';
 import { Keyring } from '../src/crypto/keyring.js';
-import { platformOn } from '../src/node/platform.js';
+import { openAuditDb, platformOn } from '../src/node/platform.js';
 import { systemPrincipal } from '../src/access/principal.js';
 import { createDataset } from '../src/catalog/service.js';
 import { copyLine } from '../src/db/copy.js';
@@ -156,7 +156,7 @@ async function main(): Promise<void> {
     print('rows', ROWS);
     const rows = syntheticRows(ROWS);
     const copy = await rawCopy(db, rows);
-    const platform = platformOn(db, { ring: Keyring.generate() });
+    const platform = platformOn(db, { ring: Keyring.generate(), auditDb: await openAuditDb(db, url) });
     const ing = await benchIngest(platform, rows);
     print('ingest_rows_per_s', Math.round(ing.rate));
     print('copy_rows_per_s', Math.round(copy));

@@ -5,6 +5,7 @@ import { Ledger } from '../audit/ledger.js';
 import type { Config } from '../config.js';
 import { loadKeyring } from '../crypto/keyring.js';
 import { openDatabase } from '../db/open.js';
+import { openPostgres } from '../db/postgres.js';
 import type { Db } from '../db/types.js';
 import { seedBaseline } from '../standard/registry.js';
 
@@ -15,8 +16,13 @@ export interface RunningPlatform extends Platform {
 }
 
 /** Builds the platform over an open database: field keys, the audit ledger, settings. */
-export function platformOn(db: Db, opts: { ring: Platform['ring']; keyFile?: string | undefined; answerWorkingDays?: number | undefined }): RunningPlatform {
-  const ledger = new Ledger(db);
+export function platformOn(
+  db: Db,
+  opts: { ring: Platform['ring']; keyFile?: string | undefined; answerWorkingDays?: number | undefined; auditDb?: Db | undefined },
+): RunningPlatform {
+  // On PostgreSQL the ledger writes through connections of its own, so that a burst of reads (each waiting for
+  // its audit entry) never queues the ledger's own write behind them in the shared pool.
+  const ledger = new Ledger(opts.auditDb ?? db);
   return {
     db,
     ring: opts.ring,
@@ -26,8 +32,14 @@ export function platformOn(db: Db, opts: { ring: Platform['ring']; keyFile?: str
     settings: { answerWorkingDays: opts.answerWorkingDays ?? 10 },
     async close() {
       await ledger.flush();
+      if (opts.auditDb) await opts.auditDb.close();
     },
   };
+}
+
+/** A small pool for the audit ledger on PostgreSQL (the same schema); none on PGlite, which has one connection. */
+export async function openAuditDb(db: Db, databaseUrl: string | undefined): Promise<Db | undefined> {
+  return db.engine === 'postgres' && databaseUrl ? openPostgres({ url: databaseUrl, schema: db.schema, max: 2 }) : undefined;
 }
 
 /** Opens everything a node runs on, per the configuration. */
@@ -37,7 +49,7 @@ export async function openPlatform(config: Config): Promise<RunningPlatform> {
     await seedBaseline(db);
     const keyFile = config.fieldKeys ? undefined : join(config.dataDir, 'field-keys.json');
     const ring = loadKeyring({ env: config.fieldKeys, file: keyFile ?? '', create: true });
-    const p = platformOn(db, { ring, keyFile, answerWorkingDays: config.answerWorkingDays });
+    const p = platformOn(db, { ring, keyFile, answerWorkingDays: config.answerWorkingDays, auditDb: await openAuditDb(db, config.databaseUrl) });
     return {
       ...p,
       async close() {
