@@ -1,4 +1,5 @@
 // Audit entries and their canonical byte encoding (the Merkle leaf). See docs/audit.md.
+import { canonicalJson } from '../core/canonical-json.js';
 
 export type AuditOutcome = 'ok' | 'denied' | 'failed';
 
@@ -28,19 +29,6 @@ export interface AuditInput {
 export interface AuditEntry extends AuditInput {
   v: 1;
   time: string; // ISO 8601 UTC, millisecond precision
-}
-
-/** Canonical JSON: object keys sorted by code unit, no insignificant whitespace, undefined members left out. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') {
-    if (typeof value === 'number' && !Number.isFinite(value)) throw new Error('canonical JSON has no NaN or Infinity');
-    return JSON.stringify(value);
-  }
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  const keys = Object.keys(value as Record<string, unknown>)
-    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
 }
 
 export function encodeEntry(entry: AuditEntry): string {

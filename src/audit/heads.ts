@@ -1,7 +1,7 @@
 import type { Keyring } from '../crypto/keyring.js';
 import type { Queryable } from '../db/types.js';
 import { activeSigningKey, publicKeys, signBytes, verifyBytes } from '../keys/signing.js';
-import { canonicalJson } from './entry.js';
+import { canonicalJson } from '../core/canonical-json.js';
 import { dbNodeSource, ledgerSize } from './ledger.js';
 import { EMPTY_ROOT, rootAt } from './merkle.js';
 

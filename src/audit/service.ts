@@ -1,7 +1,6 @@
 import { audit, type Ctx } from '../access/context.js';
 import { callerDepartment, isAdmin, requireAdmin, requireAuthenticated } from '../access/policy.js';
 import { badRequest, notFound } from '../core/problem.js';
-import type { Queryable } from '../db/types.js';
 import type { AuditEntry } from './entry.js';
 import { latestTreeHead, signTreeHead, type TreeHead } from './heads.js';
 import { dbNodeSource, ledgerSize } from './ledger.js';
@@ -17,16 +16,16 @@ export interface ProvenEntry {
 }
 
 /** The latest signed tree head, signing a fresh one when entries were appended since (on demand). */
-export async function currentTreeHead(q: Queryable, ctx: Ctx, minSize = 0): Promise<TreeHead> {
-  const latest = await latestTreeHead(q);
+export async function currentTreeHead(ctx: Ctx, minSize = 0): Promise<TreeHead> {
+  const latest = await latestTreeHead(ctx.db);
   if (latest && latest.treeSize >= minSize && latest.treeSize > 0) return latest;
-  return signTreeHead(q, ctx.platform.ring);
+  return signTreeHead(ctx.db, ctx.platform.ring);
 }
 
 /** Entries with inclusion proofs against one signed head (signed now if the latest does not cover them). */
 export async function proveEntries(ctx: Ctx, rows: { seq: number; entry: string }[]): Promise<ProvenEntry[]> {
   if (rows.length === 0) return [];
-  const head = await currentTreeHead(ctx.db, ctx, Math.max(...rows.map((r) => r.seq)) + 1);
+  const head = await currentTreeHead(ctx, Math.max(...rows.map((r) => r.seq)) + 1);
   const src = dbNodeSource(ctx.db);
   const out: ProvenEntry[] = [];
   for (const r of rows) {

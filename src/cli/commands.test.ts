@@ -2,7 +2,7 @@
 // argument parsing, the requests they build, their output and exit codes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalJson } from '../audit/entry.js';
+import { canonicalJson } from '../core/canonical-json.js';
 import { inclusionProof, leafHash, memorySource, rootAt } from '../audit/merkle.js';
 import { memoryIo, type MemoryIo } from './io.js';
 import { run } from './program.js';

@@ -1,5 +1,6 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { decryptValue, encryptValue } from '../crypto/fields.js';
+import { kidOf as codeKid } from '../healthcode/hcert/hcert.js';
 import type { Keyring } from '../crypto/keyring.js';
 import type { Queryable } from '../db/types.js';
 
@@ -15,7 +16,7 @@ export interface SigningKey {
 }
 
 /** kid = the first 8 bytes of SHA-256 over the DER SubjectPublicKeyInfo (as the EU DCC does), base64. */
-export const kidOf = (spki: Buffer): string => createHash('sha256').update(spki).digest().subarray(0, 8).toString('base64');
+export const kidOf = (spki: Buffer): string => codeKid(spki).toString('base64');
 
 /** Signs bytes with ES256; the signature is the 64-byte IEEE P1363 form (r || s), as JOSE and COSE use. */
 export const signBytes = (key: KeyObject, data: Uint8Array): Buffer => cryptoSign('sha256', data, { key, dsaEncoding: 'ieee-p1363' });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { audit, type Ctx } from '../access/context.js';
 import type { Principal } from '../access/principal.js';
 import { requireAdmin } from '../access/policy.js';
-import { canonicalJson } from '../audit/entry.js';
+import { canonicalJson } from '../core/canonical-json.js';
 import { badRequest } from '../core/problem.js';
 import type { Queryable } from '../db/types.js';
 import { activeSigningKey, publicKeys, signBytes, verifyBytes } from '../keys/signing.js';
@@ -38,6 +38,20 @@ export async function issuePersonToken(ctx: Ctx, citizenId: string, ttlMinutes =
 
 export const isPersonToken = (token: string): boolean => token.startsWith(PREFIX);
 
+// Every request with a person token needs the node's person keys: cached per database for KEYS_CACHE_MS
+// (a key revoked in another process stops verifying within that time).
+const KEYS_CACHE_MS = 5000;
+const keyCache = new WeakMap<Queryable, { at: number; keys: ReturnType<typeof publicKeys> }>();
+
+function personKeys(q: Queryable): ReturnType<typeof publicKeys> {
+  const hit = keyCache.get(q);
+  if (hit && Date.now() - hit.at < KEYS_CACHE_MS) return hit.keys;
+  const keys = publicKeys(q, 'person');
+  keyCache.set(q, { at: Date.now(), keys });
+  keys.catch(() => keyCache.delete(q));
+  return keys;
+}
+
 /** The person a token stands for, or undefined when it is malformed, forged or expired. */
 export async function authenticatePerson(q: Queryable, token: string): Promise<Principal | undefined> {
   const m = /^gsp_([A-Za-z0-9_-]{10,600})\.([A-Za-z0-9_-]{80,90})$/.exec(token);
@@ -51,7 +65,11 @@ export async function authenticatePerson(q: Queryable, token: string): Promise<P
   }
   if (typeof payload.kid !== 'string' || typeof payload.sub !== 'string' || typeof payload.exp !== 'number' || typeof payload.jti !== 'string') return undefined;
   if (payload.exp * 1000 <= Date.now()) return undefined;
-  const key = (await publicKeys(q, 'person')).get(payload.kid);
+  let key = (await personKeys(q)).get(payload.kid);
+  if (!key) {
+    keyCache.delete(q); // a key made since the cache was filled
+    key = (await personKeys(q)).get(payload.kid);
+  }
   if (!key || key.status === 'revoked' || !verifyBytes(key.key, body, Buffer.from(m[2]!, 'base64url'))) return undefined;
   return { kind: 'person', subject: payload.sub, tokenId: payload.jti };
 }

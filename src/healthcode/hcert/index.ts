@@ -20,5 +20,5 @@ export {
   type TrustListDoc,
   type TrustListEntryDoc,
 } from './trustlist.js';
-export { canonicalJson } from './canonical-json.js';
+export { canonicalJson } from '../../core/canonical-json.js';
 export { renderQrPng, renderQrSvg } from './qr.js';

@@ -1,6 +1,6 @@
 // The trust list: the code-signing keys verifiers accept, as a JSON document signed by the node (ES256).
 import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '../../core/canonical-json.js';
 import { kidOf, type CodeKey } from './hcert.js';
 import type { KeyStatus, TrustEntry, TrustLookup } from './verify.js';
 

@@ -1,4 +1,4 @@
-// Canonical JSON for signing: object keys sorted by UTF-16 code units, no whitespace, numbers and strings as
+// Canonical JSON for signing and for audit leaves (one implementation for both): object keys sorted by UTF-16 code units, no whitespace, numbers and strings as
 // JSON.stringify writes them. For the values a trust list holds this is the same text as RFC 8785 (JCS).
 
 /** Throws a TypeError for anything JSON cannot represent exactly (non-finite numbers, bigint, functions, ...). */
