@@ -13,6 +13,9 @@ export interface Config {
   demoPersons: number;
   fieldKeys: string | undefined; // GOVSHARE_FIELD_KEYS: the keyring JSON, shared by several processes
   answerWorkingDays: number; // working days an owner has to answer a conditional request
+  region: string; // GOVSHARE_REGION: the node's GB/T 2260 region code (health-code issuer, rule-set region)
+  codeTtlSeconds: number; // GOVSHARE_CODE_TTL: lifetime of an issued health code
+  retentionDays: number; // GOVSHARE_RETENTION_DAYS: how long venue scans and itineraries are kept
 }
 
 export interface ConfigFlags {
@@ -24,6 +27,7 @@ export interface ConfigFlags {
   demo?: boolean | undefined;
   persons?: string | number | undefined;
   log?: boolean | undefined;
+  region?: string | undefined;
 }
 
 function intOf(name: string, v: string | number | undefined, fallback: number, min: number, max: number): number {
@@ -31,6 +35,12 @@ function intOf(name: string, v: string | number | undefined, fallback: number, m
   const n = typeof v === 'number' ? v : Number(v);
   if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max} (got ${String(v)})`);
   return n;
+}
+
+function regionOf(v: string | undefined): string {
+  if (v === undefined || v === '') return '440000';
+  if (!/^\d{6}$/.test(v)) throw new Error(`region must be a 6-digit GB/T 2260 division code (got ${v})`);
+  return v;
 }
 
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): Config {
@@ -46,5 +56,8 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     demoPersons: intOf('persons', flags.persons ?? env.GOVSHARE_DEMO_PERSONS, 10_000, 1, 20_000_000),
     fieldKeys: env.GOVSHARE_FIELD_KEYS || undefined,
     answerWorkingDays: intOf('GOVSHARE_ANSWER_DAYS', env.GOVSHARE_ANSWER_DAYS, 10, 1, 60),
+    region: regionOf(flags.region ?? env.GOVSHARE_REGION),
+    codeTtlSeconds: intOf('GOVSHARE_CODE_TTL', env.GOVSHARE_CODE_TTL, 300, 10, 86_400),
+    retentionDays: intOf('GOVSHARE_RETENTION_DAYS', env.GOVSHARE_RETENTION_DAYS, 21, 1, 3650),
   };
 }

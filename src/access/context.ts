@@ -16,6 +16,12 @@ export interface Platform {
 export interface PlatformSettings {
   /** Working days an owner has to answer a conditional request (State Council interim measures: 10). */
   answerWorkingDays: number;
+  /** The node's region: GB/T 2260 code written as `iss` into its health codes and used to pick its rule set. */
+  region: string;
+  /** Lifetime of an issued health code, in seconds (default 300). */
+  codeTtlSeconds: number;
+  /** Days venue scans, checkpoint scans and itineraries are kept (default 21). */
+  retentionDays: number;
 }
 
 /**

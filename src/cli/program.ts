@@ -12,6 +12,12 @@ import { registerRecords } from './commands/records.js';
 import { registerReport } from './commands/report.js';
 import { registerSharing } from './commands/sharing.js';
 import { registerStart } from './commands/start.js';
+import { registerAppeals } from './commands/appeals.js';
+import { registerCode } from './commands/code.js';
+import { registerHealth } from './commands/health.js';
+import { registerRetention } from './commands/retention.js';
+import { registerRiskAreas } from './commands/risk-areas.js';
+import { registerRules } from './commands/rules.js';
 import { CliError } from './errors.js';
 import type { CliContext, Io } from './io.js';
 import { addServerOptions } from './server-options.js';
@@ -63,6 +69,12 @@ export function buildProgram(ctx: CliContext): Command {
   registerAudit(program, ctx);
   registerPersons(program, ctx);
   registerKeys(program, ctx);
+  registerRules(program, ctx);
+  registerRiskAreas(program, ctx);
+  registerHealth(program, ctx);
+  registerCode(program, ctx);
+  registerAppeals(program, ctx);
+  registerRetention(program, ctx);
   return program;
 }
 

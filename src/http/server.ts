@@ -19,6 +19,12 @@ import { registerAuditRoutes } from '../audit/routes.js';
 import { registerPersonRoutes } from '../persons/routes.js';
 import { authenticatePerson, isPersonToken } from '../persons/tokens.js';
 import { registerKeyRoutes } from '../keys/routes.js';
+import { registerCodeRoutes } from '../healthcode/codes/routes.js';
+import { registerAppealRoutes } from '../healthcode/appeals/routes.js';
+import { registerRetentionRoutes } from '../healthcode/retention/routes.js';
+import { registerRuleSetRoutes } from '../healthcode/rulesets/routes.js';
+import { registerStatusRoutes } from '../healthcode/status/routes.js';
+import { registerRiskAreaRoutes } from '../riskareas/routes.js';
 import { ProblemSchema } from './context.js';
 import { registerSystemRoutes } from './system.js';
 import type { App } from './types.js';
@@ -155,5 +161,11 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
   registerAuditRoutes(app);
   registerPersonRoutes(app);
   registerKeyRoutes(app, { keyFile: opts.keyFile });
+  registerRuleSetRoutes(app);
+  registerRiskAreaRoutes(app);
+  registerStatusRoutes(app);
+  registerCodeRoutes(app);
+  registerAppealRoutes(app);
+  registerRetentionRoutes(app);
   return app;
 }

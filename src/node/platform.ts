@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Platform } from '../access/context.js';
+import type { Platform, PlatformSettings } from '../access/context.js';
 import { signTreeHead } from '../audit/heads.js';
 import { Ledger } from '../audit/ledger.js';
 import type { Config } from '../config.js';
@@ -8,6 +8,8 @@ import { openDatabase } from '../db/open.js';
 import { openPostgres } from '../db/postgres.js';
 import type { Db } from '../db/types.js';
 import { seedBaseline } from '../standard/registry.js';
+
+export const DEFAULT_SETTINGS: PlatformSettings = { answerWorkingDays: 10, region: '440000', codeTtlSeconds: 300, retentionDays: 21 };
 
 export interface RunningPlatform extends Platform {
   readonly ledger: Ledger;
@@ -18,7 +20,13 @@ export interface RunningPlatform extends Platform {
 /** Builds the platform over an open database: field keys, the audit ledger, settings. */
 export function platformOn(
   db: Db,
-  opts: { ring: Platform['ring']; keyFile?: string | undefined; answerWorkingDays?: number | undefined; auditDb?: Db | undefined },
+  opts: {
+    ring: Platform['ring'];
+    keyFile?: string | undefined;
+    answerWorkingDays?: number | undefined;
+    auditDb?: Db | undefined;
+    settings?: Partial<PlatformSettings> | undefined;
+  },
 ): RunningPlatform {
   // On PostgreSQL the ledger writes through connections of its own, so that a burst of reads (each waiting for
   // its audit entry) never queues the ledger's own write behind them in the shared pool.
@@ -29,7 +37,7 @@ export function platformOn(
     audit: ledger,
     ledger,
     keyFile: opts.keyFile,
-    settings: { answerWorkingDays: opts.answerWorkingDays ?? 10 },
+    settings: { ...DEFAULT_SETTINGS, ...opts.settings, ...(opts.answerWorkingDays !== undefined ? { answerWorkingDays: opts.answerWorkingDays } : {}) },
     async close() {
       await ledger.flush();
       if (opts.auditDb) await opts.auditDb.close();
@@ -49,7 +57,10 @@ export async function openPlatform(config: Config): Promise<RunningPlatform> {
     await seedBaseline(db);
     const keyFile = config.fieldKeys ? undefined : join(config.dataDir, 'field-keys.json');
     const ring = loadKeyring({ env: config.fieldKeys, file: keyFile ?? '', create: true });
-    const p = platformOn(db, { ring, keyFile, answerWorkingDays: config.answerWorkingDays, auditDb: await openAuditDb(db, config.databaseUrl) });
+    const p = platformOn(db, { ring, keyFile, answerWorkingDays: config.answerWorkingDays,
+      auditDb: await openAuditDb(db, config.databaseUrl),
+      settings: { region: config.region, codeTtlSeconds: config.codeTtlSeconds, retentionDays: config.retentionDays },
+    });
     return {
       ...p,
       async close() {

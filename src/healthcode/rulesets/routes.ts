@@ -1,0 +1,4 @@
+import type { App } from '../../http/types.js';
+
+/** Filled in by its capability (work in progress). */
+export function registerRuleSetRoutes(_app: App): void {}

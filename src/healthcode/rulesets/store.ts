@@ -1,0 +1,94 @@
+// Stored, versioned rule sets. A published version is immutable; the one in force for a region at a time is the
+// highest version (by semver) whose validity period contains the time.
+import { conflict, notFound, unprocessable } from '../../core/problem.js';
+import type { Queryable } from '../../db/types.js';
+import { BASELINE_RULESET, validateRuleSet } from '../rules/index.js';
+import type { RuleSet } from '../rules/index.js';
+
+export interface StoredRuleSet {
+  ruleSet: RuleSet;
+  publishedBy: string;
+  publishedAt: string;
+}
+
+interface Row {
+  doc: RuleSet;
+  published_by: string;
+  published_at: Date | string;
+}
+
+const iso = (v: Date | string): string => new Date(v).toISOString();
+const stored = (r: Row): StoredRuleSet => ({ ruleSet: r.doc, publishedBy: r.published_by, publishedAt: iso(r.published_at) });
+
+/** Compares two semantic versions (major.minor.patch, pre-release after a '-'); negative when a < b. */
+export function compareVersions(a: string, b: string): number {
+  const [ma, pa] = a.split('-', 2) as [string, string | undefined];
+  const [mb, pb] = b.split('-', 2) as [string, string | undefined];
+  const na = ma.split('.').map(Number);
+  const nb = mb.split('.').map(Number);
+  for (let i = 0; i < 3; i++) if ((na[i] ?? 0) !== (nb[i] ?? 0)) return (na[i] ?? 0) - (nb[i] ?? 0);
+  if (pa === pb) return 0;
+  if (pa === undefined) return 1;
+  if (pb === undefined) return -1;
+  return pa < pb ? -1 : 1;
+}
+
+/** Publishes a rule set (validated first). A version once published cannot change: publishing it again with a different body is a conflict. */
+export async function publishRuleSet(q: Queryable, rs: RuleSet, by: string): Promise<StoredRuleSet> {
+  const issues = validateRuleSet(rs);
+  if (issues.length > 0) {
+    throw unprocessable('invalid_rule_set', `The rule set is not valid: ${issues.slice(0, 5).join('; ')}`, { issues });
+  }
+  const existing = await getRuleSet(q, rs.id, rs.version).catch(() => undefined);
+  if (existing) {
+    if (JSON.stringify(existing.ruleSet) === JSON.stringify(rs)) return existing;
+    throw conflict('rule_set_version_exists', `Rule set ${rs.id} version ${rs.version} is already published with different content; publish a new version.`);
+  }
+  const res = await q.query<Row>(
+    `INSERT INTO rule_sets (id, version, region, valid_from, valid_to, doc, published_by) VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (id, version) DO NOTHING RETURNING doc, published_by, published_at`,
+    [rs.id, rs.version, rs.region, rs.validFrom, rs.validTo, JSON.stringify(rs), by],
+  );
+  if (!res.rows[0]) return getRuleSet(q, rs.id, rs.version);
+  return stored(res.rows[0]);
+}
+
+/** Stores the baseline rule set when it is missing (every node starts with it). */
+export async function seedBaselineRuleSet(q: Queryable): Promise<void> {
+  await q.query(
+    `INSERT INTO rule_sets (id, version, region, valid_from, valid_to, doc, published_by) VALUES ($1, $2, $3, $4, $5, $6, 'system:baseline')
+     ON CONFLICT (id, version) DO NOTHING`,
+    [BASELINE_RULESET.id, BASELINE_RULESET.version, BASELINE_RULESET.region, BASELINE_RULESET.validFrom, BASELINE_RULESET.validTo, JSON.stringify(BASELINE_RULESET)],
+  );
+}
+
+export async function getRuleSet(q: Queryable, id: string, version: string): Promise<StoredRuleSet> {
+  const res = await q.query<Row>('SELECT doc, published_by, published_at FROM rule_sets WHERE id = $1 AND version = $2', [id, version]);
+  if (!res.rows[0]) throw notFound('rule_set_not_found', `No rule set ${id} version ${version}.`);
+  return stored(res.rows[0]);
+}
+
+/** Every stored rule set, newest publication first; optionally one region's. */
+export async function listRuleSets(q: Queryable, region?: string): Promise<StoredRuleSet[]> {
+  const res = region
+    ? await q.query<Row>('SELECT doc, published_by, published_at FROM rule_sets WHERE region = $1 ORDER BY published_at DESC, id, version', [region])
+    : await q.query<Row>('SELECT doc, published_by, published_at FROM rule_sets ORDER BY published_at DESC, id, version');
+  return res.rows.map(stored);
+}
+
+/**
+ * The rule set in force for a region at a time: the highest version valid then. A region without its own set
+ * falls back to its province's (the first two digits + '0000').
+ */
+export async function ruleSetInForce(q: Queryable, region: string, at: Date = new Date()): Promise<RuleSet | undefined> {
+  const regions = [...new Set([region, `${region.slice(0, 4)}00`, `${region.slice(0, 2)}0000`])];
+  const res = await q.query<{ doc: RuleSet; region: string }>(
+    'SELECT doc, region FROM rule_sets WHERE region = ANY($1::text[]) AND valid_from <= $2 AND valid_to > $2',
+    [regions, at.toISOString()],
+  );
+  for (const r of regions) {
+    const candidates = res.rows.filter((x) => x.region === r).map((x) => x.doc);
+    if (candidates.length > 0) return candidates.sort((a, b) => compareVersions(b.version, a.version))[0];
+  }
+  return undefined;
+}
