@@ -1,0 +1,166 @@
+// The full recompute: every person the node has records or a status for, in subject order, a chunk per
+// transaction, the cursor saved with each chunk, so a job interrupted by a crash or a restart resumes where it stopped.
+import { audit, makeCtx, type Ctx, type Platform } from '../../access/context.js';
+import { requireAdmin } from '../../access/policy.js';
+import { systemPrincipal } from '../../access/principal.js';
+import { newId } from '../../core/ids.js';
+import { notFound } from '../../core/problem.js';
+import type { Queryable } from '../../db/types.js';
+import type { RecordRow } from '../facts/build.js';
+import { computeChunk, computeEnv } from './compute.js';
+import { setWatermark } from './worker.js';
+
+export interface Job {
+  id: string;
+  status: 'running' | 'done' | 'failed';
+  cursor: string | null;
+  processed: number;
+  changed: number;
+  error: string | null;
+  startedBy: string;
+  startedAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+}
+
+interface JobRow {
+  id: string;
+  status: Job['status'];
+  cursor: string | null;
+  processed: string | number;
+  changed: string | number;
+  error: string | null;
+  started_by: string;
+  started_at: Date | string;
+  updated_at: Date | string;
+  finished_at: Date | string | null;
+}
+
+const iso = (v: Date | string): string => new Date(v).toISOString();
+const toJob = (r: JobRow): Job => ({
+  id: r.id, status: r.status, cursor: r.cursor, processed: Number(r.processed), changed: Number(r.changed), error: r.error, startedBy: r.started_by,
+  startedAt: iso(r.started_at), updatedAt: iso(r.updated_at), finishedAt: r.finished_at === null ? null : iso(r.finished_at),
+});
+
+export const CHUNK_SUBJECTS = 5_000;
+
+export async function getJob(q: Queryable, id: string): Promise<Job> {
+  const res = await q.query<JobRow>('SELECT * FROM hc_jobs WHERE id = $1', [id]);
+  if (!res.rows[0]) throw notFound('job_not_found', `No recompute job ${id}.`);
+  return toJob(res.rows[0]);
+}
+
+export async function listJobs(q: Queryable, limit = 20): Promise<Job[]> {
+  const res = await q.query<JobRow>('SELECT * FROM hc_jobs ORDER BY started_at DESC LIMIT $1', [limit]);
+  return res.rows.map(toJob);
+}
+
+/** The next chunk's subjects after `cursor`: people with current records or a stored status. */
+async function nextSubjects(q: Queryable, cursor: string, limit: number): Promise<string[]> {
+  const res = await q.query<{ subject: string }>(
+    `SELECT subject FROM (
+       (SELECT DISTINCT subject FROM records WHERE valid_to IS NULL AND subject IS NOT NULL AND subject > $1 ORDER BY subject LIMIT $2)
+       UNION
+       (SELECT subject FROM health_status WHERE subject > $1 ORDER BY subject LIMIT $2)
+     ) u ORDER BY subject LIMIT $2`,
+    [cursor, limit],
+  );
+  return res.rows.map((r) => r.subject);
+}
+
+async function rowsOfRange(q: Queryable, lo: string, hi: string, datasets: readonly string[]): Promise<RecordRow[]> {
+  if (datasets.length === 0) return [];
+  const res = await q.query<RecordRow>(
+    `SELECT dataset_id, record_key, subject, data FROM records
+      WHERE valid_to IS NULL AND subject > $1 AND subject <= $2 AND dataset_id = ANY($3::text[])`,
+    [lo, hi, datasets],
+  );
+  return res.rows;
+}
+
+async function fetchChunk(q: Queryable, cursor: string, datasets: readonly string[], size: number): Promise<{ subjects: string[]; rows: RecordRow[] }> {
+  const subjects = await nextSubjects(q, cursor, size);
+  if (subjects.length === 0) return { subjects, rows: [] };
+  return { subjects, rows: await rowsOfRange(q, cursor, subjects[subjects.length - 1]!, datasets) };
+}
+
+const running = new WeakMap<Platform, Map<string, Promise<Job>>>();
+
+/**
+ * Runs (or resumes) a job to its end, or until `maxChunks` chunks are done (then it stays 'running' and can be
+ * resumed: used by tests to stand for an interruption). The next chunk is read while the current one is computed.
+ */
+export async function runJob(platform: Platform, id: string, opts: { maxChunks?: number; now?: Date; chunkSize?: number } = {}): Promise<Job> {
+  const db = platform.db;
+  let job = await getJob(db, id);
+  if (job.status !== 'running') return job;
+  try {
+    const env = await computeEnv(platform, opts.now);
+    const cursor = job.cursor ?? '';
+    const size = opts.chunkSize ?? CHUNK_SUBJECTS;
+    let next = fetchChunk(db, cursor, env.datasets, size);
+    for (let n = 0; opts.maxChunks === undefined || n < opts.maxChunks; n++) {
+      const chunk = await next;
+      if (chunk.subjects.length === 0) {
+        await db.query(`UPDATE hc_jobs SET status = 'done', finished_at = now(), updated_at = now() WHERE id = $1`, [id]);
+        job = await getJob(db, id);
+        await audit(makeCtx(platform, systemPrincipal('healthcode.recompute')), {
+          action: 'healthcode.recompute', outcome: 'ok', detail: { kind: 'full', job: id, processed: job.processed, changed: job.changed },
+        });
+        return job;
+      }
+      const last = chunk.subjects[chunk.subjects.length - 1]!;
+      next = fetchChunk(db, last, env.datasets, size);
+      await db.transaction(async (tx) => {
+        const r = await computeChunk(platform, env, chunk.subjects, chunk.rows, 'full-recompute', tx);
+        await tx.query('UPDATE hc_jobs SET cursor = $2, processed = processed + $3, changed = changed + $4, updated_at = now() WHERE id = $1', [id, last, r.processed, r.changed]);
+      });
+    }
+    await next.catch(() => undefined);
+    return await getJob(db, id);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    await db.query(`UPDATE hc_jobs SET status = 'failed', error = $2, finished_at = now(), updated_at = now() WHERE id = $1`, [id, message]);
+    throw err;
+  }
+}
+
+/** Creates a job (or returns the one already running) without running it. */
+export async function createJob(q: Queryable, by: string): Promise<Job> {
+  const existing = await q.query<JobRow>(`SELECT * FROM hc_jobs WHERE status = 'running' ORDER BY started_at LIMIT 1`);
+  if (existing.rows[0]) return toJob(existing.rows[0]);
+  const id = newId('rc');
+  await q.query('INSERT INTO hc_jobs (id, status, started_by) VALUES ($1, $2, $3)', [id, 'running', by]);
+  // Everything committed before the job started is covered by it: the incremental worker may skip it.
+  const now = new Date().toISOString();
+  await setWatermark(q, 'batches', now);
+  await setWatermark(q, 'risk_areas', now);
+  return getJob(q, id);
+}
+
+/** Starts a job in the background of this process (or joins the one running) and returns it at once. */
+export function runInBackground(platform: Platform, id: string): Promise<Job> {
+  let jobs = running.get(platform);
+  if (!jobs) running.set(platform, (jobs = new Map()));
+  const existing = jobs.get(id);
+  if (existing) return existing;
+  const p = runJob(platform, id).finally(() => jobs.delete(id));
+  p.catch(() => undefined);
+  jobs.set(id, p);
+  return p;
+}
+
+/** `POST /api/v1/admin/health/recompute`: an administrator starts (or joins) the full recompute. */
+export async function startFullRecompute(ctx: Ctx): Promise<Job> {
+  requireAdmin(ctx);
+  const by = ctx.principal.kind === 'department' ? ctx.principal.departmentId : 'system';
+  const job = await createJob(ctx.db, by);
+  await audit(ctx, { action: 'healthcode.recompute.start', outcome: 'ok', detail: { job: job.id } });
+  void runInBackground(ctx.platform, job.id);
+  return job;
+}
+
+/** Resumes jobs left running by a stopped process (called at node start). */
+export async function resumeJobs(platform: Platform): Promise<void> {
+  for (const j of await listJobs(platform.db)) if (j.status === 'running') void runInBackground(platform, j.id);
+}

@@ -1,0 +1,105 @@
+// The status capability's service: a person's current status (computed on demand when missing or stale),
+// recompute of given people, the history a person sees. Access checks and audit for callers are here too.
+import { audit, type Ctx, type Platform } from '../../access/context.js';
+import { requireAdmin, requirePerson } from '../../access/policy.js';
+import { badRequest } from '../../core/problem.js';
+import type { Queryable } from '../../db/types.js';
+import { subjectOf } from '../../records/keys.js';
+import { validateCitizenId } from '../../standard/index.js';
+import { computeChunk, computeEnv, rowsOfSubjects, type ComputeEnv } from './compute.js';
+import { history, statusRow, statusRowBySub } from './store.js';
+import type { HistoryEntry, PersonStatus } from './types.js';
+
+export { codeSubOf } from './compute.js';
+export type { EvidenceRef, HistoryEntry, PersonStatus, StatusReason } from './types.js';
+
+/** A stored status older than this is recomputed before it is shown (time alone changes colours: quarantines end). */
+export const STALE_MS = 5 * 60_000;
+const ENV_TTL_MS = 2_000;
+const CHUNK = 2_000;
+
+const envs = new WeakMap<Platform, { at: number; env: Promise<ComputeEnv> }>();
+
+/** The computation environment, shared for a moment by concurrent requests; always with the current time. */
+async function freshEnv(platform: Platform, now?: Date, fresh = false): Promise<ComputeEnv> {
+  if (now || fresh) return computeEnv(platform, now);
+  const hit = envs.get(platform);
+  if (hit && Date.now() - hit.at < ENV_TTL_MS) return { ...(await hit.env), now: new Date() };
+  const env = computeEnv(platform);
+  envs.set(platform, { at: Date.now(), env });
+  env.catch(() => envs.delete(platform));
+  return env;
+}
+
+/** Forgets the cached environment (a rule set or risk area changed in this process). */
+export const dropComputeCache = (platform: Platform): void => void envs.delete(platform);
+
+/** Recomputes and stores the statuses of these people now. */
+export async function recomputeSubjects(
+  platform: Platform,
+  subjects: readonly string[],
+  cause: string,
+  now?: Date,
+  opts: { freshEnv?: boolean } = {},
+): Promise<{ processed: number; changed: number; statuses: Map<string, PersonStatus> }> {
+  const unique = [...new Set(subjects)];
+  const env = await freshEnv(platform, now, opts.freshEnv);
+  const statuses = new Map<string, PersonStatus>();
+  let processed = 0;
+  let changed = 0;
+  for (let i = 0; i < unique.length; i += CHUNK) {
+    const part = unique.slice(i, i + CHUNK);
+    const rows = await rowsOfSubjects(platform.db, part, env.datasets);
+    const r = await computeChunk(platform, env, part, rows, cause);
+    processed += r.processed;
+    changed += r.changed;
+    for (const [k, v] of r.statuses) statuses.set(k, v);
+  }
+  return { processed, changed, statuses };
+}
+
+const isFresh = (s: PersonStatus, now = Date.now()): boolean => now - Date.parse(s.computedAt) < STALE_MS;
+
+/** A person's current status: the stored one when fresh, else computed now (and stored). */
+export async function currentStatus(platform: Platform, subject: string): Promise<PersonStatus> {
+  const stored = await statusRow(platform.db, subject);
+  if (stored && isFresh(stored)) return stored;
+  const r = await recomputeSubjects(platform, [subject], stored ? 'refresh' : 'first-use');
+  return r.statuses.get(subject)!;
+}
+
+/** The status behind a code's pseudonymous subject; undefined when this node does not know it. */
+export async function statusBySub(platform: Platform, codeSub: string): Promise<PersonStatus | undefined> {
+  const stored = await statusRowBySub(platform.db, codeSub);
+  if (!stored || isFresh(stored)) return stored;
+  return currentStatus(platform, stored.subject);
+}
+
+/** Queues people for the recompute worker (soon, not now). */
+export async function enqueueRecompute(q: Queryable, subjects: readonly string[], cause: string): Promise<void> {
+  if (subjects.length === 0) return;
+  await q.query(
+    `INSERT INTO hc_dirty (subject, cause) SELECT DISTINCT s, $2 FROM unnest($1::text[]) AS t(s) ON CONFLICT (subject) DO NOTHING`,
+    [[...subjects], cause],
+  );
+}
+
+export const statusHistory = (q: Queryable, subject: string): Promise<HistoryEntry[]> => history(q, subject);
+
+/** The signed-in person's own status with reasons and history. */
+export async function myStatus(ctx: Ctx): Promise<{ status: PersonStatus; history: HistoryEntry[] }> {
+  const me = requirePerson(ctx);
+  const status = await currentStatus(ctx.platform, me.subject);
+  return { status, history: await history(ctx.db, me.subject) };
+}
+
+/** An administrator looks up a person's status by ID number (audited with the person as subject). */
+export async function statusOfCitizen(ctx: Ctx, citizenId: string): Promise<{ status: PersonStatus; history: HistoryEntry[] }> {
+  requireAdmin(ctx);
+  const issue = validateCitizenId(citizenId.toUpperCase());
+  if (issue) throw badRequest('invalid_citizen_id', `citizenId: ${issue.message.en}`);
+  const subject = subjectOf(ctx.platform.ring, citizenId);
+  const status = await currentStatus(ctx.platform, subject);
+  await audit(ctx, { action: 'healthcode.status.read', outcome: 'ok', subjects: [subject] });
+  return { status, history: await history(ctx.db, subject) };
+}
