@@ -102,9 +102,9 @@ export async function computeChunk(
     const changed: PersonStatus[] = [];
     const unchanged: string[] = [];
     const statuses = new Map<string, PersonStatus>();
+    const evidence = new Map(rs.rules.map((r) => [r.id, r.evidence]));
     for (const [subject, facts] of factsBySubject) {
       const verdict = evaluateRuleSet(rs, facts);
-      const evidence = new Map(rs.rules.map((r) => [r.id, r.evidence]));
       const reasons: StatusReason[] = verdict.reasons.map((r) => ({ ...r, evidence: evidenceOf(facts, evidence.get(r.rule)) }));
       const ov = overridden.get(subject);
       const prev = previous.get(subject);

@@ -56,7 +56,7 @@ export async function listJobs(q: Queryable, limit = 20): Promise<Job[]> {
 }
 
 /** The next chunk's subjects after `cursor`: people with current records or a stored status. */
-async function nextSubjects(q: Queryable, cursor: string, limit: number): Promise<string[]> {
+export async function nextSubjects(q: Queryable, cursor: string, limit: number): Promise<string[]> {
   const res = await q.query<{ subject: string }>(
     `SELECT subject FROM (
        (SELECT DISTINCT subject FROM records WHERE valid_to IS NULL AND subject IS NOT NULL AND subject > $1 ORDER BY subject LIMIT $2)
@@ -68,7 +68,7 @@ async function nextSubjects(q: Queryable, cursor: string, limit: number): Promis
   return res.rows.map((r) => r.subject);
 }
 
-async function rowsOfRange(q: Queryable, lo: string, hi: string, datasets: readonly string[]): Promise<RecordRow[]> {
+export async function rowsOfRange(q: Queryable, lo: string, hi: string, datasets: readonly string[]): Promise<RecordRow[]> {
   if (datasets.length === 0) return [];
   const res = await q.query<RecordRow>(
     `SELECT dataset_id, record_key, subject, data FROM records

@@ -47,10 +47,15 @@ export async function statusRowBySub(q: Queryable, codeSub: string): Promise<Per
   return res.rows[0] ? toStatus(res.rows[0]) : undefined;
 }
 
-/** Writes new or changed statuses and their history entries. */
+/**
+ * Writes new or changed statuses and their history entries. Everyone starts green: a first status that is green
+ * with no reasons is stored without a history entry (nothing changed for the person).
+ */
 export async function writeChanged(q: Queryable, changed: readonly PersonStatus[], previous: ReadonlyMap<string, PersonStatus>, cause: string): Promise<void> {
   if (changed.length === 0) return;
   const col = <T>(f: (s: PersonStatus) => T): T[] => changed.map(f);
+  const changes = changed.filter((s) => previous.has(s.subject) || s.colour !== 'green' || s.reasons.length > 0);
+  const hcol = <T>(f: (s: PersonStatus) => T): T[] => changes.map(f);
   await q.query(
     `INSERT INTO health_status (${COLUMNS})
      SELECT s, cs, c, cc, r::jsonb, rs, rv, oa, si, ca
@@ -64,12 +69,13 @@ export async function writeChanged(q: Queryable, changed: readonly PersonStatus[
       col((s) => s.ruleSet), col((s) => s.ruleVersion), col((s) => s.overrideAppeal), col((s) => s.since), col((s) => s.computedAt),
     ],
   );
+  if (changes.length === 0) return;
   await q.query(
     `INSERT INTO health_status_history (subject, colour, previous, reasons, rule_set, rule_version, cause, at)
      SELECT s, c, p, r::jsonb, rs, rv, $8, a FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[]) AS t(s, c, p, r, rs, rv, a)`,
     [
-      col((s) => s.subject), col((s) => s.colour), col((s) => previous.get(s.subject)?.colour ?? null), col((s) => JSON.stringify(s.reasons)),
-      col((s) => s.ruleSet), col((s) => s.ruleVersion), col((s) => s.computedAt), cause,
+      hcol((s) => s.subject), hcol((s) => s.colour), hcol((s) => previous.get(s.subject)?.colour ?? null), hcol((s) => JSON.stringify(s.reasons)),
+      hcol((s) => s.ruleSet), hcol((s) => s.ruleVersion), hcol((s) => s.computedAt), cause,
     ],
   );
 }
