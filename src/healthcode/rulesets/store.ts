@@ -1,9 +1,14 @@
 // Stored, versioned rule sets. A published version is immutable; the one in force for a region at a time is the
 // highest version (by semver) whose validity period contains the time.
-import { conflict, notFound, unprocessable } from '../../core/problem.js';
+import { canonicalJson } from '../../core/canonical-json.js';
+import { Problem, conflict, notFound, unprocessable } from '../../core/problem.js';
 import type { Queryable } from '../../db/types.js';
 import { BASELINE_RULESET, validateRuleSet } from '../rules/index.js';
 import type { RuleSet } from '../rules/index.js';
+
+import { compareVersions } from './semver.js';
+
+export { compareVersions };
 
 export interface StoredRuleSet {
   ruleSet: RuleSet;
@@ -18,20 +23,11 @@ interface Row {
 }
 
 const iso = (v: Date | string): string => new Date(v).toISOString();
+/** A rule set's validFrom/validTo as a timestamp: a bare date is its midnight UTC, as CertLogic reads dates (not the session's zone). */
+const instant = (v: string): string => new Date(v).toISOString();
+/** The same rule set whatever the key order (jsonb stores keys in an order of its own). */
+const sameDoc = (a: RuleSet, b: RuleSet): boolean => canonicalJson(a) === canonicalJson(b);
 const stored = (r: Row): StoredRuleSet => ({ ruleSet: r.doc, publishedBy: r.published_by, publishedAt: iso(r.published_at) });
-
-/** Compares two semantic versions (major.minor.patch, pre-release after a '-'); negative when a < b. */
-export function compareVersions(a: string, b: string): number {
-  const [ma, pa] = a.split('-', 2) as [string, string | undefined];
-  const [mb, pb] = b.split('-', 2) as [string, string | undefined];
-  const na = ma.split('.').map(Number);
-  const nb = mb.split('.').map(Number);
-  for (let i = 0; i < 3; i++) if ((na[i] ?? 0) !== (nb[i] ?? 0)) return (na[i] ?? 0) - (nb[i] ?? 0);
-  if (pa === pb) return 0;
-  if (pa === undefined) return 1;
-  if (pb === undefined) return -1;
-  return pa < pb ? -1 : 1;
-}
 
 /** Publishes a rule set (validated first). A version once published cannot change: publishing it again with a different body is a conflict. */
 export async function publishRuleSet(q: Queryable, rs: RuleSet, by: string): Promise<StoredRuleSet> {
@@ -39,18 +35,24 @@ export async function publishRuleSet(q: Queryable, rs: RuleSet, by: string): Pro
   if (issues.length > 0) {
     throw unprocessable('invalid_rule_set', `The rule set is not valid: ${issues.slice(0, 5).join('; ')}`, { issues });
   }
-  const existing = await getRuleSet(q, rs.id, rs.version).catch(() => undefined);
+  const existing = await getRuleSet(q, rs.id, rs.version).catch((err: unknown) => {
+    if (err instanceof Problem && err.status === 404) return undefined;
+    throw err;
+  });
   if (existing) {
-    if (JSON.stringify(existing.ruleSet) === JSON.stringify(rs)) return existing;
+    if (sameDoc(existing.ruleSet, rs)) return existing;
     throw conflict('rule_set_version_exists', `Rule set ${rs.id} version ${rs.version} is already published with different content; publish a new version.`);
   }
   const res = await q.query<Row>(
     `INSERT INTO rule_sets (id, version, region, valid_from, valid_to, doc, published_by) VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (id, version) DO NOTHING RETURNING doc, published_by, published_at`,
-    [rs.id, rs.version, rs.region, rs.validFrom, rs.validTo, JSON.stringify(rs), by],
+    [rs.id, rs.version, rs.region, instant(rs.validFrom), instant(rs.validTo), JSON.stringify(rs), by],
   );
-  if (!res.rows[0]) return getRuleSet(q, rs.id, rs.version);
-  return stored(res.rows[0]);
+  if (res.rows[0]) return stored(res.rows[0]);
+  // Published concurrently: the same content is fine, a different one is the same conflict as above.
+  const raced = await getRuleSet(q, rs.id, rs.version);
+  if (sameDoc(raced.ruleSet, rs)) return raced;
+  throw conflict('rule_set_version_exists', `Rule set ${rs.id} version ${rs.version} is already published with different content; publish a new version.`);
 }
 
 /** Stores the baseline rule set when it is missing (every node starts with it). */
@@ -58,7 +60,7 @@ export async function seedBaselineRuleSet(q: Queryable): Promise<void> {
   await q.query(
     `INSERT INTO rule_sets (id, version, region, valid_from, valid_to, doc, published_by) VALUES ($1, $2, $3, $4, $5, $6, 'system:baseline')
      ON CONFLICT (id, version) DO NOTHING`,
-    [BASELINE_RULESET.id, BASELINE_RULESET.version, BASELINE_RULESET.region, BASELINE_RULESET.validFrom, BASELINE_RULESET.validTo, JSON.stringify(BASELINE_RULESET)],
+    [BASELINE_RULESET.id, BASELINE_RULESET.version, BASELINE_RULESET.region, instant(BASELINE_RULESET.validFrom), instant(BASELINE_RULESET.validTo), JSON.stringify(BASELINE_RULESET)],
   );
 }
 
