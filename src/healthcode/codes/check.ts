@@ -1,0 +1,59 @@
+// Online check at a checkpoint or venue: verify the code, then answer with the person's CURRENT colour from the
+// issuer (this node), and record the scan for contact tracing. Hot path: one verify (cached trust lookup), one
+// indexed status lookup, one insert, one audit append (group-committed).
+import { audit, type Ctx } from '../../access/context.js';
+import { callerDepartment } from '../../access/policy.js';
+import type { Colour, FailureReason } from '../hcert/index.js';
+import { statusBySub } from '../status/service.js';
+import { verdictOf } from './verdict.js';
+import { verifyWithNode } from './verify.js';
+
+export interface CheckInput {
+  code: string;
+  venue?: string | undefined;
+}
+
+export type CheckAnswer =
+  | { valid: false; reason: FailureReason; detail: string; kid?: string; region?: string; issuedAt?: string; expiresAt?: string }
+  | {
+      valid: true;
+      /** ok, or status_unknown: the code is genuine but this node holds no status for its subject (colour null). */
+      reason: 'ok' | 'status_unknown';
+      /** The current colour; null when the status is unknown. */
+      colour: Colour | null;
+      colourInCode: Colour;
+      /** The colour changed, or its reasons did (status time later than the code's), since the code was issued. */
+      changedSinceIssue: boolean;
+      region: string;
+      kid: string;
+      issuedAt: string;
+      expiresAt: string;
+      ruleSet: string | null;
+      ruleVersion: string | null;
+      source: 'issuer';
+    };
+
+export async function checkCode(ctx: Ctx, input: CheckInput): Promise<CheckAnswer> {
+  const checkpoint = callerDepartment(ctx) ?? null;
+  const venue = input.venue ?? null;
+  const r = await verifyWithNode(ctx.platform, input.code);
+  const v = verdictOf(r);
+  if (!r.valid) {
+    await audit(ctx, { action: 'healthcode.check', outcome: 'ok', detail: { valid: false, reason: r.reason, venue, ...(r.claims ? { cti: r.claims.cti } : {}) } });
+    const { colour: _c, ruleSet: _rs, ruleVersion: _rv, ...rest } = v;
+    return { ...rest, valid: false, reason: r.reason, detail: r.detail };
+  }
+  const claims = r.claims;
+  const base = { valid: true as const, colourInCode: claims.colour, region: r.region, kid: r.kid, issuedAt: v.issuedAt!, expiresAt: v.expiresAt!, source: 'issuer' as const };
+  const status = await statusBySub(ctx.platform, claims.sub);
+  if (!status) {
+    await audit(ctx, { action: 'healthcode.check', outcome: 'ok', detail: { valid: true, reason: 'status_unknown', cti: claims.cti, venue } });
+    return { ...base, reason: 'status_unknown', colour: null, changedSinceIssue: false, ruleSet: null, ruleVersion: null };
+  }
+  const changed = status.colour !== claims.colour || Math.floor(Date.parse(status.since) / 1000) > claims.statusTime;
+  await Promise.all([
+    ctx.db.query('INSERT INTO code_scans (subject, code_id, venue, checkpoint, colour) VALUES ($1, $2, $3, $4, $5)', [status.subject, claims.cti, venue, checkpoint, status.colour]),
+    audit(ctx, { action: 'healthcode.check', outcome: 'ok', subjects: [status.subject], detail: { valid: true, cti: claims.cti, venue, colour: status.colour, colourInCode: claims.colour } }),
+  ]);
+  return { ...base, reason: 'ok', colour: status.colour, changedSinceIssue: changed, ruleSet: status.ruleSet, ruleVersion: status.ruleVersion };
+}
