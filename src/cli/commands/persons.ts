@@ -4,6 +4,7 @@ import { integerIn } from '../parse.js';
 import { addServerOptions } from '../server-options.js';
 import { renderTable } from '../table.js';
 import type { AccessLogItem, ListOf, PersonToken, SharedRecord } from '../types.js';
+import { registerMyAppeals } from './appeals.js';
 import { apiFor, noneFound, type JsonOpt } from './common.js';
 import { accessLogProblem } from './proof.js';
 import { recordLayout } from './records.js';
@@ -80,4 +81,6 @@ export function registerPersons(program: Command, ctx: CliContext): void {
     }
     ctx.code = 0;
   });
+
+  registerMyAppeals(me, ctx, PERSON_TOKEN);
 }
