@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { makeCtx, type Platform } from '../src/access/context.js';
 import { readPage } from '../src/access/read.js';
 import { benchVerify } from './verify.js';
+import { benchRecompute } from './healthcode.js';
 import { subjectOf } from '../src/records/keys.js';
 import { requestShare } from '../src/sharing/service.js';
 import { Keyring } from '../src/crypto/keyring.js';
@@ -144,8 +145,33 @@ async function benchMaskedReads(platform: Platform, rows: string[][], datasetId:
   return { masked, raw };
 }
 
+/** The health-code figures, on a database of their own holding a demo province. */
+async function benchHealth(url: string | undefined): Promise<void> {
+  const persons = Number(process.env.BENCH_PERSONS ?? 1_000_000);
+  const schema = url ? `bench_${randomBytes(4).toString('hex')}` : undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'govshare-bench-health-'));
+  const db = await openDatabase({ databaseUrl: url, schema, dataDir: url ? undefined : join(dir, 'db') });
+  try {
+    await seedBaseline(db);
+    const platform = platformOn(db, { ring: Keyring.generate(), auditDb: await openAuditDb(db, url) });
+    const r = await benchRecompute(platform, persons, dir);
+    print('persons', r.persons);
+    print('demo_build_s', r.demoSeconds.toFixed(0));
+    print('colours', `green:${r.colours['green'] ?? 0},yellow:${r.colours['yellow'] ?? 0},red:${r.colours['red'] ?? 0}`);
+    print('recompute_persons_per_s', Math.round(r.recompute));
+    print('raw_scan_persons_per_s', Math.round(r.rawScan));
+    print('recompute_vs_scan', (r.recompute / r.rawScan).toFixed(3));
+    await platform.close();
+  } finally {
+    if (schema) await db.exec(`DROP SCHEMA "${schema}" CASCADE`);
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const url = process.env.DATABASE_URL;
+  if (process.env.BENCH_ONLY === 'health') return benchHealth(url);
   const schema = url ? `bench_${randomBytes(4).toString('hex')}` : undefined;
   // PGlite runs as `govshare start` runs it: with its data directory on disk (an in-memory file system grows slowly).
   const dataDir = url ? undefined : mkdtempSync(join(tmpdir(), 'govshare-bench-'));
@@ -171,6 +197,7 @@ async function main(): Promise<void> {
     print('raw_verify_per_s', Math.round(v.raw));
     print('verify_vs_raw', (v.verify / v.raw).toFixed(3));
     await platform.close();
+    await benchHealth(url);
   } finally {
     if (schema) await db.exec(`DROP SCHEMA "${schema}" CASCADE`);
     await db.close();

@@ -15,6 +15,7 @@ import { DEMO_ADMIN, DEMO_DEPARTMENTS } from './departments.js';
 import { DEMO_DATASETS, DEMO_PROFILES } from './datasets.js';
 import { eventsOf, personAt, type Person, type PersonEvents } from './people.js';
 import { between, rng } from './rng.js';
+import { buildDemoHealth, type DemoHealth } from './health.js';
 import { buildDemoSharing } from './sharing.js';
 
 export interface DemoOptions {
@@ -36,9 +37,10 @@ export interface DemoSummary {
   sharingRequests: number;
   sharedReads: number;
   sampleResidents: string[]; // synthetic ID numbers with an access history, for trying the citizen view
+  health: DemoHealth;
 }
 
-const APP_TABLES = ['corrections', 'share_events', 'share_requests', 'audit_subjects', 'audit_nodes', 'audit_entries', 'audit_tree_heads', 'records', 'ingest_rejects', 'ingest_batches', 'mapping_profiles', 'dataset_versions', 'datasets', 'api_tokens', 'departments'];
+const APP_TABLES = ['code_scans', 'appeals', 'hc_jobs', 'hc_watermarks', 'hc_dirty', 'health_status_history', 'health_status', 'risk_areas', 'corrections', 'share_events', 'share_requests', 'audit_subjects', 'audit_nodes', 'audit_entries', 'audit_tree_heads', 'records', 'ingest_rejects', 'ingest_batches', 'mapping_profiles', 'dataset_versions', 'datasets', 'api_tokens', 'departments'];
 
 export async function isEmpty(db: Db): Promise<boolean> {
   return (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM departments')).rows[0]?.n === 0;
@@ -132,13 +134,14 @@ export async function buildDemo(platform: Platform, opts: DemoOptions, credentia
     records += receipt.inserted;
   }
   const sharing = await buildDemoSharing(platform, seed, opts.persons, asOf);
+  const health = await buildDemoHealth(platform, seed, opts.persons);
   mkdirSync(credentialsDir, { recursive: true });
   const credentialsFile = join(credentialsDir, 'demo-credentials.json');
-  writeFileSync(credentialsFile, JSON.stringify({ adminDepartment: DEMO_ADMIN, asOf: asOfDay, seed, persons: opts.persons, tokens, sampleResidents: sharing.sampleResidents }, null, 2) + '\n', { mode: 0o600 });
+  writeFileSync(credentialsFile, JSON.stringify({ adminDepartment: DEMO_ADMIN, asOf: asOfDay, seed, persons: opts.persons, tokens, sampleResidents: sharing.sampleResidents, healthSamples: health.samples }, null, 2) + '\n', { mode: 0o600 });
   chmodSync(credentialsFile, 0o600);
   return {
     persons: opts.persons, departments: DEMO_DEPARTMENTS.length, datasets: DEMO_DATASETS.length, records, credentialsFile, tokens, adminDepartment: DEMO_ADMIN, asOf: asOfDay,
-    sharingRequests: sharing.requests, sharedReads: sharing.reads, sampleResidents: sharing.sampleResidents,
+    sharingRequests: sharing.requests, sharedReads: sharing.reads, sampleResidents: sharing.sampleResidents, health,
   };
 }
 

@@ -4,6 +4,11 @@ import { openPlatform, startHeadSigner } from './platform.js';
 import { buildDemo, isEmpty } from '../demo/build.js';
 import { buildServer } from '../http/server.js';
 import { cleanupStaleBatches } from '../ingest/pipeline.js';
+import { seedBaselineRuleSet } from '../healthcode/rulesets/store.js';
+import { resumeJobs } from '../healthcode/status/job.js';
+import { startRecomputeWorker } from '../healthcode/status/worker.js';
+import { startRetentionSweeper } from '../healthcode/retention/service.js';
+import { startRiskAreaSweeper } from '../riskareas/service.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -18,6 +23,7 @@ export async function startNode(config: Config, out: (line: string) => void = (l
   const db = platform.db;
   try {
     await cleanupStaleBatches(db);
+    await seedBaselineRuleSet(db);
     let demoLine: string | undefined;
     if (config.demo && (await isEmpty(db))) {
       out(`Building the demo province (${config.demoPersons} residents)...  正在生成演示省份数据……`);
@@ -27,6 +33,11 @@ export async function startNode(config: Config, out: (line: string) => void = (l
     }
     const app = await buildServer({ platform, keyFile: platform.keyFile, logger: config.log, maxIngestBytes: config.maxIngestBytes, version: VERSION });
     const stopSigner = startHeadSigner(platform);
+    // Health codes: follow new data and risk-area changes, apply the 7-day rule, purge expired scans, resume jobs.
+    const stopWorker = startRecomputeWorker(platform);
+    const stopAreas = startRiskAreaSweeper(platform);
+    const stopRetention = startRetentionSweeper(platform);
+    await resumeJobs(platform);
     await app.listen({ host: config.host, port: config.port });
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
@@ -37,10 +48,12 @@ export async function startNode(config: Config, out: (line: string) => void = (l
     out(`  Health    健康检查   ${url}/healthz  ${url}/readyz`);
     const credentials = `${config.dataDir}/demo-credentials.json`;
     try {
-      const c = JSON.parse(readFileSync(credentials, 'utf8')) as { adminDepartment: string; tokens: Record<string, string> };
+      const c = JSON.parse(readFileSync(credentials, 'utf8')) as { adminDepartment: string; tokens: Record<string, string>; healthSamples?: Record<string, string> };
       out(`  Demo credentials 演示凭据: ${credentials}`);
       out(`    admin (${c.adminDepartment}) token: ${c.tokens[c.adminDepartment] ?? '?'}`);
       out(`    try: GOVSHARE_TOKEN=<token> npx govshare catalog list`);
+      const samples = Object.entries(c.healthSamples ?? {}).map(([colour, id]) => `${colour} ${id}`);
+      if (samples.length) out(`    health codes 健康码: ${samples.join(', ')}  (npx govshare health status <id>; npx govshare code issue <id>)`);
     } catch {
       /* no demo credentials on this node */
     }
@@ -48,6 +61,9 @@ export async function startNode(config: Config, out: (line: string) => void = (l
       url,
       async close() {
         stopSigner();
+        stopAreas();
+        stopRetention();
+        await stopWorker();
         await app.close();
         await platform.close();
       },
