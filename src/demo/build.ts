@@ -133,6 +133,8 @@ export async function buildDemo(platform: Platform, opts: DemoOptions, credentia
     if (receipt.rowsRejected > 0) throw new Error(`demo data for ${ds.id} was rejected: ${JSON.stringify(receipt.rejected.slice(0, 3))}`);
     records += receipt.inserted;
   }
+  // Fresh statistics after the bulk load, so the planner walks indexes instead of guessing from an empty table.
+  await db.exec('ANALYZE');
   const sharing = await buildDemoSharing(platform, seed, opts.persons, asOf);
   const health = await buildDemoHealth(platform, seed, opts.persons);
   mkdirSync(credentialsDir, { recursive: true });

@@ -76,8 +76,16 @@ function evidenceOf(facts: Facts, lists: readonly string[] | undefined): Evidenc
   return out;
 }
 
+const sameEvidence = (a: readonly EvidenceRef[], b: readonly EvidenceRef[]): boolean =>
+  a.length === b.length && a.every((e, i) => e.dataset === b[i]!.dataset && e.key === b[i]!.key);
 const sameReasons = (a: readonly StatusReason[], b: readonly StatusReason[]): boolean =>
-  a.length === b.length && a.every((r, i) => r.rule === b[i]!.rule && JSON.stringify(r.evidence) === JSON.stringify(b[i]!.evidence));
+  a.length === b.length && a.every((r, i) => r.rule === b[i]!.rule && sameEvidence(r.evidence, b[i]!.evidence));
+
+export interface Evaluated {
+  changed: PersonStatus[];
+  unchanged: string[];
+  statuses: Map<string, PersonStatus>;
+}
 
 export interface ChunkResult {
   processed: number;
@@ -85,48 +93,59 @@ export interface ChunkResult {
   statuses: Map<string, PersonStatus>;
 }
 
-/** Computes and stores the statuses of `subjects` from their `rows` (already loaded), in one transaction. */
-export async function computeChunk(
+/** Evaluates the rule set for each person (CPU only): what changed against their previous status. */
+export function evaluateChunk(
   platform: Platform,
   env: ComputeEnv,
   subjects: readonly string[],
   rows: readonly RecordRow[],
-  cause: string,
-  tx?: Queryable,
-): Promise<ChunkResult> {
+  previous: ReadonlyMap<string, PersonStatus>,
+  overridden: ReadonlyMap<string, { appeal: string; colour: PersonStatus['colour'] }>,
+): Evaluated {
   const nowIso = env.now.toISOString();
   const factsBySubject = buildFacts(subjects, rows, env.sources, platform.ring, env.places, nowIso);
   const rs = env.ruleSet;
-  const run = async (q: Queryable): Promise<ChunkResult> => {
-    const [previous, overridden] = await Promise.all([statusRows(q, subjects), overrides(q, subjects, nowIso)]);
-    const changed: PersonStatus[] = [];
-    const unchanged: string[] = [];
-    const statuses = new Map<string, PersonStatus>();
-    const evidence = new Map(rs.rules.map((r) => [r.id, r.evidence]));
-    for (const [subject, facts] of factsBySubject) {
-      const verdict = evaluateRuleSet(rs, facts);
-      const reasons: StatusReason[] = verdict.reasons.map((r) => ({ ...r, evidence: evidenceOf(facts, evidence.get(r.rule)) }));
-      const ov = overridden.get(subject);
-      const prev = previous.get(subject);
-      const colour = ov ? ov.colour : verdict.colour;
-      const same =
-        prev !== undefined && prev.colour === colour && prev.computedColour === verdict.colour && prev.overrideAppeal === (ov?.appeal ?? null) &&
-        prev.ruleSet === rs.id && prev.ruleVersion === rs.version && sameReasons(prev.reasons, reasons);
-      if (same) {
-        unchanged.push(subject);
-        statuses.set(subject, { ...prev, computedAt: nowIso });
-        continue;
-      }
-      const status: PersonStatus = {
-        subject, codeSub: prev?.codeSub ?? codeSubOf(platform.ring, subject), colour, computedColour: verdict.colour, reasons,
-        ruleSet: rs.id, ruleVersion: rs.version, overrideAppeal: ov?.appeal ?? null, since: nowIso, computedAt: nowIso,
-      };
-      changed.push(status);
-      statuses.set(subject, status);
+  const changed: PersonStatus[] = [];
+  const unchanged: string[] = [];
+  const statuses = new Map<string, PersonStatus>();
+  const evidence = new Map(rs.rules.map((r) => [r.id, r.evidence]));
+  for (const [subject, facts] of factsBySubject) {
+    const verdict = evaluateRuleSet(rs, facts);
+    const reasons: StatusReason[] = verdict.reasons.map((r) => ({ ...r, evidence: evidenceOf(facts, evidence.get(r.rule)) }));
+    const ov = overridden.get(subject);
+    const prev = previous.get(subject);
+    const colour = ov ? ov.colour : verdict.colour;
+    const same =
+      prev !== undefined && prev.colour === colour && prev.computedColour === verdict.colour && prev.overrideAppeal === (ov?.appeal ?? null) &&
+      prev.ruleSet === rs.id && prev.ruleVersion === rs.version && sameReasons(prev.reasons, reasons);
+    if (same) {
+      unchanged.push(subject);
+      statuses.set(subject, { ...prev, computedAt: nowIso });
+      continue;
     }
-    await writeChanged(q, changed, previous, cause);
-    await touch(q, unchanged, nowIso);
-    return { processed: factsBySubject.size, changed: changed.length, statuses };
-  };
-  return tx ? run(tx) : platform.db.transaction(run);
+    const status: PersonStatus = {
+      subject, codeSub: prev?.codeSub ?? codeSubOf(platform.ring, subject), colour, computedColour: verdict.colour, reasons,
+      ruleSet: rs.id, ruleVersion: rs.version, overrideAppeal: ov?.appeal ?? null, since: nowIso, computedAt: nowIso,
+    };
+    changed.push(status);
+    statuses.set(subject, status);
+  }
+  return { changed, unchanged, statuses };
+}
+
+/** The previous statuses and running overrides of these people. */
+export async function priorOf(q: Queryable, subjects: readonly string[], now: Date) {
+  const [previous, overridden] = await Promise.all([statusRows(q, subjects), overrides(q, subjects, now.toISOString())]);
+  return { previous, overridden };
+}
+
+/** Computes and stores the statuses of `subjects` from their `rows` (already loaded), in one transaction. */
+export async function computeChunk(platform: Platform, env: ComputeEnv, subjects: readonly string[], rows: readonly RecordRow[], cause: string): Promise<ChunkResult> {
+  return platform.db.transaction(async (q) => {
+    const { previous, overridden } = await priorOf(q, subjects, env.now);
+    const e = evaluateChunk(platform, env, subjects, rows, previous, overridden);
+    await writeChanged(q, e.changed, previous, cause);
+    await touch(q, e.unchanged, env.now.toISOString());
+    return { processed: e.statuses.size, changed: e.changed.length, statuses: e.statuses };
+  });
 }

@@ -7,7 +7,9 @@ import { newId } from '../../core/ids.js';
 import { notFound } from '../../core/problem.js';
 import type { Queryable } from '../../db/types.js';
 import type { RecordRow } from '../facts/build.js';
-import { computeChunk, computeEnv } from './compute.js';
+import { computeEnv, evaluateChunk, priorOf, type ComputeEnv } from './compute.js';
+import { writeChanged } from './store.js';
+import type { PersonStatus } from './types.js';
 import { setWatermark } from './worker.js';
 
 export interface Job {
@@ -55,15 +57,26 @@ export async function listJobs(q: Queryable, limit = 20): Promise<Job[]> {
   return res.rows.map(toJob);
 }
 
-/** The next chunk's subjects after `cursor`: people with current records or a stored status. */
+/** Index entries read per wanted subject (a person has a handful of current records). */
+const ENTRIES_PER_SUBJECT = 8;
+
+/**
+ * The next chunk's subjects after `cursor`: people with current records or a stored status, in subject order.
+ * Both reads walk an index in order with a LIMIT (no DISTINCT over the rest of the table); every subject up to
+ * the last one returned is complete, because the walks are ordered.
+ */
 export async function nextSubjects(q: Queryable, cursor: string, limit: number): Promise<string[]> {
+  // A walk that hit its LIMIT ends part-way: subjects beyond its end are not known complete yet, so the chunk
+  // stops at the nearer end. All ordering and comparison stay in the database (its collation decides).
   const res = await q.query<{ subject: string }>(
-    `SELECT subject FROM (
-       (SELECT DISTINCT subject FROM records WHERE valid_to IS NULL AND subject IS NOT NULL AND subject > $1 ORDER BY subject LIMIT $2)
-       UNION
-       (SELECT subject FROM health_status WHERE subject > $1 ORDER BY subject LIMIT $2)
-     ) u ORDER BY subject LIMIT $2`,
-    [cursor, limit],
+    `WITH r AS MATERIALIZED (SELECT subject FROM records WHERE valid_to IS NULL AND subject IS NOT NULL AND subject > $1 ORDER BY subject LIMIT $3),
+          h AS MATERIALIZED (SELECT subject FROM health_status WHERE subject > $1 ORDER BY subject LIMIT $2),
+          b AS (SELECT CASE WHEN (SELECT count(*) FROM r) = $3 THEN (SELECT max(subject) FROM r) END AS rb,
+                       CASE WHEN (SELECT count(*) FROM h) = $2 THEN (SELECT max(subject) FROM h) END AS hb)
+     SELECT DISTINCT u.subject FROM (SELECT subject FROM r UNION ALL SELECT subject FROM h) u, b
+      WHERE (b.rb IS NULL OR u.subject <= b.rb) AND (b.hb IS NULL OR u.subject <= b.hb)
+      ORDER BY u.subject LIMIT $2`,
+    [cursor, limit, limit * ENTRIES_PER_SUBJECT],
   );
   return res.rows.map((r) => r.subject);
 }
@@ -78,11 +91,25 @@ export async function rowsOfRange(q: Queryable, lo: string, hi: string, datasets
   return res.rows;
 }
 
-async function fetchChunk(q: Queryable, cursor: string, datasets: readonly string[], size: number): Promise<{ subjects: string[]; rows: RecordRow[] }> {
-  const subjects = await nextSubjects(q, cursor, size);
-  if (subjects.length === 0) return { subjects, rows: [] };
-  return { subjects, rows: await rowsOfRange(q, cursor, subjects[subjects.length - 1]!, datasets) };
+interface Chunk {
+  subjects: string[];
+  rows: RecordRow[];
+  previous: Map<string, PersonStatus>;
+  overridden: Map<string, { appeal: string; colour: PersonStatus['colour'] }>;
 }
+
+/** Everything the next chunk needs from the database (reads only). */
+async function fetchChunk(q: Queryable, cursor: string, env: ComputeEnv, size: number): Promise<Chunk> {
+  const subjects = await nextSubjects(q, cursor, size);
+  if (subjects.length === 0) return { subjects, rows: [], previous: new Map(), overridden: new Map() };
+  const [rows, prior] = await Promise.all([rowsOfRange(q, cursor, subjects[subjects.length - 1]!, env.datasets), priorOf(q, subjects, env.now)]);
+  return { subjects, rows, ...prior };
+}
+
+const quiet = <T>(p: Promise<T>): Promise<T> => {
+  p.catch(() => undefined);
+  return p;
+};
 
 const running = new WeakMap<Platform, Map<string, Promise<Job>>>();
 
@@ -96,12 +123,14 @@ export async function runJob(platform: Platform, id: string, opts: { maxChunks?:
   if (job.status !== 'running') return job;
   try {
     const env = await computeEnv(platform, opts.now);
-    const cursor = job.cursor ?? '';
     const size = opts.chunkSize ?? CHUNK_SUBJECTS;
-    let next = fetchChunk(db, cursor, env.datasets, size);
+    // A pipeline: while chunk N is evaluated here, chunk N-1 is written and chunk N+1 read by the database.
+    let next = quiet(fetchChunk(db, job.cursor ?? '', env, size));
+    let writing: Promise<void> = Promise.resolve();
     for (let n = 0; opts.maxChunks === undefined || n < opts.maxChunks; n++) {
       const chunk = await next;
       if (chunk.subjects.length === 0) {
+        await writing;
         await db.query(`UPDATE hc_jobs SET status = 'done', finished_at = now(), updated_at = now() WHERE id = $1`, [id]);
         job = await getJob(db, id);
         await audit(makeCtx(platform, systemPrincipal('healthcode.recompute')), {
@@ -110,12 +139,18 @@ export async function runJob(platform: Platform, id: string, opts: { maxChunks?:
         return job;
       }
       const last = chunk.subjects[chunk.subjects.length - 1]!;
-      next = fetchChunk(db, last, env.datasets, size);
-      await db.transaction(async (tx) => {
-        const r = await computeChunk(platform, env, chunk.subjects, chunk.rows, 'full-recompute', tx);
-        await tx.query('UPDATE hc_jobs SET cursor = $2, processed = processed + $3, changed = changed + $4, updated_at = now() WHERE id = $1', [id, last, r.processed, r.changed]);
-      });
+      next = quiet(fetchChunk(db, last, env, size));
+      const e = evaluateChunk(platform, env, chunk.subjects, chunk.rows, chunk.previous, chunk.overridden);
+      await writing;
+      // Unchanged statuses are not rewritten: a status older than STALE_MS is recomputed when it is next read.
+      writing = quiet(
+        db.transaction(async (tx) => {
+          await writeChanged(tx, e.changed, chunk.previous, 'full-recompute');
+          await tx.query('UPDATE hc_jobs SET cursor = $2, processed = processed + $3, changed = changed + $4, updated_at = now() WHERE id = $1', [id, last, e.statuses.size, e.changed.length]);
+        }),
+      );
     }
+    await writing;
     await next.catch(() => undefined);
     return await getJob(db, id);
   } catch (err) {
