@@ -65,10 +65,11 @@ test('parseInteger, parseDay and parseInstant', () => {
 test('start flags: only an explicit --no-demo or --log override the environment', () => {
   assert.equal(startFlags({ demo: true }).demo, undefined); // commander's default for a lone --no-demo
   assert.equal(startFlags({ demo: false }).demo, false);
+  assert.equal(startFlags({ region: '440300' }).region, '440300');
   assert.equal(startFlags({}).log, undefined);
   assert.equal(startFlags({ log: true }).log, true);
   assert.deepEqual(startFlags({ port: '0', dataDir: 'd', persons: '5' }), {
-    host: undefined, port: '0', dataDir: 'd', databaseUrl: undefined, dbSchema: undefined, persons: '5', demo: undefined, log: undefined,
+    host: undefined, port: '0', dataDir: 'd', databaseUrl: undefined, dbSchema: undefined, persons: '5', demo: undefined, log: undefined, region: undefined,
   });
 });
 

@@ -81,3 +81,14 @@ test('configuration: flags over environment over defaults, with clear errors', (
   assert.throws(() => loadConfig({ port: 'eighty' }, {}), /port must be an integer/);
   assert.throws(() => loadConfig({ persons: 0 }, {}), /persons/);
 });
+
+test('health-code settings come from flags and the environment, and are checked', () => {
+  const c = loadConfig({ region: '440300' }, { GOVSHARE_CODE_TTL: '60', GOVSHARE_RETENTION_DAYS: '14' });
+  assert.equal(c.region, '440300');
+  assert.equal(c.codeTtlSeconds, 60);
+  assert.equal(c.retentionDays, 14);
+  assert.equal(loadConfig({}, { GOVSHARE_REGION: '110000' }).region, '110000');
+  assert.equal(loadConfig({}, {}).region, '440000');
+  assert.throws(() => loadConfig({ region: '44' }, {}), /6-digit/);
+  assert.throws(() => loadConfig({}, { GOVSHARE_CODE_TTL: '0' }), /GOVSHARE_CODE_TTL/);
+});

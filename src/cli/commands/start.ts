@@ -8,6 +8,7 @@ export interface StartOpts extends StorageOpts {
   port?: string;
   demo?: boolean;
   log?: boolean;
+  region?: string;
 }
 
 /** The parsed options as loadConfig flags; what was not given stays undefined so the environment can decide. */
@@ -22,6 +23,7 @@ export function startFlags(opts: StartOpts): ConfigFlags {
     // commander defaults a lone --no-demo to true; only an explicit --no-demo may override the environment.
     demo: opts.demo === false ? false : undefined,
     log: opts.log === true ? true : undefined,
+    region: opts.region,
   };
 }
 
@@ -47,6 +49,7 @@ export function registerStart(program: Command, ctx: CliContext): void {
   addStorageOptions(start)
     .option('--no-demo', 'do not build the demo province on an empty database (GOVSHARE_DEMO=0 does the same)')
     .option('--log', 'log requests (default: $GOVSHARE_LOG=1)')
+    .option('--region <code>', 'the node’s GB/T 2260 region: issuer of its health codes, picks its rule set (default: $GOVSHARE_REGION, else 440000)')
     .action(async (opts: StartOpts) => {
       const config = configFrom(startFlags(opts), ctx.io);
       const { startNode } = await import('../../node/start.js');
