@@ -1,7 +1,7 @@
 // recompute_persons_per_s: the full recompute of a demo province (every resident: records → facts → rules →
 // status written), against reading the same records chunk by chunk without computing (raw_scan_persons_per_s).
 import type { Platform } from '../src/access/context.js';
-import { buildDemo } from '../src/demo/build.js';
+import { buildDemo, type DemoSummary } from '../src/demo/build.js';
 import { CHUNK_SUBJECTS, nextSubjects, rowsOfRange } from '../src/healthcode/status/job.js';
 import { loadSources } from '../src/healthcode/facts/sources.js';
 
@@ -11,6 +11,8 @@ export interface RecomputeFigures {
   rawScan: number;
   colours: Record<string, number>;
   demoSeconds: number;
+  /** The demo province built (its department tokens, for the HTTP figures). */
+  demo: DemoSummary;
 }
 
 export async function benchRecompute(platform: Platform, persons: number, dir: string): Promise<RecomputeFigures> {
@@ -32,5 +34,5 @@ export async function benchRecompute(platform: Platform, persons: number, dir: s
     cursor = last;
   }
   const rawScan = n / ((performance.now() - t1) / 1000);
-  return { persons: demo.health.processed, recompute, rawScan, colours: demo.health.colours, demoSeconds };
+  return { persons: demo.health.processed, recompute, rawScan, colours: demo.health.colours, demoSeconds, demo };
 }

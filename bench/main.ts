@@ -8,6 +8,7 @@ import { makeCtx, type Platform } from '../src/access/context.js';
 import { readPage } from '../src/access/read.js';
 import { benchVerify } from './verify.js';
 import { benchRecompute } from './healthcode.js';
+import { benchStatusChecks } from './status.js';
 import { subjectOf } from '../src/records/keys.js';
 import { requestShare } from '../src/sharing/service.js';
 import { Keyring } from '../src/crypto/keyring.js';
@@ -161,6 +162,10 @@ async function benchHealth(url: string | undefined): Promise<void> {
     print('recompute_persons_per_s', Math.round(r.recompute));
     print('raw_scan_persons_per_s', Math.round(r.rawScan));
     print('recompute_vs_scan', (r.recompute / r.rawScan).toFixed(3));
+    const s = await benchStatusChecks(platform, r.demo);
+    print('hello_rps', Math.round(s.hello));
+    print('status_check_rps', Math.round(s.checks));
+    print('status_vs_hello', (s.checks / s.hello).toFixed(3));
     await platform.close();
   } finally {
     if (schema) await db.exec(`DROP SCHEMA "${schema}" CASCADE`);

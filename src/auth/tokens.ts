@@ -84,18 +84,39 @@ export async function revokeToken(ctx: Ctx, tokenId: string): Promise<void> {
   requireAdmin(ctx);
   const res = await ctx.db.query('UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1', [tokenId]);
   if (res.rowCount === 0) throw notFound('token_not_found', `No token with id ${tokenId}.`);
+  authCache.clear();
   await audit(ctx, { action: 'tokens.revoke', outcome: 'ok', detail: { token: tokenId } });
 }
 
 const lastTouched = new Map<string, number>();
 
+/**
+ * Valid tokens seen in the last moments, by hash. A revocation in this process drops the cache at once; one made
+ * by another process sharing the database takes effect within AUTH_CACHE_MS. Unknown tokens are never cached.
+ */
+export const AUTH_CACHE_MS = 2_000;
+const authCache = new Map<string, { principal: Principal; at: number; expiresAt: number }>();
+
 /** Resolves a bearer token to its principal; undefined when unknown, revoked or expired. */
 export async function authenticate(q: Queryable, token: string): Promise<Principal | undefined> {
   if (!token.startsWith(PREFIX) || token.length > 100) return undefined;
-  const res = await q.query<{ id: string; department_id: string; role: Role }>(
-    `SELECT t.id, t.department_id, d.role FROM api_tokens t JOIN departments d ON d.id = t.department_id
+  const hash = hashToken(token);
+  const now = Date.now();
+  const hit = authCache.get(hash);
+  if (hit && now - hit.at < AUTH_CACHE_MS && now < hit.expiresAt) return hit.principal;
+  const principal = await lookupToken(q, hash);
+  if (principal) {
+    if (authCache.size > 10_000) authCache.clear();
+    authCache.set(hash, { principal: principal.principal, at: now, expiresAt: principal.expiresAt });
+  } else authCache.delete(hash);
+  return principal?.principal;
+}
+
+async function lookupToken(q: Queryable, hash: string): Promise<{ principal: Principal; expiresAt: number } | undefined> {
+  const res = await q.query<{ id: string; department_id: string; role: Role; expires_at: Date | string | null }>(
+    `SELECT t.id, t.department_id, d.role, t.expires_at FROM api_tokens t JOIN departments d ON d.id = t.department_id
      WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())`,
-    [hashToken(token)],
+    [hash],
   );
   const row = res.rows[0];
   if (!row) return undefined;
@@ -105,5 +126,8 @@ export async function authenticate(q: Queryable, token: string): Promise<Princip
     lastTouched.set(row.id, now);
     await q.query('UPDATE api_tokens SET last_used_at = now() WHERE id = $1', [row.id]);
   }
-  return { kind: 'department', departmentId: row.department_id, role: row.role, tokenId: row.id };
+  return {
+    principal: { kind: 'department', departmentId: row.department_id, role: row.role, tokenId: row.id },
+    expiresAt: row.expires_at === null ? Infinity : new Date(row.expires_at).getTime(),
+  };
 }

@@ -30,7 +30,7 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
   const schema = opts.schema ?? 'public';
   const pool = new pg.Pool({
     connectionString: opts.url,
-    max: opts.max ?? 10,
+    max: opts.max ?? 20,
     ...(schema !== 'public' ? { options: `-c search_path=${quoteIdent(schema)}` } : {}),
   });
   pool.on('error', () => {

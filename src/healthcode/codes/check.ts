@@ -2,6 +2,7 @@
 // issuer (this node), and record the scan for contact tracing. Hot path: one verify (cached trust lookup), one
 // indexed status lookup, one insert, one audit append (group-committed).
 import { audit, type Ctx } from '../../access/context.js';
+import { recordScan } from './scans.js';
 import { callerDepartment } from '../../access/policy.js';
 import type { Colour, FailureReason } from '../hcert/index.js';
 import { statusBySub } from '../status/service.js';
@@ -52,7 +53,7 @@ export async function checkCode(ctx: Ctx, input: CheckInput): Promise<CheckAnswe
   }
   const changed = status.colour !== claims.colour || Math.floor(Date.parse(status.since) / 1000) > claims.statusTime;
   await Promise.all([
-    ctx.db.query('INSERT INTO code_scans (subject, code_id, venue, checkpoint, colour) VALUES ($1, $2, $3, $4, $5)', [status.subject, claims.cti, venue, checkpoint, status.colour]),
+    recordScan(ctx.db, { subject: status.subject, codeId: claims.cti, venue, checkpoint, colour: status.colour }),
     audit(ctx, { action: 'healthcode.check', outcome: 'ok', subjects: [status.subject], detail: { valid: true, cti: claims.cti, venue, colour: status.colour, colourInCode: claims.colour } }),
   ]);
   return { ...base, reason: 'ok', colour: status.colour, changedSinceIssue: changed, ruleSet: status.ruleSet, ruleVersion: status.ruleVersion };
