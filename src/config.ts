@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /** Everything a node is configured with; flags win over environment variables, which win over defaults. */
@@ -16,6 +17,9 @@ export interface Config {
   region: string; // GOVSHARE_REGION: the node's GB/T 2260 region code (health-code issuer, rule-set region)
   codeTtlSeconds: number; // GOVSHARE_CODE_TTL: lifetime of an issued health code
   retentionDays: number; // GOVSHARE_RETENTION_DAYS: how long venue scans and itineraries are kept
+  role: 'standalone' | 'hub' | 'region'; // GOVSHARE_ROLE: federation role (docs/federation.md)
+  hubUrl: string | undefined; // GOVSHARE_HUB_URL: the hub, for a region node
+  syncSeconds: number; // GOVSHARE_SYNC_SECONDS: national trust-list sync interval
 }
 
 export interface ConfigFlags {
@@ -28,6 +32,51 @@ export interface ConfigFlags {
   persons?: string | number | undefined;
   log?: boolean | undefined;
   region?: string | undefined;
+  role?: string | undefined;
+  hubUrl?: string | undefined;
+  syncSeconds?: string | number | undefined;
+  /** A JSON file with { role, region, hub, syncSeconds }; flags win over it, it wins over the environment. */
+  federationConfig?: string | undefined;
+}
+
+interface FederationFile {
+  role?: string;
+  region?: string;
+  hub?: string;
+  syncSeconds?: number;
+}
+
+function readFederationFile(file: string | undefined): FederationFile {
+  if (!file) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`cannot read the federation config ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`the federation config ${file} must be a JSON object`);
+  const known = ['role', 'region', 'hub', 'syncSeconds'];
+  const extra = Object.keys(parsed).filter((k) => !known.includes(k));
+  if (extra.length) throw new Error(`the federation config ${file} has unknown keys: ${extra.join(', ')} (known: ${known.join(', ')})`);
+  return parsed as FederationFile;
+}
+
+function roleOf(v: string | undefined): Config['role'] {
+  if (v === undefined || v === '') return 'standalone';
+  if (v === 'hub' || v === 'region' || v === 'standalone') return v;
+  throw new Error(`role must be hub, region or standalone (got ${v})`);
+}
+
+function hubUrlOf(v: string | undefined): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new Error(`the hub URL is not a URL: ${v}`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`the hub URL must be http(s): ${v}`);
+  return u.origin + u.pathname.replace(/\/+$/, '');
 }
 
 function intOf(name: string, v: string | number | undefined, fallback: number, min: number, max: number): number {
@@ -44,6 +93,10 @@ function regionOf(v: string | undefined): string {
 }
 
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const fed = readFederationFile(flags.federationConfig ?? (env.GOVSHARE_FEDERATION_CONFIG || undefined));
+  const role = roleOf(flags.role ?? fed.role ?? env.GOVSHARE_ROLE);
+  const hubUrl = hubUrlOf(flags.hubUrl ?? fed.hub ?? env.GOVSHARE_HUB_URL);
+  if (role === 'region' && !hubUrl) throw new Error('a region node needs the hub URL (--hub, GOVSHARE_HUB_URL or "hub" in the federation config)');
   return {
     host: flags.host ?? env.HOST ?? '127.0.0.1',
     port: intOf('port', flags.port ?? env.PORT, 8080, 0, 65535),
@@ -56,8 +109,11 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     demoPersons: intOf('persons', flags.persons ?? env.GOVSHARE_DEMO_PERSONS, 10_000, 1, 20_000_000),
     fieldKeys: env.GOVSHARE_FIELD_KEYS || undefined,
     answerWorkingDays: intOf('GOVSHARE_ANSWER_DAYS', env.GOVSHARE_ANSWER_DAYS, 10, 1, 60),
-    region: regionOf(flags.region ?? env.GOVSHARE_REGION),
+    region: regionOf(flags.region ?? fed.region ?? env.GOVSHARE_REGION),
     codeTtlSeconds: intOf('GOVSHARE_CODE_TTL', env.GOVSHARE_CODE_TTL, 300, 10, 86_400),
     retentionDays: intOf('GOVSHARE_RETENTION_DAYS', env.GOVSHARE_RETENTION_DAYS, 21, 1, 3650),
+    role,
+    hubUrl,
+    syncSeconds: intOf('sync-seconds', flags.syncSeconds ?? fed.syncSeconds ?? env.GOVSHARE_SYNC_SECONDS, 30, 1, 86_400),
   };
 }

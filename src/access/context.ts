@@ -22,6 +22,14 @@ export interface PlatformSettings {
   codeTtlSeconds: number;
   /** Days venue scans, checkpoint scans and itineraries are kept (default 21). */
   retentionDays: number;
+  /** Federation (docs/federation.md): this node's role, the hub's URL for a region node, the sync interval. */
+  federation: FederationSettings;
+}
+
+export interface FederationSettings {
+  role: 'standalone' | 'hub' | 'region';
+  hubUrl: string | undefined;
+  syncMs: number;
 }
 
 /**

@@ -69,7 +69,7 @@ test('start flags: only an explicit --no-demo or --log override the environment'
   assert.equal(startFlags({}).log, undefined);
   assert.equal(startFlags({ log: true }).log, true);
   assert.deepEqual(startFlags({ port: '0', dataDir: 'd', persons: '5' }), {
-    host: undefined, port: '0', dataDir: 'd', databaseUrl: undefined, dbSchema: undefined, persons: '5', demo: undefined, log: undefined, region: undefined,
+    host: undefined, port: '0', dataDir: 'd', databaseUrl: undefined, dbSchema: undefined, persons: '5', demo: undefined, log: undefined, region: undefined, role: undefined, hubUrl: undefined, syncSeconds: undefined, federationConfig: undefined,
   });
 });
 

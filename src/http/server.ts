@@ -25,6 +25,7 @@ import { registerRetentionRoutes } from '../healthcode/retention/routes.js';
 import { registerRuleSetRoutes } from '../healthcode/rulesets/routes.js';
 import { registerStatusRoutes } from '../healthcode/status/routes.js';
 import { registerRiskAreaRoutes } from '../riskareas/routes.js';
+import { registerFederationRoutes } from '../federation/routes.js';
 import { ProblemSchema } from './context.js';
 import { registerSystemRoutes } from './system.js';
 import type { App } from './types.js';
@@ -167,5 +168,6 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
   registerCodeRoutes(app);
   registerAppealRoutes(app);
   registerRetentionRoutes(app);
+  registerFederationRoutes(app);
   return app;
 }

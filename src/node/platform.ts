@@ -9,7 +9,13 @@ import { openPostgres } from '../db/postgres.js';
 import type { Db } from '../db/types.js';
 import { seedBaseline } from '../standard/registry.js';
 
-export const DEFAULT_SETTINGS: PlatformSettings = { answerWorkingDays: 10, region: '440000', codeTtlSeconds: 300, retentionDays: 21 };
+export const DEFAULT_SETTINGS: PlatformSettings = {
+  answerWorkingDays: 10,
+  region: '440000',
+  codeTtlSeconds: 300,
+  retentionDays: 21,
+  federation: { role: 'standalone', hubUrl: undefined, syncMs: 30_000 },
+};
 
 export interface RunningPlatform extends Platform {
   readonly ledger: Ledger;
@@ -59,7 +65,12 @@ export async function openPlatform(config: Config): Promise<RunningPlatform> {
     const ring = loadKeyring({ env: config.fieldKeys, file: keyFile ?? '', create: true });
     const p = platformOn(db, { ring, keyFile, answerWorkingDays: config.answerWorkingDays,
       auditDb: await openAuditDb(db, config.databaseUrl),
-      settings: { region: config.region, codeTtlSeconds: config.codeTtlSeconds, retentionDays: config.retentionDays },
+      settings: {
+        region: config.region,
+        codeTtlSeconds: config.codeTtlSeconds,
+        retentionDays: config.retentionDays,
+        federation: { role: config.role, hubUrl: config.hubUrl, syncMs: config.syncSeconds * 1000 },
+      },
     });
     return {
       ...p,

@@ -9,6 +9,7 @@ import { resumeJobs } from '../healthcode/status/job.js';
 import { startRecomputeWorker } from '../healthcode/status/worker.js';
 import { startRetentionSweeper } from '../healthcode/retention/service.js';
 import { startRiskAreaSweeper } from '../riskareas/service.js';
+import { startFederation } from '../federation/service.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -38,11 +39,13 @@ export async function startNode(config: Config, out: (line: string) => void = (l
     const stopAreas = startRiskAreaSweeper(platform);
     const stopRetention = startRetentionSweeper(platform);
     await resumeJobs(platform);
+    const stopFederation = startFederation(platform);
     await app.listen({ host: config.host, port: config.port });
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
     out(`govshare ${VERSION} listening on ${url}  (${db.engine === 'pglite' ? `embedded PGlite, data in ${config.dataDir}` : 'PostgreSQL'})`);
+    if (config.role !== 'standalone') out(`  Federation 联邦: ${config.role} for region ${config.region}${config.hubUrl ? `, hub ${config.hubUrl}` : ''}`);
     if (demoLine) out(demoLine);
     out(`  API docs  接口文档   ${url}/docs   (OpenAPI: ${url}/openapi.json)`);
     out(`  Health    健康检查   ${url}/healthz  ${url}/readyz`);
@@ -63,6 +66,7 @@ export async function startNode(config: Config, out: (line: string) => void = (l
         stopSigner();
         stopAreas();
         stopRetention();
+        await stopFederation();
         await stopWorker();
         await app.close();
         await platform.close();

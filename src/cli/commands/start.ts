@@ -9,6 +9,10 @@ export interface StartOpts extends StorageOpts {
   demo?: boolean;
   log?: boolean;
   region?: string;
+  role?: string;
+  hub?: string;
+  syncSeconds?: string;
+  federationConfig?: string;
 }
 
 /** The parsed options as loadConfig flags; what was not given stays undefined so the environment can decide. */
@@ -24,6 +28,10 @@ export function startFlags(opts: StartOpts): ConfigFlags {
     demo: opts.demo === false ? false : undefined,
     log: opts.log === true ? true : undefined,
     region: opts.region,
+    role: opts.role,
+    hubUrl: opts.hub,
+    syncSeconds: opts.syncSeconds,
+    federationConfig: opts.federationConfig,
   };
 }
 
@@ -49,6 +57,10 @@ export function registerStart(program: Command, ctx: CliContext): void {
   addStorageOptions(start)
     .option('--no-demo', 'do not build the demo province on an empty database (GOVSHARE_DEMO=0 does the same)')
     .option('--log', 'log requests (default: $GOVSHARE_LOG=1)')
+    .option('--role <role>', 'federation role: hub (the nation), region (a province or city node) or standalone (default: $GOVSHARE_ROLE, else standalone)')
+    .option('--hub <url>', 'the hub’s URL, for a region node (default: $GOVSHARE_HUB_URL)')
+    .option('--sync-seconds <n>', 'how often a region fetches the national trust list (default: $GOVSHARE_SYNC_SECONDS, else 30)')
+    .option('--federation-config <file>', 'a JSON file with { role, region, hub, syncSeconds } (default: $GOVSHARE_FEDERATION_CONFIG)')
     .option('--region <code>', 'the node’s GB/T 2260 region: issuer of its health codes, picks its rule set (default: $GOVSHARE_REGION, else 440000)')
     .action(async (opts: StartOpts) => {
       const config = configFrom(startFlags(opts), ctx.io);

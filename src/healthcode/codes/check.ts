@@ -8,6 +8,26 @@ import type { Colour, FailureReason } from '../hcert/index.js';
 import { statusBySub } from '../status/service.js';
 import { verdictOf } from './verdict.js';
 import { verifyWithNode } from './verify.js';
+import { remoteStatus } from '../../federation/remote-status.js';
+import type { CodeClaims } from '../hcert/index.js';
+
+type Base = Omit<Extract<CheckAnswer, { valid: true }>, 'reason' | 'colour' | 'changedSinceIssue' | 'ruleSet' | 'ruleVersion'>;
+
+/** A code of another region: its current status from the issuer over the federation, or the kept copy. */
+async function checkRemote(ctx: Ctx, claims: CodeClaims, base: Base, venue: string | null, checkpoint: string | null): Promise<CheckAnswer> {
+  const remote = await remoteStatus(ctx.platform, claims.iss, claims.sub);
+  const person = `${claims.iss}:${claims.sub}`;
+  if (!remote || !remote.known || remote.colour === null) {
+    await audit(ctx, { action: 'healthcode.check', outcome: 'ok', detail: { valid: true, reason: 'status_unknown', cti: claims.cti, venue, issuer: claims.iss } });
+    return { ...base, reason: 'status_unknown', colour: null, changedSinceIssue: false, ruleSet: null, ruleVersion: null, ...(remote ? { source: remote.source } : {}) };
+  }
+  const changed = remote.colour !== claims.colour || (remote.since !== null && Math.floor(Date.parse(remote.since) / 1000) > claims.statusTime);
+  await Promise.all([
+    recordScan(ctx.db, { subject: person, codeId: claims.cti, venue, checkpoint, colour: remote.colour }),
+    audit(ctx, { action: 'healthcode.check', outcome: 'ok', detail: { valid: true, cti: claims.cti, venue, colour: remote.colour, issuer: claims.iss, source: remote.source } }),
+  ]);
+  return { ...base, reason: 'ok', colour: remote.colour, changedSinceIssue: changed, ruleSet: remote.ruleSet, ruleVersion: remote.ruleVersion, source: remote.source };
+}
 
 export interface CheckInput {
   code: string;
@@ -31,7 +51,8 @@ export type CheckAnswer =
       expiresAt: string;
       ruleSet: string | null;
       ruleVersion: string | null;
-      source: 'issuer';
+      /** Where the colour comes from: the issuer (this node, or asked over the federation), or the kept copy of its last answer. */
+      source: 'issuer' | 'replica';
     };
 
 export async function checkCode(ctx: Ctx, input: CheckInput): Promise<CheckAnswer> {
@@ -45,7 +66,8 @@ export async function checkCode(ctx: Ctx, input: CheckInput): Promise<CheckAnswe
     return { ...rest, valid: false, reason: r.reason, detail: r.detail };
   }
   const claims = r.claims;
-  const base = { valid: true as const, colourInCode: claims.colour, region: r.region, kid: r.kid, issuedAt: v.issuedAt!, expiresAt: v.expiresAt!, source: 'issuer' as const };
+  const base: Base = { valid: true as const, colourInCode: claims.colour, region: r.region, kid: r.kid, issuedAt: v.issuedAt!, expiresAt: v.expiresAt!, source: 'issuer' };
+  if (claims.iss !== ctx.platform.settings.region) return checkRemote(ctx, claims, base, venue, checkpoint);
   const status = await statusBySub(ctx.platform, claims.sub);
   if (!status) {
     await audit(ctx, { action: 'healthcode.check', outcome: 'ok', detail: { valid: true, reason: 'status_unknown', cti: claims.cti, venue } });

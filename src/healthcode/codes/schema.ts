@@ -56,7 +56,7 @@ export const CheckAnswerSchema = Type.Object({
   expiresAt: Type.Optional(Iso),
   ruleSet: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   ruleVersion: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  source: Type.Optional(Type.Literal('issuer')),
+  source: Type.Optional(Type.Union([Type.Literal('issuer'), Type.Literal('replica')], { description: 'issuer: the issuing node answered (this one or another region over the federation); replica: the kept copy of its last answer, the issuer being unreachable' })),
 });
 
 const EntrySchema = Type.Object({

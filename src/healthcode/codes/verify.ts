@@ -1,6 +1,7 @@
 // Verification against this node's own trust list (the same checks an offline verifier makes).
 import type { Platform } from '../../access/context.js';
-import { verifyCode, type VerifyResult } from '../hcert/index.js';
+import { national } from '../../federation/national.js';
+import { verifyCode, type TrustLookup, type VerifyResult } from '../hcert/index.js';
 import { nodeTrust, refreshNodeTrust } from './trustlist.js';
 import { verdictOf, type Verdict } from './verdict.js';
 
@@ -9,10 +10,23 @@ import { verdictOf, type Verdict } from './verdict.js';
  * second), in case another process made the key since the list was cached.
  */
 export async function verifyWithNode(p: Platform, code: string): Promise<VerifyResult> {
-  const r = verifyCode(code, (await nodeTrust(p)).lookup);
+  const nat = (await national(p)).lookup;
+  const r = verifyCode(code, combined((await nodeTrust(p)).lookup, nat));
   if (r.valid || r.reason !== 'unknown_kid') return r;
   const fresh = refreshNodeTrust(p);
-  return fresh ? verifyCode(code, (await fresh).lookup) : r;
+  return fresh ? verifyCode(code, combined((await fresh).lookup, nat)) : r;
+}
+
+/**
+ * The node's own keys, then the national list (docs/federation.md) for every other region's; a key the national
+ * list marks revoked is revoked here too, even one of this node's own.
+ */
+function combined(own: TrustLookup, nat: TrustLookup): TrustLookup {
+  return (kid) => {
+    const n = nat(kid);
+    if (n?.status === 'revoked') return n;
+    return own(kid) ?? n;
+  };
 }
 
 /** POST /api/v1/codes/verify: the verdict, never an error for a bad code. */

@@ -36,7 +36,7 @@ export async function computeEnv(platform: Platform, now = new Date()): Promise<
   }
   if (!ruleSet) throw new NoRuleSetError(`no health-code rule set is in force for region ${platform.settings.region} at ${now.toISOString()}`);
   const sources = new Map<string, Source[]>();
-  for (const s of await loadSources(q)) sources.set(s.dataset, [...(sources.get(s.dataset) ?? []), s]);
+  for (const s of [...(await loadSources(q)), ...FEDERATED_SOURCES]) sources.set(s.dataset, [...(sources.get(s.dataset) ?? []), s]);
   const areas = await areasSince(q, new Date(now.getTime() - LOOKBACK_DAYS * 86_400_000));
   return { now, ruleSet, sources, datasets: [...sources.keys()], places: placeIndex(areas) };
 }
@@ -46,10 +46,21 @@ export const codeSubOf = (ring: Keyring, subject: string): string => blindIndex(
 
 const ROW_COLUMNS = 'dataset_id, record_key, subject, data';
 
+/**
+ * Cases and contacts received from other regions (fed_facts, docs/federation.md) read like records of two
+ * pseudo-datasets; their key is `<sending region>/<message id>`, so a reason names the region that decided it.
+ */
+export const FEDERATED_SOURCES: Source[] = [
+  { kind: 'cases', dataset: 'federation:case', owner: 'federation', fields: { citizen_id: 'citizen_id', diagnosis: 'diagnosis', report_time: 'report_time' } },
+  { kind: 'contacts', dataset: 'federation:contact', owner: 'federation', fields: { citizen_id: 'citizen_id', contact_type: 'contact_type', exposure_date: 'exposure_date', quarantine_end: 'quarantine_end' } },
+];
+const FED_COLUMNS = `'federation:' || kind AS dataset_id, from_region || '/' || message_id AS record_key, subject, data`;
+
 export async function rowsOfSubjects(q: Queryable, subjects: readonly string[], datasets: readonly string[]): Promise<RecordRow[]> {
   if (subjects.length === 0 || datasets.length === 0) return [];
   const res = await q.query<RecordRow>(
-    `SELECT ${ROW_COLUMNS} FROM records WHERE valid_to IS NULL AND subject = ANY($1::text[]) AND dataset_id = ANY($2::text[])`,
+    `SELECT ${ROW_COLUMNS} FROM records WHERE valid_to IS NULL AND subject = ANY($1::text[]) AND dataset_id = ANY($2::text[])
+     UNION ALL SELECT ${FED_COLUMNS} FROM fed_facts WHERE subject = ANY($1::text[])`,
     [subjects, datasets],
   );
   return res.rows;

@@ -85,7 +85,9 @@ export async function rowsOfRange(q: Queryable, lo: string, hi: string, datasets
   if (datasets.length === 0) return [];
   const res = await q.query<RecordRow>(
     `SELECT dataset_id, record_key, subject, data FROM records
-      WHERE valid_to IS NULL AND subject > $1 AND subject <= $2 AND dataset_id = ANY($3::text[])`,
+      WHERE valid_to IS NULL AND subject > $1 AND subject <= $2 AND dataset_id = ANY($3::text[])
+     UNION ALL
+     SELECT 'federation:' || kind, from_region || '/' || message_id, subject, data FROM fed_facts WHERE subject > $1 AND subject <= $2`,
     [lo, hi, datasets],
   );
   return res.rows;

@@ -1,0 +1,164 @@
+// Cross-region events: cases and contacts of other regions' residents go to their home region; risk-area changes
+// go to every region. Produced by following committed ingest batches and risk-area changes (own areas only), each
+// batch of messages written with its watermark in one transaction, so nothing is sent twice or skipped.
+import type { Platform } from '../access/context.js';
+import { searchCatalogInternal } from '../catalog/service.js';
+import type { Queryable } from '../db/types.js';
+import { loadSources, type Source } from '../healthcode/facts/sources.js';
+import { enqueueRecompute } from '../healthcode/status/service.js';
+import { subjectOf } from '../records/keys.js';
+import { openRecord, sealRecord, SEALED } from '../records/sealed.js';
+import { nodeIdentity } from './identity.js';
+import { enqueueMessage, type Applier } from './messages.js';
+import { national } from './national.js';
+import { homeRegionOf, openSealed, sealFor, type SignedMessage } from './protocol/index.js';
+import { getState, setState } from './state.js';
+
+const OVERLAP_MS = 60_000;
+
+interface Mark {
+  at: string;
+  recent: string[];
+}
+
+const behind = (iso: string): string => new Date(Date.parse(iso) - OVERLAP_MS).toISOString();
+const EPOCH = new Date(0).toISOString();
+
+/** Case and contact facts of a record, by its source kind; undefined when the record is not one. */
+function factOf(source: Source, data: Record<string, unknown>): { kind: 'case' | 'contact'; values: Record<string, string> } | undefined {
+  const get = (el: string): string | undefined => {
+    const name = source.fields[el];
+    const v = name === undefined ? undefined : data[name];
+    return typeof v === 'string' && v !== '' ? v : undefined;
+  };
+  if (source.kind === 'cases') {
+    const diagnosis = get('diagnosis');
+    const reportTime = get('report_time');
+    return diagnosis && reportTime ? { kind: 'case', values: { diagnosis, report_time: reportTime } } : undefined;
+  }
+  if (source.kind === 'contacts') {
+    const type = get('contact_type');
+    const exposure = get('exposure_date');
+    const end = get('quarantine_end');
+    return type && exposure ? { kind: 'contact', values: { contact_type: type, exposure_date: exposure, ...(end ? { quarantine_end: end } : {}) } } : undefined;
+  }
+  return undefined;
+}
+
+/** Messages for the cases and contacts in new batches about people whose home region is another node. */
+async function produceFromBatches(p: Platform): Promise<number> {
+  const sources = (await loadSources(p.db, true)).filter((s) => s.kind === 'cases' || s.kind === 'contacts');
+  if (sources.length === 0) return 0;
+  const nat = await national(p);
+  const regions = [...nat.regions.keys()];
+  if (regions.length === 0) return 0;
+  const idField = new Map((await searchCatalogInternal(p.db)).map((d) => [d.id, d.fields.find((f) => f.element === 'citizen_id')?.name]));
+  return p.db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['govshare.federation.events.batches']);
+    const mark = (await getState<Mark>(tx, 'events.batches')) ?? { at: EPOCH, recent: [] };
+    const batches = (await tx.query<{ id: string; dataset_id: string; finished_at: Date | string }>(
+      `SELECT id, dataset_id, finished_at FROM ingest_batches WHERE status = 'committed' AND finished_at > $1 AND dataset_id = ANY($2::text[])
+        ORDER BY finished_at LIMIT 100`,
+      [behind(mark.at), [...new Set(sources.map((s) => s.dataset))]],
+    )).rows.filter((b) => !mark.recent.includes(b.id));
+    let sent = 0;
+    for (const b of batches) {
+      const field = idField.get(b.dataset_id);
+      const rows = (await tx.query<{ data: Record<string, unknown> }>('SELECT data FROM records WHERE batch_id = $1 AND valid_to IS NULL', [b.id])).rows;
+      for (const r of rows) {
+        const data = openRecord(p.ring, b.dataset_id, r.data);
+        const citizenId = field ? data[field] : undefined;
+        if (typeof citizenId !== 'string') continue;
+        const home = homeRegionOf(citizenId, regions);
+        const peer = home === undefined ? undefined : nat.regions.get(home);
+        if (!peer || home === p.settings.region) continue;
+        for (const s of sources.filter((x) => x.dataset === b.dataset_id)) {
+          const fact = factOf(s, data);
+          if (!fact) continue;
+          await enqueueMessage(tx, p, peer.region, fact.kind, (id) => ({ person: sealFor(peer.key, citizenId, id), ...fact.values }));
+          sent += 1;
+        }
+      }
+    }
+    if (batches.length > 0) {
+      const last = batches.reduce((m, b) => (new Date(b.finished_at).toISOString() > m ? new Date(b.finished_at).toISOString() : m), mark.at);
+      const recent = [...mark.recent, ...batches.map((b) => b.id)].slice(-500);
+      await setState(tx, 'events.batches', { at: last, recent } satisfies Mark);
+    }
+    return sent;
+  });
+}
+
+interface AreaRow {
+  id: string;
+  division: string;
+  name: unknown;
+  level: string;
+  places: string[];
+  starts_at: Date | string;
+  last_case_at: Date | string | null;
+  ends_at: Date | string | null;
+  lifted_by: string | null;
+  lift_reason: string | null;
+  updated_at: Date | string;
+}
+
+const isoOrNull = (v: Date | string | null): string | null => (v === null ? null : new Date(v).toISOString());
+
+/** Messages to every other region for each change of this node's own risk areas. */
+async function produceFromAreas(p: Platform): Promise<number> {
+  const nat = await national(p);
+  const others = [...nat.regions.keys()].filter((r) => r !== p.settings.region);
+  if (others.length === 0) return 0;
+  return p.db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['govshare.federation.events.areas']);
+    const mark = (await getState<Mark>(tx, 'events.areas')) ?? { at: EPOCH, recent: [] };
+    const rows = (await tx.query<AreaRow>(
+      'SELECT * FROM risk_areas WHERE origin IS NULL AND updated_at > $1 ORDER BY updated_at LIMIT 200',
+      [behind(mark.at)],
+    )).rows.filter((a) => !mark.recent.includes(`${a.id}@${new Date(a.updated_at).toISOString()}`));
+    for (const a of rows) {
+      const area = {
+        id: a.id, division: a.division, name: a.name, level: a.level, places: a.places, startsAt: new Date(a.starts_at).toISOString(),
+        lastCaseAt: isoOrNull(a.last_case_at), endsAt: isoOrNull(a.ends_at), liftedBy: a.lifted_by, liftReason: a.lift_reason,
+      };
+      for (const to of others) await enqueueMessage(tx, p, to, 'risk_area', () => ({ area }));
+    }
+    if (rows.length > 0) {
+      const last = rows.reduce((m, a) => (new Date(a.updated_at).toISOString() > m ? new Date(a.updated_at).toISOString() : m), mark.at);
+      const recent = [...mark.recent, ...rows.map((a) => `${a.id}@${new Date(a.updated_at).toISOString()}`)].slice(-1000);
+      await setState(tx, 'events.areas', { at: last, recent } satisfies Mark);
+    }
+    return rows.length * others.length;
+  });
+}
+
+export async function produceEvents(p: Platform): Promise<number> {
+  return (await produceFromBatches(p)) + (await produceFromAreas(p));
+}
+
+/** Applies a received message (inside the inbox transaction). */
+export const applyMessage: Applier = async (tx: Queryable, p: Platform, m: SignedMessage) => {
+  const e = m.envelope;
+  if (e.type === 'case' || e.type === 'contact') {
+    const { person, ...values } = e.payload as { person: string } & Record<string, string>;
+    const me = await nodeIdentity(p);
+    const citizenId = openSealed(me.privateKey, person, e.id);
+    const subject = subjectOf(p.ring, citizenId);
+    const dataset = `federation:${e.type}`;
+    await tx.query(
+      'INSERT INTO fed_facts (message_id, subject, from_region, kind, data) VALUES ($1, $2, $3, $4, $5)',
+      [e.id, subject, e.from, e.type, JSON.stringify({ [SEALED]: sealRecord(p.ring, dataset, values) })],
+    );
+    await enqueueRecompute(tx, [subject], `federation:${e.from}`);
+    return;
+  }
+  const a = (e.payload as { area: { id: string; division: string; name: unknown; level: string; places: string[]; startsAt: string; lastCaseAt: string | null; endsAt: string | null; liftedBy: string | null; liftReason: string | null } }).area;
+  await tx.query(
+    `INSERT INTO risk_areas (id, division, name, level, places, starts_at, last_case_at, ends_at, lifted_by, lift_reason, declared_by, origin, updated_at)
+     VALUES ($1, $2, $3, $4, $5::text[], $6, $7, $8, $9, $10, $11, $12, now())
+     ON CONFLICT (id) DO UPDATE SET level = excluded.level, places = excluded.places, last_case_at = excluded.last_case_at, ends_at = excluded.ends_at,
+       lifted_by = excluded.lifted_by, lift_reason = excluded.lift_reason, updated_at = now()`,
+    [`${e.from}:${a.id}`, a.division, JSON.stringify(a.name), a.level, a.places, a.startsAt, a.lastCaseAt, a.endsAt, a.liftedBy, a.liftReason, `federation:${e.from}`, e.from],
+  );
+};

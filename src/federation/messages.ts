@@ -1,0 +1,118 @@
+// Signed messages between nodes: an outbox written with the change that caused it, a sender that retries with
+// backoff until the receiver has it, and an inbox that checks, de-duplicates and applies each message once.
+import type { Ctx, Platform } from '../access/context.js';
+import { audit, makeCtx } from '../access/context.js';
+import { systemPrincipal } from '../access/principal.js';
+import { Problem } from '../core/problem.js';
+import type { Queryable } from '../db/types.js';
+import { PeerError, peerJson } from './http.js';
+import { nodeIdentity } from './identity.js';
+import { national } from './national.js';
+import { checkMessage, newMessageId, signMessage, type Envelope, type MessageType, type RejectReason, type SignedMessage } from './protocol/index.js';
+
+export const BACKOFF_START_MS = 1_000;
+export const BACKOFF_MAX_MS = 60_000;
+
+/** Signs a message for a region and puts it in the outbox (in the caller's transaction). */
+export async function enqueueMessage(q: Queryable, p: Platform, to: string, type: MessageType, payload: (id: string) => Record<string, unknown>): Promise<string> {
+  const id = newMessageId();
+  const me = await nodeIdentity(p);
+  const envelope: Envelope = { id, from: p.settings.region, to, type, at: new Date().toISOString(), payload: payload(id) };
+  const signed = signMessage(envelope, { kid: me.kid, privateKey: me.privateKey });
+  await q.query('INSERT INTO fed_outbox (id, to_region, type, message) VALUES ($1, $2, $3, $4)', [id, to, type, JSON.stringify(signed)]);
+  return id;
+}
+
+interface OutRow {
+  id: string;
+  to_region: string;
+  message: SignedMessage;
+  attempts: number;
+}
+
+/**
+ * Posts due messages. A message is delivered when the receiver answers 200 (applied) or 409 replayed (it has it
+ * already); otherwise it is retried after 1 s, 2 s, 4 s ... up to 60 s. The envelope is re-signed with a fresh time
+ * on each attempt, so a message that waited in the outbox longer than the receiver's window still arrives; its id
+ * stays the same, which is what makes receiving idempotent.
+ */
+export async function deliverDue(p: Platform, limit = 200): Promise<{ delivered: number; failed: number }> {
+  const due = (await p.db.query<OutRow>(
+    'SELECT id, to_region, message, attempts FROM fed_outbox WHERE delivered_at IS NULL AND next_attempt_at <= now() ORDER BY created_at LIMIT $1',
+    [limit],
+  )).rows;
+  if (due.length === 0) return { delivered: 0, failed: 0 };
+  const nat = await national(p);
+  const me = await nodeIdentity(p);
+  let delivered = 0;
+  let failed = 0;
+  await Promise.all(due.map(async (row) => {
+    const peer = nat.regions.get(row.to_region);
+    try {
+      if (!peer) throw new Error(`region ${row.to_region} is not in the national list`);
+      const fresh = signMessage({ ...row.message.envelope, at: new Date().toISOString() }, { kid: me.kid, privateKey: me.privateKey });
+      try {
+        await peerJson(`${peer.url}/api/v1/federation/inbox`, { body: fresh });
+      } catch (e) {
+        if (!(e instanceof PeerError && e.status === 409 && (e.body as { code?: string } | null)?.code === 'replayed')) throw e;
+      }
+      await p.db.query('UPDATE fed_outbox SET delivered_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1', [row.id]);
+      delivered += 1;
+    } catch (e) {
+      const wait = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** Math.min(row.attempts, 16));
+      await p.db.query(
+        `UPDATE fed_outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = now() + ($3 || ' milliseconds')::interval WHERE id = $1`,
+        [row.id, e instanceof Error ? e.message : String(e), String(wait)],
+      );
+      failed += 1;
+    }
+  }));
+  return { delivered, failed };
+}
+
+export async function outboxBacklog(q: Queryable): Promise<{ pending: number; oldest: string | null; delivered: number }> {
+  const r = (await q.query<{ pending: number; oldest: Date | string | null; delivered: number }>(
+    `SELECT count(*) FILTER (WHERE delivered_at IS NULL)::int AS pending, min(created_at) FILTER (WHERE delivered_at IS NULL) AS oldest,
+            count(*) FILTER (WHERE delivered_at IS NOT NULL)::int AS delivered FROM fed_outbox`,
+  )).rows[0]!;
+  return { pending: r.pending, oldest: r.oldest === null ? null : new Date(r.oldest).toISOString(), delivered: r.delivered };
+}
+
+export type Applier = (tx: Queryable, p: Platform, m: SignedMessage) => Promise<void>;
+
+const REJECT_STATUS: Record<RejectReason, number> = {
+  malformed: 400, unsigned: 401, unknown_sender: 403, bad_signature: 403, wrong_recipient: 403, stale: 422, replayed: 409,
+};
+
+async function reject(ctx: Ctx, reason: RejectReason, detail: string, from: unknown, id: unknown): Promise<never> {
+  await audit(ctx, {
+    action: 'federation.message.rejected', outcome: 'denied', reason,
+    detail: { detail, ...(typeof from === 'string' ? { from } : {}), ...(typeof id === 'string' ? { id } : {}) },
+  });
+  throw new Problem({ status: REJECT_STATUS[reason], code: reason, title: 'Message refused', detail });
+}
+
+/** POST /api/v1/federation/inbox: checks the message, refuses replays, applies it once, in one transaction. */
+export async function receiveMessage(p: Platform, body: unknown, apply: Applier): Promise<{ id: string; applied: true }> {
+  const ctx = makeCtx(p, systemPrincipal('federation.inbox'));
+  const nat = await national(p);
+  const r = checkMessage(body, { self: p.settings.region, senderKey: (region) => {
+    const d = nat.regions.get(region);
+    return d ? { kid: d.kid, publicKey: d.key } : undefined;
+  } });
+  const b = body as { envelope?: { from?: unknown; id?: unknown } } | null;
+  if (!r.ok) return reject(ctx, r.reason, r.detail, b?.envelope?.from, b?.envelope?.id);
+  const m = r.message;
+  const applied = await p.db.transaction(async (tx) => {
+    const ins = await tx.query(
+      'INSERT INTO fed_inbox (id, from_region, type, sent_at, message) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING RETURNING id',
+      [m.envelope.id, m.envelope.from, m.envelope.type, m.envelope.at, JSON.stringify(m)],
+    );
+    if (ins.rows.length === 0) return false;
+    await apply(tx, p, m);
+    return true;
+  });
+  if (!applied) return reject(ctx, 'replayed', `message ${m.envelope.id} was received before`, m.envelope.from, m.envelope.id);
+  await audit(ctx, { action: 'federation.message.applied', outcome: 'ok', detail: { id: m.envelope.id, from: m.envelope.from, type: m.envelope.type } });
+  return { id: m.envelope.id, applied: true };
+}

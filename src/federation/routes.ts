@@ -1,0 +1,53 @@
+import { Type } from '@sinclair/typebox';
+import { bearer, ctxOf, errors } from '../http/context.js';
+import type { App } from '../http/types.js';
+import { applyMessage } from './events.js';
+import { nationalList, registerRegion, revokeNationally } from './hub.js';
+import { nodeInfo } from './identity.js';
+import { receiveMessage } from './messages.js';
+import { answerStatusQuery } from './remote-status.js';
+import { federationStatus, notified } from './service.js';
+import { Problem } from '../core/problem.js';
+
+const tags = ['federation'];
+const Any = Type.Object({}, { additionalProperties: true });
+
+export function registerFederationRoutes(app: App): void {
+  app.get('/api/v1/federation/node', {
+    schema: { tags, summary: 'This node: region, role and node key (public)', response: { 200: Type.Object({ region: Type.String(), role: Type.String(), kid: Type.String(), publicKey: Type.String() }) } },
+  }, async (req) => nodeInfo(ctxOf(req).platform));
+  app.get('/api/v1/federation/trust-list', {
+    schema: { tags, summary: 'The national trust list, signed by the hub (hub only; public)', response: { 200: Any, ...errors } },
+  }, async (req) => {
+    const p = ctxOf(req).platform;
+    if (p.settings.federation.role !== 'hub') throw new Problem({ status: 404, code: 'not_a_hub', title: 'Not found', detail: 'Only the hub publishes the national trust list.' });
+    return nationalList(p);
+  });
+  app.post('/api/v1/federation/regions', {
+    schema: { tags, security: bearer, summary: 'Register a region node at the hub (hub administrator); its node key is fetched and pinned',
+      body: Type.Object({ region: Type.String({ pattern: '^\\d{6}$' }), url: Type.String({ minLength: 8, maxLength: 300 }) }, { additionalProperties: false }),
+      response: { 201: Any, ...errors } },
+  }, async (req, reply) => reply.status(201).send(await registerRegion(ctxOf(req), req.body)));
+  app.post('/api/v1/federation/keys/:kid/revoke', {
+    schema: { tags, security: bearer, summary: 'Revoke a code-signing key nationally (hub administrator); kid in base64url',
+      params: Type.Object({ kid: Type.String({ minLength: 8, maxLength: 64 }) }),
+      body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: 1000 }) }, { additionalProperties: false }),
+      response: { 200: Type.Object({ revoked: Type.String() }), ...errors } },
+  }, async (req) => {
+    const kid = Buffer.from(req.params.kid.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('base64');
+    await revokeNationally(ctxOf(req), kid, req.body.reason);
+    return { revoked: kid };
+  });
+  app.post('/api/v1/federation/notify', {
+    schema: { tags, summary: 'The hub tells a region a new national list is out (the region fetches and checks it)', body: Any, response: { 202: Type.Object({ accepted: Type.Boolean() }) } },
+  }, async (req, reply) => reply.status(202).send(notified(ctxOf(req).platform)));
+  app.post('/api/v1/federation/inbox', {
+    schema: { tags, summary: 'Receive a signed message from another node (checked, applied once)', body: Any, response: { 200: Type.Object({ id: Type.String(), applied: Type.Boolean() }), ...errors } },
+  }, async (req) => receiveMessage(ctxOf(req).platform, req.body, applyMessage));
+  app.post('/api/v1/federation/status', {
+    schema: { tags, summary: 'Another region asks for the current status behind one of this node’s codes (signed both ways)', body: Any, response: { 200: Any, ...errors } },
+  }, async (req) => answerStatusQuery(ctxOf(req).platform, req.body));
+  app.get('/api/v1/federation/status', {
+    schema: { tags, security: bearer, summary: 'Role, peers, last sync, outbox backlog, trust-list version (administrator)', response: { 200: Any, ...errors } },
+  }, async (req) => federationStatus(ctxOf(req)));
+}
