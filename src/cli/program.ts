@@ -15,6 +15,7 @@ import { registerStart } from './commands/start.js';
 import { registerAppeals } from './commands/appeals.js';
 import { registerCode } from './commands/code.js';
 import { registerHealth } from './commands/health.js';
+import { registerFederation } from './commands/federation.js';
 import { registerRetention } from './commands/retention.js';
 import { registerRiskAreas } from './commands/risk-areas.js';
 import { registerRules } from './commands/rules.js';
@@ -75,6 +76,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerCode(program, ctx);
   registerAppeals(program, ctx);
   registerRetention(program, ctx);
+  registerFederation(program, ctx);
   return program;
 }
 

@@ -24,7 +24,7 @@ export interface DemoHealth {
 
 export async function buildDemoHealth(platform: Platform, seed: number, persons: number): Promise<DemoHealth> {
   const ctx = makeCtx(platform, systemPrincipal('demo'));
-  await seedBaselineRuleSet(platform.db);
+  await seedBaselineRuleSet(platform.db, platform.settings.region);
   const now = Date.now();
   const at = (daysAgo: number) => new Date(now - daysAgo * DAY).toISOString();
   await declareArea(ctx, {

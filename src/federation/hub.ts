@@ -8,7 +8,7 @@ import { canonicalJson } from '../core/canonical-json.js';
 import { badRequest, conflict, forbidden, notFound } from '../core/problem.js';
 import { verifyTrustList, type SignedTrustList, type TrustListEntryDoc } from '../healthcode/hcert/index.js';
 import { kidOf } from '../keys/signing.js';
-import { isKnownDivision } from '../standard/index.js';
+import { validateDivisionCode } from '../standard/index.js';
 import { peerJson } from './http.js';
 import { nodeIdentity } from './identity.js';
 import { mergeEntries, signNationalList, type NationalListDoc, type RegionDoc, type SignedNationalList } from './protocol/index.js';
@@ -49,7 +49,7 @@ function requireHub(ctx: Ctx): void {
 export async function registerRegion(ctx: Ctx, input: { region: string; url: string }): Promise<RegionInfo> {
   requireAdmin(ctx);
   requireHub(ctx);
-  if (!/^\d{6}$/.test(input.region) || !isKnownDivision(input.region)) throw badRequest('invalid_region', `region ${input.region} is not a known GB/T 2260 code.`);
+  if (validateDivisionCode(input.region) !== null) throw badRequest('invalid_region', `region ${input.region} is not a known GB/T 2260 code.`);
   let url: URL;
   try {
     url = new URL(input.url);

@@ -116,3 +116,40 @@ export async function receiveMessage(p: Platform, body: unknown, apply: Applier)
   await audit(ctx, { action: 'federation.message.applied', outcome: 'ok', detail: { id: m.envelope.id, from: m.envelope.from, type: m.envelope.type } });
   return { id: m.envelope.id, applied: true };
 }
+
+export interface OutboxItem {
+  id: string;
+  to: string;
+  type: string;
+  createdAt: string;
+  attempts: number;
+  nextAttemptAt: string;
+  deliveredAt: string | null;
+  lastError: string | null;
+  message: SignedMessage;
+}
+
+/** The newest outbox messages (administrators inspect delivery; payloads name people only as sealed values). */
+export async function listOutbox(q: Queryable, opts: { pending?: boolean; limit?: number } = {}): Promise<OutboxItem[]> {
+  const res = await q.query<{ id: string; to_region: string; type: string; created_at: Date | string; attempts: number; next_attempt_at: Date | string; delivered_at: Date | string | null; last_error: string | null; message: SignedMessage }>(
+    `SELECT * FROM fed_outbox ${opts.pending ? 'WHERE delivered_at IS NULL' : ''} ORDER BY created_at DESC LIMIT $1`,
+    [opts.limit ?? 50],
+  );
+  const iso = (v: Date | string | null) => (v === null ? null : new Date(v).toISOString());
+  return res.rows.map((r) => ({
+    id: r.id, to: r.to_region, type: r.type, createdAt: iso(r.created_at)!, attempts: r.attempts, nextAttemptAt: iso(r.next_attempt_at)!,
+    deliveredAt: iso(r.delivered_at), lastError: r.last_error, message: r.message,
+  }));
+}
+
+/** The latest refused messages, from the audit ledger. */
+export async function recentRejections(q: Queryable, limit = 20): Promise<{ seq: number; at: string; reason: string; from: string | null; id: string | null }[]> {
+  const res = await q.query<{ seq: string | number; entry: string }>(
+    `SELECT seq, entry FROM audit_entries WHERE entry::jsonb->>'action' = 'federation.message.rejected' ORDER BY seq DESC LIMIT $1`,
+    [limit],
+  );
+  return res.rows.map((r) => {
+    const e = JSON.parse(r.entry) as { time: string; reason?: string; detail?: { from?: string; id?: string } };
+    return { seq: Number(r.seq), at: e.time, reason: e.reason ?? '', from: e.detail?.from ?? null, id: e.detail?.id ?? null };
+  });
+}

@@ -4,7 +4,8 @@ import type { App } from '../http/types.js';
 import { applyMessage } from './events.js';
 import { nationalList, registerRegion, revokeNationally } from './hub.js';
 import { nodeInfo } from './identity.js';
-import { receiveMessage } from './messages.js';
+import { listOutbox, receiveMessage } from './messages.js';
+import { requireAdmin } from '../access/policy.js';
 import { answerStatusQuery } from './remote-status.js';
 import { federationStatus, notified } from './service.js';
 import { Problem } from '../core/problem.js';
@@ -47,6 +48,14 @@ export function registerFederationRoutes(app: App): void {
   app.post('/api/v1/federation/status', {
     schema: { tags, summary: 'Another region asks for the current status behind one of this node’s codes (signed both ways)', body: Any, response: { 200: Any, ...errors } },
   }, async (req) => answerStatusQuery(ctxOf(req).platform, req.body));
+  app.get('/api/v1/federation/outbox', {
+    schema: { tags, security: bearer, summary: 'The newest outgoing messages and their delivery (administrator)',
+      querystring: Type.Object({ pending: Type.Optional(Type.Boolean()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) }),
+      response: { 200: Type.Object({ items: Type.Array(Any) }), ...errors } },
+  }, async (req) => {
+    requireAdmin(ctxOf(req));
+    return { items: await listOutbox(ctxOf(req).db, { ...(req.query.pending !== undefined ? { pending: req.query.pending } : {}), ...(req.query.limit ? { limit: req.query.limit } : {}) }) };
+  });
   app.get('/api/v1/federation/status', {
     schema: { tags, security: bearer, summary: 'Role, peers, last sync, outbox backlog, trust-list version (administrator)', response: { 200: Any, ...errors } },
   }, async (req) => federationStatus(ctxOf(req)));

@@ -3,7 +3,7 @@ import type { Ctx, Platform } from '../access/context.js';
 import { requireAdmin } from '../access/policy.js';
 import { produceEvents } from './events.js';
 import { hubRound, listRegions, nationalList, type RegionInfo } from './hub.js';
-import { deliverDue, outboxBacklog } from './messages.js';
+import { deliverDue, outboxBacklog, recentRejections } from './messages.js';
 import { national, syncNational, syncState, type SyncState } from './national.js';
 import { nodeIdentity } from './identity.js';
 
@@ -16,19 +16,21 @@ export interface FederationStatus {
   peers: (RegionInfo | { region: string; url: string; kid: string })[];
   outbox: { pending: number; oldest: string | null; delivered: number };
   inbox: { received: number; lastAt: string | null };
+  rejected: { seq: number; at: string; reason: string; from: string | null; id: string | null }[];
 }
 
 export async function federationStatus(ctx: Ctx): Promise<FederationStatus> {
   requireAdmin(ctx);
   const p = ctx.platform;
   const f = p.settings.federation;
-  const [id, outbox, inbox] = await Promise.all([
+  const [id, outbox, inbox, rejected] = await Promise.all([
     nodeIdentity(p),
     outboxBacklog(p.db),
     p.db.query<{ n: number; last: Date | string | null }>('SELECT count(*)::int AS n, max(received_at) AS last FROM fed_inbox'),
+    recentRejections(p.db),
   ]);
   const i = inbox.rows[0]!;
-  const base = { role: f.role, region: p.settings.region, nodeKid: id.kid, hub: f.hubUrl ?? null, outbox, inbox: { received: i.n, lastAt: i.last === null ? null : new Date(i.last).toISOString() } };
+  const base = { role: f.role, region: p.settings.region, nodeKid: id.kid, hub: f.hubUrl ?? null, outbox, inbox: { received: i.n, lastAt: i.last === null ? null : new Date(i.last).toISOString() }, rejected };
   if (f.role === 'hub') {
     const list = await nationalList(p);
     return { ...base, trustList: { version: list.list.version, issuedAt: list.list.issuedAt }, peers: await listRegions(p) };

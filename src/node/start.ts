@@ -24,7 +24,7 @@ export async function startNode(config: Config, out: (line: string) => void = (l
   const db = platform.db;
   try {
     await cleanupStaleBatches(db);
-    await seedBaselineRuleSet(db);
+    await seedBaselineRuleSet(db, config.region);
     let demoLine: string | undefined;
     if (config.demo && (await isEmpty(db))) {
       out(`Building the demo province (${config.demoPersons} residents)...  正在生成演示省份数据……`);

@@ -55,13 +55,21 @@ export async function publishRuleSet(q: Queryable, rs: RuleSet, by: string): Pro
   throw conflict('rule_set_version_exists', `Rule set ${rs.id} version ${rs.version} is already published with different content; publish a new version.`);
 }
 
-/** Stores the baseline rule set when it is missing (every node starts with it). */
-export async function seedBaselineRuleSet(q: Queryable): Promise<void> {
-  await q.query(
-    `INSERT INTO rule_sets (id, version, region, valid_from, valid_to, doc, published_by) VALUES ($1, $2, $3, $4, $5, $6, 'system:baseline')
-     ON CONFLICT (id, version) DO NOTHING`,
-    [BASELINE_RULESET.id, BASELINE_RULESET.version, BASELINE_RULESET.region, instant(BASELINE_RULESET.validFrom), instant(BASELINE_RULESET.validTo), JSON.stringify(BASELINE_RULESET)],
-  );
+/**
+ * Stores the baseline rule set when it is missing (every node starts with it). A node of a region outside
+ * Guangdong also gets the same rules under its own region (`BASELINE-<region>`), so it has a set in force until
+ * it publishes its own.
+ */
+export async function seedBaselineRuleSet(q: Queryable, region?: string): Promise<void> {
+  const sets = [BASELINE_RULESET];
+  if (region && region.slice(0, 2) !== BASELINE_RULESET.region.slice(0, 2)) sets.push({ ...BASELINE_RULESET, id: `BASELINE-${region}`, region });
+  for (const rs of sets) {
+    await q.query(
+      `INSERT INTO rule_sets (id, version, region, valid_from, valid_to, doc, published_by) VALUES ($1, $2, $3, $4, $5, $6, 'system:baseline')
+       ON CONFLICT (id, version) DO NOTHING`,
+      [rs.id, rs.version, rs.region, rs.validFrom, rs.validTo, JSON.stringify(rs)],
+    );
+  }
 }
 
 export async function getRuleSet(q: Queryable, id: string, version: string): Promise<StoredRuleSet> {

@@ -31,7 +31,7 @@ export async function computeEnv(platform: Platform, now = new Date()): Promise<
   const q = platform.db;
   let ruleSet = await ruleSetInForce(q, platform.settings.region, now);
   if (!ruleSet) {
-    await seedBaselineRuleSet(q);
+    await seedBaselineRuleSet(q, platform.settings.region);
     ruleSet = await ruleSetInForce(q, platform.settings.region, now);
   }
   if (!ruleSet) throw new NoRuleSetError(`no health-code rule set is in force for region ${platform.settings.region} at ${now.toISOString()}`);
