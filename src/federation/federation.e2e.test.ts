@@ -95,6 +95,22 @@ describe('federation across real node processes', { timeout: 600_000 }, () => {
     assert.equal((await check(bj, gdCode.code)).colour, 'red');
   });
 
+  test('several codes for one person: every verifier shows the strictest status and which region decided it', async () => {
+    const id = beijinger();
+    const gdCode = await issue(gd, id);
+    const bjCode = await issue(bj, id);
+    assert.equal((await check(gd, gdCode.code)).colour, 'green');
+    await reportCase(bj, id); // at home, in Beijing: Guangdong's own data knows nothing of it
+    for (const [where, code] of [[gd, gdCode.code], [bj, gdCode.code], [gd, bjCode.code], [bj, bjCode.code]] as const) {
+      const r = await eventually(async () => {
+        const x = await check(where, code);
+        assert.equal(x.colour, 'red', JSON.stringify(x));
+        return x;
+      }, { what: `the ${where.region} verifier sees red` });
+      assert.equal(r.decidedBy, BJ, JSON.stringify(r));
+    }
+  });
+
   test('with the hub down, codes still verify from the kept national list', async () => {
     const { code } = await issue(gd, cantonese());
     await c.hub.stop();

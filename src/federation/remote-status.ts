@@ -11,6 +11,7 @@ import { peerJson } from './http.js';
 import { nodeIdentity } from './identity.js';
 import { national } from './national.js';
 import { MESSAGE_WINDOW_MS } from './protocol/index.js';
+import { overlayStatus } from './overlay.js';
 
 export interface StatusQuery {
   from: string;
@@ -30,6 +31,8 @@ export interface StatusAnswer {
   since: string | null;
   computedAt: string | null;
   region: string;
+  /** The region whose data decided the colour (the issuer, or the person's home region when stricter). */
+  decidedBy?: string;
 }
 
 interface Signed<T> {
@@ -61,9 +64,11 @@ export async function answerStatusQuery(p: Platform, input: unknown): Promise<Si
   if (q.to !== p.settings.region) throw refuse(403, 'wrong_recipient', `This node is region ${p.settings.region}, not ${q.to}.`);
   if (Math.abs(Date.parse(q.at) - Date.now()) > MESSAGE_WINDOW_MS) throw refuse(422, 'stale', 'The query time is outside the accepted window.');
   const status = await statusBySub(p, q.sub);
+  const overlay = status ? await overlayStatus(p, status) : undefined;
   return sign(p, {
-    query: q, known: status !== undefined, colour: status?.colour ?? null, reasons: status?.reasons ?? [], ruleSet: status?.ruleSet ?? null,
+    query: q, known: status !== undefined, colour: overlay?.colour ?? null, reasons: overlay?.reasons ?? [], ruleSet: status?.ruleSet ?? null,
     ruleVersion: status?.ruleVersion ?? null, since: status?.since ?? null, computedAt: status?.computedAt ?? null, region: p.settings.region,
+    ...(overlay ? { decidedBy: overlay.decidedBy } : {}),
   });
 }
 

@@ -7,6 +7,7 @@ import { nodeInfo } from './identity.js';
 import { listOutbox, receiveMessage } from './messages.js';
 import { requireAdmin } from '../access/policy.js';
 import { answerStatusQuery } from './remote-status.js';
+import { answerPersonStatus } from './overlay.js';
 import { federationStatus, notified } from './service.js';
 import { Problem } from '../core/problem.js';
 
@@ -56,6 +57,9 @@ export function registerFederationRoutes(app: App): void {
     requireAdmin(ctxOf(req));
     return { items: await listOutbox(ctxOf(req).db, { ...(req.query.pending !== undefined ? { pending: req.query.pending } : {}), ...(req.query.limit ? { limit: req.query.limit } : {}) }) };
   });
+  app.post('/api/v1/federation/person-status', {
+    schema: { tags, summary: 'Another region asks this node, a person’s home region, for their status (the person sealed for this node; signed both ways)', body: Any, response: { 200: Any, ...errors } },
+  }, async (req) => answerPersonStatus(ctxOf(req).platform, req.body));
   app.get('/api/v1/federation/status', {
     schema: { tags, security: bearer, summary: 'Role, peers, last sync, outbox backlog, trust-list version (administrator)', response: { 200: Any, ...errors } },
   }, async (req) => federationStatus(ctxOf(req)));

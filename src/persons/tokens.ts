@@ -8,6 +8,7 @@ import type { Queryable } from '../db/types.js';
 import { activeSigningKey, publicKeys, signBytes, verifyBytes } from '../keys/signing.js';
 import { subjectOf } from '../records/keys.js';
 import { validateCitizenId } from '../standard/index.js';
+import { rememberIdentity } from '../federation/overlay.js';
 
 // Person tokens: `gsp_<payload>.<signature>`, base64url. The payload is canonical JSON
 // {exp, iat, jti, kid, sub} where sub is the person's pseudonymous subject id (a blind index of the ID number,
@@ -29,6 +30,7 @@ export async function issuePersonToken(ctx: Ctx, citizenId: string, ttlMinutes =
   const key = await activeSigningKey(ctx.db, ctx.platform.ring, 'person');
   const now = Math.floor(Date.now() / 1000);
   const sub = subjectOf(ctx.platform.ring, citizenId);
+  await rememberIdentity(ctx.db, ctx.platform.ring, sub, citizenId);
   const payload = { exp: now + ttlMinutes * 60, iat: now, jti: randomBytes(9).toString('base64url'), kid: key.kid, sub };
   const body = Buffer.from(canonicalJson(payload), 'utf8');
   const token = `${PREFIX}${body.toString('base64url')}.${signBytes(key.privateKey, body).toString('base64url')}`;

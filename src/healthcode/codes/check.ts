@@ -9,6 +9,7 @@ import { statusBySub } from '../status/service.js';
 import { verdictOf } from './verdict.js';
 import { verifyWithNode } from './verify.js';
 import { remoteStatus } from '../../federation/remote-status.js';
+import { overlayStatus } from '../../federation/overlay.js';
 import type { CodeClaims } from '../hcert/index.js';
 
 type Base = Omit<Extract<CheckAnswer, { valid: true }>, 'reason' | 'colour' | 'changedSinceIssue' | 'ruleSet' | 'ruleVersion'>;
@@ -26,7 +27,10 @@ async function checkRemote(ctx: Ctx, claims: CodeClaims, base: Base, venue: stri
     recordScan(ctx.db, { subject: person, codeId: claims.cti, venue, checkpoint, colour: remote.colour }),
     audit(ctx, { action: 'healthcode.check', outcome: 'ok', detail: { valid: true, cti: claims.cti, venue, colour: remote.colour, issuer: claims.iss, source: remote.source } }),
   ]);
-  return { ...base, reason: 'ok', colour: remote.colour, changedSinceIssue: changed, ruleSet: remote.ruleSet, ruleVersion: remote.ruleVersion, source: remote.source };
+  return {
+    ...base, reason: 'ok', colour: remote.colour, changedSinceIssue: changed, ruleSet: remote.ruleSet, ruleVersion: remote.ruleVersion, source: remote.source,
+    ...(remote.decidedBy ? { decidedBy: remote.decidedBy } : {}),
+  };
 }
 
 export interface CheckInput {
@@ -53,6 +57,8 @@ export type CheckAnswer =
       ruleVersion: string | null;
       /** Where the colour comes from: the issuer (this node, or asked over the federation), or the kept copy of its last answer. */
       source: 'issuer' | 'replica';
+      /** The region whose data decided the colour: the issuer, or the person's home region when its status is stricter. */
+      decidedBy?: string;
     };
 
 export async function checkCode(ctx: Ctx, input: CheckInput): Promise<CheckAnswer> {
@@ -73,10 +79,12 @@ export async function checkCode(ctx: Ctx, input: CheckInput): Promise<CheckAnswe
     await audit(ctx, { action: 'healthcode.check', outcome: 'ok', detail: { valid: true, reason: 'status_unknown', cti: claims.cti, venue } });
     return { ...base, reason: 'status_unknown', colour: null, changedSinceIssue: false, ruleSet: null, ruleVersion: null };
   }
-  const changed = status.colour !== claims.colour || Math.floor(Date.parse(status.since) / 1000) > claims.statusTime;
+  const overlay = await overlayStatus(ctx.platform, status);
+  const colour = overlay.colour;
+  const changed = colour !== claims.colour || Math.floor(Date.parse(status.since) / 1000) > claims.statusTime;
   await Promise.all([
-    recordScan(ctx.db, { subject: status.subject, codeId: claims.cti, venue, checkpoint, colour: status.colour }),
-    audit(ctx, { action: 'healthcode.check', outcome: 'ok', subjects: [status.subject], detail: { valid: true, cti: claims.cti, venue, colour: status.colour, colourInCode: claims.colour } }),
+    recordScan(ctx.db, { subject: status.subject, codeId: claims.cti, venue, checkpoint, colour }),
+    audit(ctx, { action: 'healthcode.check', outcome: 'ok', subjects: [status.subject], detail: { valid: true, cti: claims.cti, venue, colour, colourInCode: claims.colour, decidedBy: overlay.decidedBy } }),
   ]);
-  return { ...base, reason: 'ok', colour: status.colour, changedSinceIssue: changed, ruleSet: status.ruleSet, ruleVersion: status.ruleVersion };
+  return { ...base, reason: 'ok', colour, changedSinceIssue: changed, ruleSet: status.ruleSet, ruleVersion: status.ruleVersion, decidedBy: overlay.decidedBy };
 }

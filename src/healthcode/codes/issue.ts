@@ -5,6 +5,7 @@ import { badRequest } from '../../core/problem.js';
 import { subjectOf } from '../../records/keys.js';
 import { validateCitizenId } from '../../standard/index.js';
 import { issueCode, renderQrPng, renderQrSvg, type CodeClaims, type Colour } from '../hcert/index.js';
+import { overlayStatus, rememberIdentity } from '../../federation/overlay.js';
 import { currentStatus } from '../status/service.js';
 import { activeCodeKey } from './keys.js';
 
@@ -26,11 +27,12 @@ const iso = (seconds: number): string => new Date(seconds * 1000).toISOString();
  */
 export async function issueCodeFor(p: Platform, subject: string): Promise<IssuedHealthCode & { claims: CodeClaims }> {
   const [status, key] = await Promise.all([currentStatus(p, subject), activeCodeKey(p)]);
+  const overlay = await overlayStatus(p, status);
   const { text, claims } = issueCode(
     {
       iss: p.settings.region,
       sub: status.codeSub,
-      colour: status.colour,
+      colour: overlay.colour,
       ruleSet: status.ruleSet,
       ruleVersion: status.ruleVersion,
       statusTime: Math.floor(Date.parse(status.since) / 1000),
@@ -64,7 +66,9 @@ export async function issueCodeForCitizen(ctx: Ctx, citizenId: string): Promise<
   const id = citizenId.trim().toUpperCase();
   const issue = validateCitizenId(id);
   if (issue) throw badRequest('invalid_citizen_id', `citizenId: ${issue.message.en}`);
-  return issueAudited(ctx, subjectOf(ctx.platform.ring, id), 'admin');
+  const subject = subjectOf(ctx.platform.ring, id);
+  await rememberIdentity(ctx.db, ctx.platform.ring, subject, id);
+  return issueAudited(ctx, subject, 'admin');
 }
 
 /** The QR image of a code. */

@@ -56,6 +56,7 @@ export const CheckAnswerSchema = Type.Object({
   expiresAt: Type.Optional(Iso),
   ruleSet: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   ruleVersion: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  decidedBy: Type.Optional(Type.String({ description: 'The region whose data decided the colour (the strictest across the issuer and the person’s home region)' })),
   source: Type.Optional(Type.Union([Type.Literal('issuer'), Type.Literal('replica')], { description: 'issuer: the issuing node answered (this one or another region over the federation); replica: the kept copy of its last answer, the issuer being unreachable' })),
 });
 
