@@ -53,6 +53,7 @@ async function produceFromBatches(p: Platform): Promise<number> {
   const regions = [...nat.regions.keys()];
   if (regions.length === 0) return 0;
   const idField = new Map((await searchCatalogInternal(p.db)).map((d) => [d.id, d.fields.find((f) => f.element === 'citizen_id')?.name]));
+  const me = await nodeIdentity(p);
   return p.db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['govshare.federation.events.batches']);
     const mark = (await getState<Mark>(tx, 'events.batches')) ?? { at: EPOCH, recent: [] };
@@ -75,7 +76,7 @@ async function produceFromBatches(p: Platform): Promise<number> {
         for (const s of sources.filter((x) => x.dataset === b.dataset_id)) {
           const fact = factOf(s, data);
           if (!fact) continue;
-          await enqueueMessage(tx, p, peer.region, fact.kind, (id) => ({ person: sealFor(peer.key, citizenId, id), ...fact.values }));
+          await enqueueMessage(tx, p, me, peer.region, fact.kind, (id) => ({ person: sealFor(peer.key, citizenId, id), ...fact.values }));
           sent += 1;
         }
       }
@@ -110,6 +111,7 @@ async function produceFromAreas(p: Platform): Promise<number> {
   const nat = await national(p);
   const others = [...nat.regions.keys()].filter((r) => r !== p.settings.region);
   if (others.length === 0) return 0;
+  const me = await nodeIdentity(p);
   return p.db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['govshare.federation.events.areas']);
     const mark = (await getState<Mark>(tx, 'events.areas')) ?? { at: EPOCH, recent: [] };
@@ -122,7 +124,7 @@ async function produceFromAreas(p: Platform): Promise<number> {
         id: a.id, division: a.division, name: a.name, level: a.level, places: a.places, startsAt: new Date(a.starts_at).toISOString(),
         lastCaseAt: isoOrNull(a.last_case_at), endsAt: isoOrNull(a.ends_at), liftedBy: a.lifted_by, liftReason: a.lift_reason,
       };
-      for (const to of others) await enqueueMessage(tx, p, to, 'risk_area', () => ({ area }));
+      for (const to of others) await enqueueMessage(tx, p, me, to, 'risk_area', () => ({ area }));
     }
     if (rows.length > 0) {
       const last = rows.reduce((m, a) => (new Date(a.updated_at).toISOString() > m ? new Date(a.updated_at).toISOString() : m), mark.at);
@@ -138,11 +140,10 @@ export async function produceEvents(p: Platform): Promise<number> {
 }
 
 /** Applies a received message (inside the inbox transaction). */
-export const applyMessage: Applier = async (tx: Queryable, p: Platform, m: SignedMessage) => {
+export const applyMessage: Applier = async (tx: Queryable, p: Platform, m: SignedMessage, me) => {
   const e = m.envelope;
   if (e.type === 'case' || e.type === 'contact') {
     const { person, ...values } = e.payload as { person: string } & Record<string, string>;
-    const me = await nodeIdentity(p);
     const citizenId = openSealed(me.privateKey, person, e.id);
     const subject = subjectOf(p.ring, citizenId);
     const dataset = `federation:${e.type}`;

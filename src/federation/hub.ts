@@ -129,6 +129,8 @@ interface Published {
 
 /** Builds the national list from the kept region lists; signs a new version when the content changed. */
 export async function publishNational(p: Platform): Promise<{ signed: SignedNationalList; changed: boolean }> {
+  // Before the transaction: PGlite has one connection, so nothing inside may wait for another query.
+  const id = await nodeIdentity(p);
   return p.db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['govshare.federation.national']);
     const rows = (await tx.query<RegionRow>('SELECT * FROM fed_regions ORDER BY region')).rows;
@@ -138,7 +140,6 @@ export async function publishNational(p: Platform): Promise<{ signed: SignedNati
     const hash = createHash('sha256').update(canonicalJson({ entries, regions })).digest('hex');
     const prev = await getState<Published>(tx, 'hub.national');
     if (prev && prev.hash === hash) return { signed: prev.signed, changed: false };
-    const id = await nodeIdentity(p);
     const list: NationalListDoc = { version: (prev?.version ?? 0) + 1, issuedAt: new Date().toISOString(), issuer: p.settings.region, entries, regions };
     const signed = signNationalList(list, { kid: id.kid, privateKey: id.privateKey });
     await setState(tx, 'hub.national', { version: list.version, hash, signed } satisfies Published);

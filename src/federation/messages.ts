@@ -6,17 +6,19 @@ import { systemPrincipal } from '../access/principal.js';
 import { Problem } from '../core/problem.js';
 import type { Queryable } from '../db/types.js';
 import { PeerError, peerJson } from './http.js';
-import { nodeIdentity } from './identity.js';
+import { nodeIdentity, type NodeIdentity } from './identity.js';
 import { national } from './national.js';
 import { checkMessage, newMessageId, signMessage, type Envelope, type MessageType, type RejectReason, type SignedMessage } from './protocol/index.js';
 
 export const BACKOFF_START_MS = 1_000;
 export const BACKOFF_MAX_MS = 60_000;
 
-/** Signs a message for a region and puts it in the outbox (in the caller's transaction). */
-export async function enqueueMessage(q: Queryable, p: Platform, to: string, type: MessageType, payload: (id: string) => Record<string, unknown>): Promise<string> {
+/**
+ * Signs a message for a region and puts it in the outbox (in the caller's transaction). `me` is the node's
+ * identity, loaded before the transaction (on PGlite nothing inside a transaction may wait for another query).
+ */
+export async function enqueueMessage(q: Queryable, p: Platform, me: NodeIdentity, to: string, type: MessageType, payload: (id: string) => Record<string, unknown>): Promise<string> {
   const id = newMessageId();
-  const me = await nodeIdentity(p);
   const envelope: Envelope = { id, from: p.settings.region, to, type, at: new Date().toISOString(), payload: payload(id) };
   const signed = signMessage(envelope, { kid: me.kid, privateKey: me.privateKey });
   await q.query('INSERT INTO fed_outbox (id, to_region, type, message) VALUES ($1, $2, $3, $4)', [id, to, type, JSON.stringify(signed)]);
@@ -78,7 +80,7 @@ export async function outboxBacklog(q: Queryable): Promise<{ pending: number; ol
   return { pending: r.pending, oldest: r.oldest === null ? null : new Date(r.oldest).toISOString(), delivered: r.delivered };
 }
 
-export type Applier = (tx: Queryable, p: Platform, m: SignedMessage) => Promise<void>;
+export type Applier = (tx: Queryable, p: Platform, m: SignedMessage, me: NodeIdentity) => Promise<void>;
 
 const REJECT_STATUS: Record<RejectReason, number> = {
   malformed: 400, unsigned: 401, unknown_sender: 403, bad_signature: 403, wrong_recipient: 403, stale: 422, replayed: 409,
@@ -103,13 +105,14 @@ export async function receiveMessage(p: Platform, body: unknown, apply: Applier)
   const b = body as { envelope?: { from?: unknown; id?: unknown } } | null;
   if (!r.ok) return reject(ctx, r.reason, r.detail, b?.envelope?.from, b?.envelope?.id);
   const m = r.message;
+  const me = await nodeIdentity(p);
   const applied = await p.db.transaction(async (tx) => {
     const ins = await tx.query(
       'INSERT INTO fed_inbox (id, from_region, type, sent_at, message) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING RETURNING id',
       [m.envelope.id, m.envelope.from, m.envelope.type, m.envelope.at, JSON.stringify(m)],
     );
     if (ins.rows.length === 0) return false;
-    await apply(tx, p, m);
+    await apply(tx, p, m, me);
     return true;
   });
   if (!applied) return reject(ctx, 'replayed', `message ${m.envelope.id} was received before`, m.envelope.from, m.envelope.id);
