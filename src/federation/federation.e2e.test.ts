@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { memoryIo } from '../cli/io.js';
+import { run } from '../cli/program.js';
 import { generateCitizenId } from '../standard/index.js';
 import { eventually, startCluster, type Cluster, type NodeProcess } from '../testing/cluster.js';
 import { client } from '../testing/server.js';
@@ -68,6 +70,10 @@ describe('federation across real node processes', { timeout: 600_000 }, () => {
       return r;
     }, { what: 'Beijing verifies the Guangdong code offline' });
     assert.equal(offline.region, GD);
+    // The CLI verifies offline in-process with the lists the Beijing node serves (its own and the national one).
+    const io = memoryIo({ env: { GOVSHARE_URL: bj.url }, fetch });
+    assert.equal(await run(['code', 'verify', code], io), 0, io.stderr() + io.stdout());
+    assert.equal(JSON.parse(io.stdout()).region, GD);
     const online = await check(bj, code);
     assert.equal(online.valid, true);
     assert.equal(online.colour, 'green');
@@ -188,5 +194,13 @@ describe('federation across real node processes', { timeout: 600_000 }, () => {
       assert.equal(v.valid, false);
       assert.equal(v.reason, 'key_revoked');
     }, { what: 'the revocation reaches Beijing' });
+    const io = memoryIo({ env: { GOVSHARE_URL: bj.url }, fetch });
+    assert.equal(await run(['code', 'verify', code], io), 1, 'the CLI exits non-zero for a revoked key');
+    assert.equal(JSON.parse(io.stdout()).reason, 'key_revoked');
+    // The operator's view.
+    const st = memoryIo({ env: { GOVSHARE_URL: bj.url, GOVSHARE_TOKEN: bj.adminToken }, fetch });
+    assert.equal(await run(['federation', 'status'], st), 0, st.stderr());
+    assert.match(st.stdout(), /trust list version/);
+    assert.match(st.stdout(), /440000/);
   });
 });

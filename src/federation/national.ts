@@ -4,7 +4,9 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { Platform } from '../access/context.js';
 import { trustLookup, type TrustLookup } from '../healthcode/hcert/index.js';
 import { kidOf } from '../keys/signing.js';
+import { nationalList } from './hub.js';
 import { peerJson } from './http.js';
+import { nodeIdentity } from './identity.js';
 import { verifyNationalList, type NationalListDoc, type RegionDoc, type SignedNationalList } from './protocol/index.js';
 import { getState, setState } from './state.js';
 
@@ -50,7 +52,9 @@ export async function syncNational(p: Platform): Promise<{ version: number; chan
   const at = new Date().toISOString();
   try {
     const pin = await pinnedHub(p, hubUrl);
-    const body = await peerJson<unknown>(`${hubUrl}/api/v1/federation/trust-list`);
+    // The hub serves its key alongside as `signer`; the pinned key is what counts, so only { list, signature } is checked.
+    const served = await peerJson<{ list?: unknown; signature?: unknown } | null>(`${hubUrl}/api/v1/federation/trust-list`);
+    const body = { list: served?.list, signature: served?.signature };
     const v = verifyNationalList(body, spkiKey(pin.publicKey));
     if (!v.ok) throw new Error(`the hub's national list does not verify: ${v.reason}`);
     const kept = await getState<Kept>(p.db, 'region.national');
@@ -104,3 +108,15 @@ export function national(p: Platform): Promise<National> {
 }
 
 export const dropNationalCache = (p: Platform): void => void cache.delete(p);
+
+/** The national list as this node serves it, with the hub's key as `signer` (so `govshare code verify` can check it). */
+export async function servedNationalList(p: Platform): Promise<(SignedNationalList & { signer: { kid: string; publicKey: string } }) | undefined> {
+  const role = p.settings.federation.role;
+  if (role === 'standalone') return undefined;
+  if (role === 'hub') {
+    const [signed, id] = await Promise.all([nationalList(p), nodeIdentity(p)]);
+    return { ...signed, signer: { kid: id.kid, publicKey: id.publicDer.toString('base64') } };
+  }
+  const [kept, pin] = await Promise.all([getState<Kept>(p.db, 'region.national'), getState<PinnedHub>(p.db, 'region.hub')]);
+  return kept && pin ? { ...kept.signed, signer: { kid: pin.kid, publicKey: pin.publicKey } } : undefined;
+}

@@ -2,7 +2,8 @@ import { Type } from '@sinclair/typebox';
 import { bearer, ctxOf, errors } from '../http/context.js';
 import type { App } from '../http/types.js';
 import { applyMessage } from './events.js';
-import { nationalList, registerRegion, revokeNationally } from './hub.js';
+import { registerRegion, revokeNationally } from './hub.js';
+import { servedNationalList } from './national.js';
 import { nodeInfo } from './identity.js';
 import { listOutbox, receiveMessage } from './messages.js';
 import { requireAdmin } from '../access/policy.js';
@@ -19,11 +20,11 @@ export function registerFederationRoutes(app: App): void {
     schema: { tags, summary: 'This node: region, role and node key (public)', response: { 200: Type.Object({ region: Type.String(), role: Type.String(), kid: Type.String(), publicKey: Type.String() }) } },
   }, async (req) => nodeInfo(ctxOf(req).platform));
   app.get('/api/v1/federation/trust-list', {
-    schema: { tags, summary: 'The national trust list, signed by the hub (hub only; public)', response: { 200: Any, ...errors } },
+    schema: { tags, summary: 'The national trust list signed by the hub, with the hub key as `signer`: the hub’s own, or the copy a region node keeps (public)', response: { 200: Any, ...errors } },
   }, async (req) => {
-    const p = ctxOf(req).platform;
-    if (p.settings.federation.role !== 'hub') throw new Problem({ status: 404, code: 'not_a_hub', title: 'Not found', detail: 'Only the hub publishes the national trust list.' });
-    return nationalList(p);
+    const doc = await servedNationalList(ctxOf(req).platform);
+    if (!doc) throw new Problem({ status: 404, code: 'no_national_list', title: 'Not found', detail: 'This node holds no national trust list (it is standalone, or has not reached the hub yet).' });
+    return doc;
   });
   app.post('/api/v1/federation/regions', {
     schema: { tags, security: bearer, summary: 'Register a region node at the hub (hub administrator); its node key is fetched and pinned',

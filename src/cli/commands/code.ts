@@ -117,12 +117,26 @@ function registerVerify(code: Command, ctx: CliContext): void {
     .option('--signer <kid>', 'accept only a trust list signed by this node key id (pin it)');
   addServerOptions(verify, 'not needed: the trust list is public').action(async (arg: string, opts: { trustList?: string; signer?: string }, cmd: Command) => {
     const text = await codeText(ctx.io, arg);
-    const raw = opts.trustList !== undefined ? readTrustFile(opts.trustList) : await apiFor(cmd, ctx).request<unknown>('GET', '/api/v1/trust-list');
+    const api = opts.trustList === undefined ? apiFor(cmd, ctx) : undefined;
+    const raw = api ? await api.request<unknown>('GET', '/api/v1/trust-list') : readTrustFile(opts.trustList!);
     const trust = await checkedTrustList(raw, opts.trustList ?? 'the server’s trust list', opts.signer);
+    // A federated node also serves the national list (every region's keys, signed by the hub): verify with both.
+    const nationalRaw = api ? await api.request<unknown>('GET', '/api/v1/federation/trust-list').catch(() => undefined) : undefined;
+    const national = nationalRaw === undefined ? undefined : await checkedTrustList(nationalRaw, 'the national trust list');
+    const lookup: TrustLookup = national
+      ? (kid) => {
+          const n = national.lookup(kid);
+          return n?.status === 'revoked' ? n : (trust.lookup(kid) ?? n);
+        }
+      : trust.lookup;
     const [{ verifyCode }, { verdictOf }] = await Promise.all([hcert(), import('../../healthcode/codes/verdict.js')]);
-    const verdict = verdictOf(verifyCode(text, trust.lookup));
+    const verdict = verdictOf(verifyCode(text, lookup));
     const list = trust.doc.list;
-    printJson(ctx.io, { ...verdict, trustList: { version: list.version, issuer: list.issuer, issuedAt: list.issuedAt, signer: trust.doc.signature.kid } });
+    printJson(ctx.io, {
+      ...verdict,
+      trustList: { version: list.version, issuer: list.issuer, issuedAt: list.issuedAt, signer: trust.doc.signature.kid },
+      ...(national ? { nationalTrustList: { version: national.doc.list.version, issuer: national.doc.list.issuer, signer: national.doc.signature.kid } } : {}),
+    });
     ctx.code = verdict.valid ? 0 : 1;
   });
 }
@@ -131,10 +145,11 @@ function registerTrustList(code: Command, ctx: CliContext): void {
   const tl = code
     .command('trust-list')
     .description('fetch the node’s signed trust list (checks its signature) and print or save it / 信任列表')
-    .option('--out <file>', 'save it to this file (for govshare code verify --trust-list)');
-  addServerOptions(tl, 'not needed: the trust list is public').action(async (opts: { out?: string }, cmd: Command) => {
-    const raw = await apiFor(cmd, ctx).request<unknown>('GET', '/api/v1/trust-list');
-    const { doc } = await checkedTrustList(raw, 'the server’s trust list');
+    .option('--out <file>', 'save it to this file (for govshare code verify --trust-list)')
+    .option('--national', 'the national trust list the node keeps (every region’s keys, signed by the hub) instead of its own');
+  addServerOptions(tl, 'not needed: the trust list is public').action(async (opts: { out?: string; national?: boolean }, cmd: Command) => {
+    const raw = await apiFor(cmd, ctx).request<unknown>('GET', opts.national ? '/api/v1/federation/trust-list' : '/api/v1/trust-list');
+    const { doc } = await checkedTrustList(raw, opts.national ? 'the national trust list' : 'the server’s trust list');
     if (opts.out === undefined) printJson(ctx.io, doc);
     else {
       writeFile(opts.out, `${JSON.stringify(doc, null, 2)}\n`);
