@@ -9,6 +9,7 @@ import { readPage } from '../src/access/read.js';
 import { benchVerify } from './verify.js';
 import { benchRecompute } from './healthcode.js';
 import { benchStatusChecks } from './status.js';
+import { benchFederation } from './federation.js';
 import { subjectOf } from '../src/records/keys.js';
 import { requestShare } from '../src/sharing/service.js';
 import { Keyring } from '../src/crypto/keyring.js';
@@ -174,9 +175,24 @@ async function benchHealth(url: string | undefined): Promise<void> {
   }
 }
 
+/** The federation figures, between real node processes (a hub and two regions) on loopback. */
+async function printFederation(): Promise<void> {
+  const f = await benchFederation();
+  print('federation_events', f.events);
+  print('federation_events_per_s', Math.round(f.perSecond));
+  print('federation_latency_source', f.latencySource);
+  print('federation_latency_samples', f.latencySamples);
+  print('federation_p50_ms', Math.round(f.p50Ms));
+  print('federation_p99_ms', Math.round(f.p99Ms));
+  print('raw_post_bytes', f.messageBytes);
+  print('raw_post_per_s', Math.round(f.rawPerSecond));
+  print('federation_vs_raw', (f.perSecond / f.rawPerSecond).toFixed(3));
+}
+
 async function main(): Promise<void> {
   const url = process.env.DATABASE_URL;
   if (process.env.BENCH_ONLY === 'health') return benchHealth(url);
+  if (process.env.BENCH_ONLY === 'federation') return printFederation();
   const schema = url ? `bench_${randomBytes(4).toString('hex')}` : undefined;
   // PGlite runs as `govshare start` runs it: with its data directory on disk (an in-memory file system grows slowly).
   const dataDir = url ? undefined : mkdtempSync(join(tmpdir(), 'govshare-bench-'));
@@ -208,6 +224,7 @@ async function main(): Promise<void> {
     await db.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }
+  await printFederation();
 }
 
 await main();

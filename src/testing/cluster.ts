@@ -104,9 +104,7 @@ function hookCleanup(): void {
 
 const tail = (s: string, n = 6000): string => (s.length > n ? `...${s.slice(-n)}` : s);
 
-async function dropSchema(schema: string): Promise<void> {
-  const url = process.env.TEST_DATABASE_URL;
-  if (!url) return;
+async function dropSchema(url: string, schema: string): Promise<void> {
   const db = await openPostgres({ url, max: 1 });
   try {
     await db.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
@@ -219,7 +217,7 @@ export async function startNodeProcess(spec: NodeSpec): Promise<NodeProcess> {
   const cleanup = async (): Promise<void> => {
     live.delete(entry);
     rmSync(dataDir, { recursive: true, force: true });
-    if (schema) await dropSchema(schema);
+    if (databaseUrl && schema) await dropSchema(databaseUrl, schema);
   };
 
   let url: string;
