@@ -3,13 +3,11 @@
 // batch of messages written with its watermark in one transaction, so nothing is sent twice or skipped.
 import type { Platform } from '../access/context.js';
 import { searchCatalogInternal } from '../catalog/service.js';
-import type { Queryable } from '../db/types.js';
 import { loadSources, type Source } from '../healthcode/facts/sources.js';
-import { enqueueRecompute } from '../healthcode/status/service.js';
 import { subjectOf } from '../records/keys.js';
 import { openRecord, sealRecord, SEALED } from '../records/sealed.js';
 import { nodeIdentity } from './identity.js';
-import { enqueueMessage, type Applier } from './messages.js';
+import { enqueueMessages, type Applier, type Outgoing } from './messages.js';
 import { national } from './national.js';
 import { homeRegionOf, openSealed, sealFor, type SignedMessage } from './protocol/index.js';
 import { getState, setState } from './state.js';
@@ -62,7 +60,7 @@ async function produceFromBatches(p: Platform): Promise<number> {
         ORDER BY finished_at LIMIT 100`,
       [behind(mark.at), [...new Set(sources.map((s) => s.dataset))]],
     )).rows.filter((b) => !mark.recent.includes(b.id));
-    let sent = 0;
+    const out: Outgoing[] = [];
     for (const b of batches) {
       const field = idField.get(b.dataset_id);
       const rows = (await tx.query<{ data: Record<string, unknown> }>('SELECT data FROM records WHERE batch_id = $1 AND valid_to IS NULL', [b.id])).rows;
@@ -76,17 +74,17 @@ async function produceFromBatches(p: Platform): Promise<number> {
         for (const s of sources.filter((x) => x.dataset === b.dataset_id)) {
           const fact = factOf(s, data);
           if (!fact) continue;
-          await enqueueMessage(tx, p, me, peer.region, fact.kind, (id) => ({ person: sealFor(peer.key, citizenId, id), ...fact.values }));
-          sent += 1;
+          out.push({ to: peer.region, type: fact.kind, payload: (id) => ({ person: sealFor(peer.key, citizenId, id), ...fact.values }) });
         }
       }
     }
+    await enqueueMessages(tx, p, me, out);
     if (batches.length > 0) {
       const last = batches.reduce((m, b) => (new Date(b.finished_at).toISOString() > m ? new Date(b.finished_at).toISOString() : m), mark.at);
       const recent = [...mark.recent, ...batches.map((b) => b.id)].slice(-500);
       await setState(tx, 'events.batches', { at: last, recent } satisfies Mark);
     }
-    return sent;
+    return out.length;
   });
 }
 
@@ -124,7 +122,7 @@ async function produceFromAreas(p: Platform): Promise<number> {
         id: a.id, division: a.division, name: a.name, level: a.level, places: a.places, startsAt: new Date(a.starts_at).toISOString(),
         lastCaseAt: isoOrNull(a.last_case_at), endsAt: isoOrNull(a.ends_at), liftedBy: a.lifted_by, liftReason: a.lift_reason,
       };
-      for (const to of others) await enqueueMessage(tx, p, me, to, 'risk_area', () => ({ area }));
+      await enqueueMessages(tx, p, me, others.map((to) => ({ to, type: 'risk_area' as const, payload: () => ({ area }) })));
     }
     if (rows.length > 0) {
       const last = rows.reduce((m, a) => (new Date(a.updated_at).toISOString() > m ? new Date(a.updated_at).toISOString() : m), mark.at);
@@ -139,27 +137,31 @@ export async function produceEvents(p: Platform): Promise<number> {
   return (await produceFromBatches(p)) + (await produceFromAreas(p));
 }
 
-/** Applies a received message (inside the inbox transaction). */
-export const applyMessage: Applier = async (tx: Queryable, p: Platform, m: SignedMessage, me) => {
+/** Prepares a received message (unsealing outside the transaction) and returns how to apply it inside. */
+export const applyMessage: Applier = async (p: Platform, m: SignedMessage, me) => {
   const e = m.envelope;
   if (e.type === 'case' || e.type === 'contact') {
     const { person, ...values } = e.payload as { person: string } & Record<string, string>;
     const citizenId = openSealed(me.privateKey, person, e.id);
     const subject = subjectOf(p.ring, citizenId);
     const dataset = `federation:${e.type}`;
-    await tx.query(
-      'INSERT INTO fed_facts (message_id, subject, from_region, kind, data) VALUES ($1, $2, $3, $4, $5)',
-      [e.id, subject, e.from, e.type, JSON.stringify({ [SEALED]: sealRecord(p.ring, dataset, values) })],
-    );
-    await enqueueRecompute(tx, [subject], `federation:${e.from}`);
-    return;
+    const data = JSON.stringify({ [SEALED]: sealRecord(p.ring, dataset, values) });
+    return async (tx) => {
+      await tx.query(
+        `WITH f AS (INSERT INTO fed_facts (message_id, subject, from_region, kind, data) VALUES ($1, $2, $3, $4, $5) RETURNING subject)
+         INSERT INTO hc_dirty (subject, cause) SELECT subject, $6 FROM f ON CONFLICT (subject) DO NOTHING`,
+        [e.id, subject, e.from, e.type, data, `federation:${e.from}`],
+      );
+    };
   }
   const a = (e.payload as { area: { id: string; division: string; name: unknown; level: string; places: string[]; startsAt: string; lastCaseAt: string | null; endsAt: string | null; liftedBy: string | null; liftReason: string | null } }).area;
-  await tx.query(
-    `INSERT INTO risk_areas (id, division, name, level, places, starts_at, last_case_at, ends_at, lifted_by, lift_reason, declared_by, origin, updated_at)
-     VALUES ($1, $2, $3, $4, $5::text[], $6, $7, $8, $9, $10, $11, $12, now())
-     ON CONFLICT (id) DO UPDATE SET level = excluded.level, places = excluded.places, last_case_at = excluded.last_case_at, ends_at = excluded.ends_at,
-       lifted_by = excluded.lifted_by, lift_reason = excluded.lift_reason, updated_at = now()`,
-    [`${e.from}:${a.id}`, a.division, JSON.stringify(a.name), a.level, a.places, a.startsAt, a.lastCaseAt, a.endsAt, a.liftedBy, a.liftReason, `federation:${e.from}`, e.from],
-  );
+  return async (tx) => {
+    await tx.query(
+      `INSERT INTO risk_areas (id, division, name, level, places, starts_at, last_case_at, ends_at, lifted_by, lift_reason, declared_by, origin, updated_at)
+       VALUES ($1, $2, $3, $4, $5::text[], $6, $7, $8, $9, $10, $11, $12, now())
+       ON CONFLICT (id) DO UPDATE SET level = excluded.level, places = excluded.places, last_case_at = excluded.last_case_at, ends_at = excluded.ends_at,
+         lifted_by = excluded.lifted_by, lift_reason = excluded.lift_reason, updated_at = now()`,
+      [`${e.from}:${a.id}`, a.division, JSON.stringify(a.name), a.level, a.places, a.startsAt, a.lastCaseAt, a.endsAt, a.liftedBy, a.liftReason, `federation:${e.from}`, e.from],
+    );
+  };
 };

@@ -8,22 +8,40 @@ import type { Queryable } from '../db/types.js';
 import { PeerError, peerJson } from './http.js';
 import { nodeIdentity, type NodeIdentity } from './identity.js';
 import { national } from './national.js';
-import { checkMessage, newMessageId, signMessage, type Envelope, type MessageType, type RejectReason, type SignedMessage } from './protocol/index.js';
+import { checkMessage, MESSAGE_WINDOW_MS, newMessageId, signMessage, type Envelope, type MessageType, type RejectReason, type SignedMessage } from './protocol/index.js';
 
 export const BACKOFF_START_MS = 1_000;
 export const BACKOFF_MAX_MS = 60_000;
 
-/**
- * Signs a message for a region and puts it in the outbox (in the caller's transaction). `me` is the node's
- * identity, loaded before the transaction (on PGlite nothing inside a transaction may wait for another query).
- */
-export async function enqueueMessage(q: Queryable, p: Platform, me: NodeIdentity, to: string, type: MessageType, payload: (id: string) => Record<string, unknown>): Promise<string> {
-  const id = newMessageId();
-  const envelope: Envelope = { id, from: p.settings.region, to, type, at: new Date().toISOString(), payload: payload(id) };
-  const signed = signMessage(envelope, { kid: me.kid, privateKey: me.privateKey });
-  await q.query('INSERT INTO fed_outbox (id, to_region, type, message) VALUES ($1, $2, $3, $4)', [id, to, type, JSON.stringify(signed)]);
-  return id;
+export interface Outgoing {
+  to: string;
+  type: MessageType;
+  payload: (id: string) => Record<string, unknown>;
 }
+
+/**
+ * Signs messages and puts them in the outbox (in the caller's transaction), 500 rows per statement. `me` is the
+ * node's identity, loaded before the transaction (on PGlite nothing inside a transaction may wait for another query).
+ */
+export async function enqueueMessages(q: Queryable, p: Platform, me: NodeIdentity, out: readonly Outgoing[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < out.length; i += 500) {
+    const rows = out.slice(i, i + 500).map((o) => {
+      const id = newMessageId();
+      const envelope: Envelope = { id, from: p.settings.region, to: o.to, type: o.type, at: new Date().toISOString(), payload: o.payload(id) };
+      ids.push(id);
+      return { id, to: o.to, type: o.type, message: JSON.stringify(signMessage(envelope, { kid: me.kid, privateKey: me.privateKey })) };
+    });
+    await q.query(
+      'INSERT INTO fed_outbox (id, to_region, type, message) SELECT i, t, y, m::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(i, t, y, m)',
+      [rows.map((r) => r.id), rows.map((r) => r.to), rows.map((r) => r.type), rows.map((r) => r.message)],
+    );
+  }
+  return ids;
+}
+
+/** Re-signed with a fresh time only when older than this (the receiver accepts MESSAGE_WINDOW_MS either way). */
+const RESIGN_AFTER_MS = MESSAGE_WINDOW_MS / 2;
 
 interface OutRow {
   id: string;
@@ -46,30 +64,35 @@ export async function deliverDue(p: Platform, limit = 200): Promise<{ delivered:
   if (due.length === 0) return { delivered: 0, failed: 0 };
   const nat = await national(p);
   const me = await nodeIdentity(p);
-  let delivered = 0;
-  let failed = 0;
+  const delivered: string[] = [];
+  const failures: { id: string; attempts: number; error: string }[] = [];
   await Promise.all(due.map(async (row) => {
     const peer = nat.regions.get(row.to_region);
     try {
       if (!peer) throw new Error(`region ${row.to_region} is not in the national list`);
-      const fresh = signMessage({ ...row.message.envelope, at: new Date().toISOString() }, { kid: me.kid, privateKey: me.privateKey });
+      const old = Date.now() - Date.parse(row.message.envelope.at) > RESIGN_AFTER_MS;
+      const body = old ? signMessage({ ...row.message.envelope, at: new Date().toISOString() }, { kid: me.kid, privateKey: me.privateKey }) : row.message;
       try {
-        await peerJson(`${peer.url}/api/v1/federation/inbox`, { body: fresh });
+        await peerJson(`${peer.url}/api/v1/federation/inbox`, { body });
       } catch (e) {
         if (!(e instanceof PeerError && e.status === 409 && (e.body as { code?: string } | null)?.code === 'replayed')) throw e;
       }
-      await p.db.query('UPDATE fed_outbox SET delivered_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1', [row.id]);
-      delivered += 1;
+      delivered.push(row.id);
     } catch (e) {
-      const wait = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** Math.min(row.attempts, 16));
-      await p.db.query(
-        `UPDATE fed_outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = now() + ($3 || ' milliseconds')::interval WHERE id = $1`,
-        [row.id, e instanceof Error ? e.message : String(e), String(wait)],
-      );
-      failed += 1;
+      failures.push({ id: row.id, attempts: row.attempts, error: e instanceof Error ? e.message : String(e) });
     }
   }));
-  return { delivered, failed };
+  if (delivered.length > 0) {
+    await p.db.query('UPDATE fed_outbox SET delivered_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::text[])', [delivered]);
+  }
+  for (const f of failures) {
+    const wait = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** Math.min(f.attempts, 16));
+    await p.db.query(
+      `UPDATE fed_outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = now() + ($3 || ' milliseconds')::interval WHERE id = $1`,
+      [f.id, f.error, String(wait)],
+    );
+  }
+  return { delivered: delivered.length, failed: failures.length };
 }
 
 export async function outboxBacklog(q: Queryable): Promise<{ pending: number; oldest: string | null; delivered: number }> {
@@ -80,13 +103,17 @@ export async function outboxBacklog(q: Queryable): Promise<{ pending: number; ol
   return { pending: r.pending, oldest: r.oldest === null ? null : new Date(r.oldest).toISOString(), delivered: r.delivered };
 }
 
-export type Applier = (tx: Queryable, p: Platform, m: SignedMessage, me: NodeIdentity) => Promise<void>;
+/** Prepares a checked message outside any transaction (unsealing, lookups) and returns what to do inside it. */
+export type Applier = (p: Platform, m: SignedMessage, me: NodeIdentity) => Promise<(tx: Queryable) => Promise<void>>;
 
 const REJECT_STATUS: Record<RejectReason, number> = {
   malformed: 400, unsigned: 401, unknown_sender: 403, bad_signature: 403, wrong_recipient: 403, stale: 422, replayed: 409,
 };
 
 async function reject(ctx: Ctx, reason: RejectReason, detail: string, from: unknown, id: unknown): Promise<never> {
+  await ctx.db.query('INSERT INTO fed_rejections (reason, from_region, message_id, detail) VALUES ($1, $2, $3, $4)', [
+    reason, typeof from === 'string' ? from.slice(0, 16) : null, typeof id === 'string' ? id.slice(0, 64) : null, detail.slice(0, 1000),
+  ]);
   await audit(ctx, {
     action: 'federation.message.rejected', outcome: 'denied', reason,
     detail: { detail, ...(typeof from === 'string' ? { from } : {}), ...(typeof id === 'string' ? { id } : {}) },
@@ -106,13 +133,19 @@ export async function receiveMessage(p: Platform, body: unknown, apply: Applier)
   if (!r.ok) return reject(ctx, r.reason, r.detail, b?.envelope?.from, b?.envelope?.id);
   const m = r.message;
   const me = await nodeIdentity(p);
+  let write: (tx: Queryable) => Promise<void>;
+  try {
+    write = await apply(p, m, me);
+  } catch (e) {
+    return reject(ctx, 'malformed', `the payload cannot be applied: ${e instanceof Error ? e.message : String(e)}`, m.envelope.from, m.envelope.id);
+  }
   const applied = await p.db.transaction(async (tx) => {
     const ins = await tx.query(
       'INSERT INTO fed_inbox (id, from_region, type, sent_at, message) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING RETURNING id',
       [m.envelope.id, m.envelope.from, m.envelope.type, m.envelope.at, JSON.stringify(m)],
     );
     if (ins.rows.length === 0) return false;
-    await apply(tx, p, m, me);
+    await write(tx);
     return true;
   });
   if (!applied) return reject(ctx, 'replayed', `message ${m.envelope.id} was received before`, m.envelope.from, m.envelope.id);
@@ -145,14 +178,11 @@ export async function listOutbox(q: Queryable, opts: { pending?: boolean; limit?
   }));
 }
 
-/** The latest refused messages, from the audit ledger. */
+/** The latest refused messages (each is in the audit ledger too). */
 export async function recentRejections(q: Queryable, limit = 20): Promise<{ seq: number; at: string; reason: string; from: string | null; id: string | null }[]> {
-  const res = await q.query<{ seq: string | number; entry: string }>(
-    `SELECT seq, entry FROM audit_entries WHERE entry::jsonb->>'action' = 'federation.message.rejected' ORDER BY seq DESC LIMIT $1`,
+  const res = await q.query<{ seq: string | number; at: Date | string; reason: string; from_region: string | null; message_id: string | null }>(
+    'SELECT seq, at, reason, from_region, message_id FROM fed_rejections ORDER BY seq DESC LIMIT $1',
     [limit],
   );
-  return res.rows.map((r) => {
-    const e = JSON.parse(r.entry) as { time: string; reason?: string; detail?: { from?: string; id?: string } };
-    return { seq: Number(r.seq), at: e.time, reason: e.reason ?? '', from: e.detail?.from ?? null, id: e.detail?.id ?? null };
-  });
+  return res.rows.map((r) => ({ seq: Number(r.seq), at: new Date(r.at).toISOString(), reason: r.reason, from: r.from_region, id: r.message_id }));
 }

@@ -61,7 +61,11 @@ export async function federationRound(p: Platform, opts: { sync?: boolean } = {}
   }
   if (opts.sync) await syncNational(p).catch(() => undefined);
   await produceEvents(p).catch(() => undefined);
-  await deliverDue(p).catch(() => undefined);
+  // Full rounds follow each other at once; a round that was not full ends this tick.
+  for (let i = 0; i < 50; i++) {
+    const r = await deliverDue(p).catch(() => ({ delivered: 0, failed: 0 }));
+    if (r.delivered + r.failed < 200 || r.failed > 0) break;
+  }
 }
 
 /**

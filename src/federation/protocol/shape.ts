@@ -50,6 +50,12 @@ export const isP256 = (key: KeyObject): boolean => key.asymmetricKeyType === 'ec
 export const spkiOf = (key: KeyObject): Buffer => (key.type === 'private' ? createPublicKey(key) : key).export({ format: 'der', type: 'spki' });
 
 /** The base64 kid (first 8 bytes of SHA-256 over the SPKI) of a public key or of a private key's public half. */
-export const kidOfKey = (key: KeyObject): string => kidOf(spkiOf(key));
+const kids = new WeakMap<KeyObject, string>();
+/** The kid of a key (computed once per key object: it takes an SPKI export and a hash). */
+export const kidOfKey = (key: KeyObject): string => {
+  let kid = kids.get(key);
+  if (kid === undefined) kids.set(key, (kid = kidOf(spkiOf(key))));
+  return kid;
+};
 
 export const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
