@@ -117,6 +117,25 @@ describe('federation across real node processes', { timeout: 600_000 }, () => {
     }
   });
 
+  test('a risk area declared in Guangdong reaches Beijing; a rotated Guangdong key verifies in Beijing after the next sync', async () => {
+    const declared = await admin(gd)('POST', '/api/v1/risk-areas', {
+      division: '440106', level: 'high', places: ['V4401069999'], name: { 'zh-CN': '联邦测试风险区', en: 'Federation test area' },
+    });
+    assert.equal(declared.status, 201, JSON.stringify(declared.body));
+    await eventually(async () => {
+      const areas = (await client(bj.url)('GET', '/api/v1/risk-areas?inForce=true')).body.items as { id: string; level: string }[];
+      assert.ok(areas.some((a) => a.id === `${GD}:${declared.body.id}` && a.level === 'high'), JSON.stringify(areas.map((a) => a.id)));
+    }, { what: 'the risk area reaches Beijing' });
+    const rotated = await admin(gd)('POST', '/api/v1/admin/code-keys/rotate');
+    assert.equal(rotated.status, 201, JSON.stringify(rotated.body));
+    const { code, kid } = await issue(gd, cantonese());
+    assert.equal(kid, rotated.body.active.kid);
+    await eventually(async () => {
+      const v = (await client(bj.url)('POST', '/api/v1/codes/verify', { code })).body;
+      assert.equal(v.valid, true, JSON.stringify(v));
+    }, { what: 'the new key reaches Beijing' });
+  });
+
   test('with the hub down, codes still verify from the kept national list', async () => {
     const { code } = await issue(gd, cantonese());
     await c.hub.stop();
