@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
@@ -19,6 +20,7 @@ export interface Config {
   retentionDays: number; // GOVSHARE_RETENTION_DAYS: how long venue scans and itineraries are kept
   role: 'standalone' | 'hub' | 'region'; // GOVSHARE_ROLE: federation role (docs/federation.md)
   hubUrl: string | undefined; // GOVSHARE_HUB_URL: the hub, for a region node
+  hubKey: string | undefined; // GOVSHARE_HUB_KEY: the hub's node key (DER SPKI, base64); else pinned on first contact
   syncSeconds: number; // GOVSHARE_SYNC_SECONDS: national trust-list sync interval
 }
 
@@ -43,6 +45,7 @@ interface FederationFile {
   role?: string;
   region?: string;
   hub?: string;
+  hubKey?: string;
   syncSeconds?: number;
 }
 
@@ -55,10 +58,21 @@ function readFederationFile(file: string | undefined): FederationFile {
     throw new Error(`cannot read the federation config ${file}: ${e instanceof Error ? e.message : String(e)}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`the federation config ${file} must be a JSON object`);
-  const known = ['role', 'region', 'hub', 'syncSeconds'];
+  const known = ['role', 'region', 'hub', 'hubKey', 'syncSeconds'];
   const extra = Object.keys(parsed).filter((k) => !known.includes(k));
   if (extra.length) throw new Error(`the federation config ${file} has unknown keys: ${extra.join(', ')} (known: ${known.join(', ')})`);
   return parsed as FederationFile;
+}
+
+function hubKeyOf(v: string | undefined): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  try {
+    const key = createPublicKey({ key: Buffer.from(v, 'base64'), format: 'der', type: 'spki' });
+    if (key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new Error('not P-256');
+    return key.export({ format: 'der', type: 'spki' }).toString('base64');
+  } catch {
+    throw new Error('the hub key must be a P-256 public key as base64 DER SubjectPublicKeyInfo (GET <hub>/api/v1/federation/node shows it)');
+  }
 }
 
 function roleOf(v: string | undefined): Config['role'] {
@@ -114,6 +128,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     retentionDays: intOf('GOVSHARE_RETENTION_DAYS', env.GOVSHARE_RETENTION_DAYS, 21, 1, 3650),
     role,
     hubUrl,
+    hubKey: hubKeyOf(fed.hubKey ?? env.GOVSHARE_HUB_KEY),
     syncSeconds: intOf('sync-seconds', flags.syncSeconds ?? fed.syncSeconds ?? env.GOVSHARE_SYNC_SECONDS, 30, 1, 86_400),
   };
 }

@@ -29,6 +29,8 @@ export interface PlatformSettings {
 export interface FederationSettings {
   role: 'standalone' | 'hub' | 'region';
   hubUrl: string | undefined;
+  /** The hub's node key (DER SPKI, base64) when configured; else pinned on first contact. */
+  hubKey: string | undefined;
   syncMs: number;
 }
 

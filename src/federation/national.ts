@@ -31,8 +31,15 @@ export interface SyncState {
 
 const spkiKey = (b64: string): KeyObject => createPublicKey({ key: Buffer.from(b64, 'base64'), format: 'der', type: 'spki' });
 
-/** The hub's key, pinned on first contact (trust on first use), or from the node's configuration. */
+/** The hub's key: from the node's configuration (GOVSHARE_HUB_KEY, `hubKey`), else pinned on first contact (trust on first use). */
 async function pinnedHub(p: Platform, hubUrl: string): Promise<PinnedHub> {
+  const configured = p.settings.federation.hubKey;
+  if (configured) {
+    const pin: PinnedHub = { kid: kidOf(Buffer.from(configured, 'base64')), publicKey: configured, url: hubUrl };
+    const kept = await getState<PinnedHub>(p.db, 'region.hub');
+    if (kept?.publicKey !== configured) await setState(p.db, 'region.hub', pin);
+    return pin;
+  }
   const kept = await getState<PinnedHub>(p.db, 'region.hub');
   if (kept) return kept;
   const node = await peerJson<{ role?: unknown; kid?: unknown; publicKey?: unknown }>(`${hubUrl}/api/v1/federation/node`);

@@ -14,7 +14,7 @@ export const DEFAULT_SETTINGS: PlatformSettings = {
   region: '440000',
   codeTtlSeconds: 300,
   retentionDays: 21,
-  federation: { role: 'standalone', hubUrl: undefined, syncMs: 30_000 },
+  federation: { role: 'standalone', hubUrl: undefined, hubKey: undefined, syncMs: 30_000 },
 };
 
 export interface RunningPlatform extends Platform {
@@ -69,7 +69,7 @@ export async function openPlatform(config: Config): Promise<RunningPlatform> {
         region: config.region,
         codeTtlSeconds: config.codeTtlSeconds,
         retentionDays: config.retentionDays,
-        federation: { role: config.role, hubUrl: config.hubUrl, syncMs: config.syncSeconds * 1000 },
+        federation: { role: config.role, hubUrl: config.hubUrl, hubKey: config.hubKey, syncMs: config.syncSeconds * 1000 },
       },
     });
     return {

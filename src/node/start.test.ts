@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { loadConfig } from '../config.js';
 import { client } from '../testing/server.js';
 import { openPostgres } from '../db/postgres.js';
@@ -91,4 +91,29 @@ test('health-code settings come from flags and the environment, and are checked'
   assert.equal(loadConfig({}, {}).region, '440000');
   assert.throws(() => loadConfig({ region: '44' }, {}), /6-digit/);
   assert.throws(() => loadConfig({}, { GOVSHARE_CODE_TTL: '0' }), /GOVSHARE_CODE_TTL/);
+});
+
+test('federation settings: role, hub URL and key, from flags, a config file or the environment, all checked', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'govshare-fedcfg-'));
+  try {
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const hubKey = publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
+    const file = join(dir, 'federation.json');
+    writeFileSync(file, JSON.stringify({ role: 'region', region: '110000', hub: 'http://hub.example:8090/', hubKey, syncSeconds: 5 }));
+    const c = loadConfig({ federationConfig: file }, {});
+    assert.deepEqual([c.role, c.region, c.hubUrl, c.hubKey, c.syncSeconds], ['region', '110000', 'http://hub.example:8090', hubKey, 5]);
+    assert.equal(loadConfig({ federationConfig: file, region: '310000' }, {}).region, '310000', 'flags win over the file');
+    assert.equal(loadConfig({}, { GOVSHARE_ROLE: 'hub' }).role, 'hub');
+    assert.equal(loadConfig({}, {}).role, 'standalone');
+    assert.throws(() => loadConfig({ role: 'region' }, {}), /hub URL/);
+    assert.throws(() => loadConfig({ role: 'boss' }, {}), /role must be/);
+    assert.throws(() => loadConfig({ role: 'region', hubUrl: 'ftp://x' }, {}), /http/);
+    assert.throws(() => loadConfig({}, { GOVSHARE_HUB_KEY: 'bm90IGEga2V5' }), /P-256 public key/);
+    writeFileSync(file, JSON.stringify({ role: 'region', hubb: 'x' }));
+    assert.throws(() => loadConfig({ federationConfig: file }, {}), /unknown keys: hubb/);
+    writeFileSync(file, '{');
+    assert.throws(() => loadConfig({ federationConfig: file }, {}), /cannot read the federation config/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
