@@ -9,9 +9,9 @@ import { decryptValue, encryptValue } from '../crypto/fields.js';
 import type { Keyring } from '../crypto/keyring.js';
 import type { Queryable } from '../db/types.js';
 import { currentStatus, type PersonStatus, type StatusReason } from '../healthcode/status/service.js';
-import { signBytes, verifyBytes } from '../keys/signing.js';
 import { subjectOf } from '../records/keys.js';
 import { peerJson } from './http.js';
+import { signBody, signedBy, type Signed } from './signed.js';
 import { nodeIdentity } from './identity.js';
 import { national } from './national.js';
 import { homeRegionOf, MESSAGE_WINDOW_MS, openSealed, sealFor } from './protocol/index.js';
@@ -54,21 +54,6 @@ interface HomeAnswer {
   colour: Colour;
   reasons: StatusReason[];
 }
-interface Signed<T> {
-  body: T;
-  signature: { kid: string; value: string };
-}
-
-async function signed<T>(p: Platform, body: T): Promise<Signed<T>> {
-  const me = await nodeIdentity(p);
-  return { body, signature: { kid: me.kid, value: signBytes(me.privateKey, Buffer.from(canonicalJson(body))).toString('base64') } };
-}
-
-async function verifiedFrom<T>(p: Platform, region: string, s: Signed<T> | null | undefined): Promise<boolean> {
-  const peer = (await national(p)).regions.get(region);
-  if (!s || !peer || s.signature?.kid !== peer.kid || typeof s.signature.value !== 'string') return false;
-  return verifyBytes(peer.key, Buffer.from(canonicalJson(s.body)), Buffer.from(s.signature.value, 'base64'));
-}
 
 /** The strictest of this node's status and the person's home region's (when that is another, reachable node). */
 export async function overlayStatus(p: Platform, local: PersonStatus): Promise<OverlayStatus> {
@@ -84,8 +69,8 @@ export async function overlayStatus(p: Platform, local: PersonStatus): Promise<O
   try {
     const nonce = randomBytes(12).toString('base64url');
     const query: HomeQuery = { from: self, to: peer.region, person: sealFor(peer.key, citizenId, nonce), at: new Date().toISOString(), nonce };
-    const answer = await peerJson<Signed<HomeAnswer>>(`${peer.url}/api/v1/federation/person-status`, { body: await signed(p, query) }, 3_000);
-    if (!(await verifiedFrom(p, peer.region, answer)) || canonicalJson(answer.body.query) !== canonicalJson(query)) return mine;
+    const answer = await peerJson<Signed<HomeAnswer>>(`${peer.url}/api/v1/federation/person-status`, { body: await signBody(p, query) }, 3_000);
+    if (!(await signedBy(p, peer.region, answer)) || canonicalJson(answer.body.query) !== canonicalJson(query)) return mine;
     const theirs = answer.body;
     const colour = RANK[theirs.colour] > RANK[local.colour] ? theirs.colour : local.colour;
     return {
@@ -108,7 +93,7 @@ export async function answerPersonStatus(p: Platform, input: unknown): Promise<S
   if (!q || typeof q.from !== 'string' || typeof q.to !== 'string' || typeof q.person !== 'string' || typeof q.at !== 'string' || typeof q.nonce !== 'string') {
     throw refuse(400, 'malformed', 'Expected { body: { from, to, person, at, nonce }, signature: { kid, value } }.');
   }
-  if (!(await verifiedFrom(p, q.from, s))) throw refuse(403, 'bad_signature', `The query is not signed by region ${q.from}'s node key in the national list.`);
+  if (!(await signedBy(p, q.from, s))) throw refuse(403, 'bad_signature', `The query is not signed by region ${q.from}'s node key in the national list.`);
   if (q.to !== p.settings.region) throw refuse(403, 'wrong_recipient', `This node is region ${p.settings.region}, not ${q.to}.`);
   if (Math.abs(Date.parse(q.at) - Date.now()) > MESSAGE_WINDOW_MS) throw refuse(422, 'stale', 'The query time is outside the accepted window.');
   let citizenId: string;
@@ -118,5 +103,5 @@ export async function answerPersonStatus(p: Platform, input: unknown): Promise<S
     throw refuse(400, 'malformed', 'The person is not sealed for this node.');
   }
   const status = await currentStatus(p, subjectOf(p.ring, citizenId));
-  return signed(p, { query: q, region: p.settings.region, colour: status.colour, reasons: status.reasons });
+  return signBody(p, { query: q, region: p.settings.region, colour: status.colour, reasons: status.reasons });
 }

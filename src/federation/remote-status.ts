@@ -6,9 +6,8 @@ import { canonicalJson } from '../core/canonical-json.js';
 import { Problem } from '../core/problem.js';
 import { statusBySub } from '../healthcode/status/service.js';
 import type { StatusReason } from '../healthcode/status/service.js';
-import { signBytes, verifyBytes } from '../keys/signing.js';
 import { peerJson } from './http.js';
-import { nodeIdentity } from './identity.js';
+import { signBody, signedBy, type Signed } from './signed.js';
 import { national } from './national.js';
 import { MESSAGE_WINDOW_MS } from './protocol/index.js';
 import { overlayStatus } from './overlay.js';
@@ -35,21 +34,6 @@ export interface StatusAnswer {
   decidedBy?: string;
 }
 
-interface Signed<T> {
-  body: T;
-  signature: { kid: string; value: string };
-}
-
-const sign = async <T>(p: Platform, body: T): Promise<Signed<T>> => {
-  const me = await nodeIdentity(p);
-  return { body, signature: { kid: me.kid, value: signBytes(me.privateKey, Buffer.from(canonicalJson(body))).toString('base64') } };
-};
-
-async function verifyFrom<T>(p: Platform, region: string, s: Signed<T>): Promise<boolean> {
-  const peer = (await national(p)).regions.get(region);
-  if (!peer || s.signature?.kid !== peer.kid || typeof s.signature.value !== 'string') return false;
-  return verifyBytes(peer.key, Buffer.from(canonicalJson(s.body)), Buffer.from(s.signature.value, 'base64'));
-}
 
 const refuse = (status: number, code: string, detail: string): Problem => new Problem({ status, code, title: 'Status query refused', detail });
 
@@ -60,12 +44,12 @@ export async function answerStatusQuery(p: Platform, input: unknown): Promise<Si
   if (!q || typeof q.from !== 'string' || typeof q.sub !== 'string' || typeof q.at !== 'string' || typeof q.nonce !== 'string' || typeof q.to !== 'string') {
     throw refuse(400, 'malformed', 'Expected { body: { from, to, sub, at, nonce }, signature: { kid, value } }.');
   }
-  if (!(await verifyFrom(p, q.from, s))) throw refuse(403, 'bad_signature', `The query is not signed by region ${q.from}'s node key in the national list.`);
+  if (!(await signedBy(p, q.from, s))) throw refuse(403, 'bad_signature', `The query is not signed by region ${q.from}'s node key in the national list.`);
   if (q.to !== p.settings.region) throw refuse(403, 'wrong_recipient', `This node is region ${p.settings.region}, not ${q.to}.`);
   if (Math.abs(Date.parse(q.at) - Date.now()) > MESSAGE_WINDOW_MS) throw refuse(422, 'stale', 'The query time is outside the accepted window.');
   const status = await statusBySub(p, q.sub);
   const overlay = status ? await overlayStatus(p, status) : undefined;
-  return sign(p, {
+  return signBody(p, {
     query: q, known: status !== undefined, colour: overlay?.colour ?? null, reasons: overlay?.reasons ?? [], ruleSet: status?.ruleSet ?? null,
     ruleVersion: status?.ruleVersion ?? null, since: status?.since ?? null, computedAt: status?.computedAt ?? null, region: p.settings.region,
     ...(overlay ? { decidedBy: overlay.decidedBy } : {}),
@@ -80,8 +64,8 @@ export async function remoteStatus(p: Platform, issuer: string, sub: string): Pr
   if (peer) {
     try {
       const query: StatusQuery = { from: p.settings.region, to: issuer, sub, at: new Date().toISOString(), nonce: randomBytes(12).toString('base64url') };
-      const answer = await peerJson<Signed<StatusAnswer>>(`${peer.url}/api/v1/federation/status`, { body: await sign(p, query) }, 3_000);
-      if (!(await verifyFrom(p, issuer, answer)) || canonicalJson(answer.body.query) !== canonicalJson(query)) throw new Error('the answer is not signed by the issuer or not to this query');
+      const answer = await peerJson<Signed<StatusAnswer>>(`${peer.url}/api/v1/federation/status`, { body: await signBody(p, query) }, 3_000);
+      if (!(await signedBy(p, issuer, answer)) || canonicalJson(answer.body.query) !== canonicalJson(query)) throw new Error('the answer is not signed by the issuer or not to this query');
       const receivedAt = new Date().toISOString();
       if (answer.body.known) {
         await p.db.query(

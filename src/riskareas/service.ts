@@ -9,6 +9,7 @@
 // The 7-day rule takes effect at its time whether or not the sweeper has written it yet: an area not lifted by
 // hand ends at (last case, else start) + 7 days. Reads, the queries below and every change agree on that, and
 // the sweeper (liftByRule) only records it (ends_at = that time, lifted_by 'rule').
+import { every } from '../core/every.js';
 import { randomBytes } from 'node:crypto';
 import { audit, makeCtx, type Ctx, type Platform } from '../access/context.js';
 import { requireAdmin } from '../access/policy.js';
@@ -291,18 +292,7 @@ export async function sweepNow(ctx: Ctx): Promise<string[]> {
 
 /** Applies the 7-day rule every `everyMs` (never two runs at once; errors are ignored until the next run). Returns stop. */
 export function startRiskAreaSweeper(platform: Platform, everyMs = 60_000): () => void {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    liftByRule(platform)
-      .catch(() => undefined)
-      .finally(() => {
-        running = false;
-      });
-  }, everyMs);
-  timer.unref();
-  return () => clearInterval(timer);
+  return every(everyMs, () => liftByRule(platform));
 }
 
 // ---------------------------------------------------------------------------------------------------------------

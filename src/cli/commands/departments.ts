@@ -1,33 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { CliError } from '../errors.js';
-import { printJson, type CliContext, type Io } from '../io.js';
+import { printJson, type CliContext } from '../io.js';
 import { parseInstant } from '../parse.js';
 import { addServerOptions } from '../server-options.js';
 import { renderPairs, renderTable } from '../table.js';
 import type { Department, IssuedToken, ListOf } from '../types.js';
-import { apiFor, loc, noneFound, seg, type JsonOpt } from './common.js';
-
-async function readJsonFile(io: Io, file: string): Promise<unknown> {
-  let text: string;
-  try {
-    if (file === '-') {
-      const chunks: Buffer[] = [];
-      for await (const c of io.stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
-      text = Buffer.concat(chunks).toString('utf8');
-    } else {
-      text = await readFile(file, 'utf8');
-    }
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new CliError(code === 'ENOENT' ? `no such file: ${file}` : `cannot read ${file}: ${(err as Error).message}`);
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new CliError(`${file === '-' ? 'standard input' : file} is not valid JSON: ${(err as Error).message}`);
-  }
-}
+import { apiFor, loc, noneFound, readJsonFile, seg, type JsonOpt } from './common.js';
 
 export function renderDepartment(d: Department, lang: string): string {
   const contact = [d.contact.person, d.contact.phone, d.contact.email].filter(Boolean).join(', ');

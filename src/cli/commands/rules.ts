@@ -1,38 +1,16 @@
-import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { compareVersions } from '../../healthcode/rulesets/semver.js';
 import type { StoredRuleSet } from '../../healthcode/rulesets/store.js';
 import { ApiError, CliError, formatProblem } from '../errors.js';
-import { printJson, type CliContext, type Io } from '../io.js';
+import { printJson, type CliContext } from '../io.js';
 import { addServerOptions, serverFor } from '../server-options.js';
 import { renderPairs, renderTable } from '../table.js';
 import type { ListOf } from '../types.js';
-import { apiFor, loc, noneFound, seg, type JsonOpt } from './common.js';
+import { apiFor, loc, noneFound, readJsonFile, seg, type JsonOpt } from './common.js';
 import { parseDivisionCode } from './risk-areas.js';
 
 interface ListOpts extends JsonOpt {
   region?: string;
-}
-
-async function readJson(io: Io, file: string): Promise<unknown> {
-  let text: string;
-  try {
-    if (file === '-') {
-      const chunks: Buffer[] = [];
-      for await (const c of io.stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
-      text = Buffer.concat(chunks).toString('utf8');
-    } else {
-      text = await readFile(file, 'utf8');
-    }
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new CliError(code === 'ENOENT' ? `no such file: ${file}` : `cannot read ${file}: ${(err as Error).message}`);
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new CliError(`${file === '-' ? 'standard input' : file} is not valid JSON: ${(err as Error).message}`);
-  }
 }
 
 /** A rule set's header and a table of its rules (id, colour, description in the chosen language). */
@@ -111,7 +89,7 @@ export function registerRules(program: Command, ctx: CliContext): void {
     .argument('<file>', 'the rule set as JSON (src/healthcode/rules/types.ts RuleSet)')
     .option('--json', 'print the published rule set as JSON');
   addServerOptions(publish).action(async (file: string, opts: JsonOpt, cmd: Command) => {
-    const doc = await readJson(ctx.io, file);
+    const doc = await readJsonFile(ctx.io, file);
     const api = apiFor(cmd, ctx);
     let s: StoredRuleSet;
     try {

@@ -16,6 +16,7 @@
 // Every purge appends one audit entry, action `retention.purge`, with the counts. The last purge is also kept in
 // `hc_watermarks` under the name 'retention.last_purge' (shared by every process on the database and surviving
 // restarts), for GET /api/v1/admin/retention; its `auditSeq` points at the ledger entry.
+import { every } from '../../core/every.js';
 import { audit, makeCtx, type Ctx, type Platform } from '../../access/context.js';
 import { systemPrincipal } from '../../access/principal.js';
 import { requireAdmin } from '../../access/policy.js';
@@ -181,16 +182,5 @@ export async function retentionStatus(ctx: Ctx): Promise<RetentionStatus> {
  * failed purge is swallowed (it is in the ledger as `failed`; the next run tries again). Returns a stop function.
  */
 export function startRetentionSweeper(platform: Platform, everyMs = 3_600_000): () => void {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    purgeExpired(platform)
-      .catch(() => undefined)
-      .finally(() => {
-        running = false;
-      });
-  }, everyMs);
-  timer.unref();
-  return () => clearInterval(timer);
+  return every(everyMs, () => purgeExpired(platform));
 }
