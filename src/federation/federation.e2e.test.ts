@@ -199,6 +199,11 @@ describe('federation across real node processes', { timeout: 600_000 }, () => {
     assert.equal(unsigned.body.code, 'unsigned');
     const stranger = await inbox('POST', '/api/v1/federation/inbox', { ...m, envelope: { ...m.envelope, from: '310000' } });
     assert.equal(stranger.body.code, 'unknown_sender');
+    // The batch endpoint judges each message on its own.
+    const batch = await inbox('POST', '/api/v1/federation/inbox/batch', { messages: [m, { envelope: m.envelope }] });
+    assert.equal(batch.status, 200, JSON.stringify(batch.body));
+    assert.deepEqual(batch.body.results.map((r: { status: string; reason?: string }) => [r.status, r.reason ?? null]), [['replayed', null], ['refused', 'unsigned']]);
+    assert.equal((await inbox('POST', '/api/v1/federation/inbox/batch', { messages: [] })).status, 400);
     const logged = (await status(gd)).rejected.map((r: { reason: string }) => r.reason);
     for (const reason of ['replayed', 'bad_signature', 'unsigned', 'unknown_sender']) assert.ok(logged.includes(reason), `${reason} is logged: ${logged.join(',')}`);
   });

@@ -5,7 +5,7 @@ import { audit, makeCtx } from '../access/context.js';
 import { systemPrincipal } from '../access/principal.js';
 import { Problem } from '../core/problem.js';
 import type { Queryable } from '../db/types.js';
-import { PeerError, peerJson } from './http.js';
+import { peerJson } from './http.js';
 import { nodeIdentity, type NodeIdentity } from './identity.js';
 import { national } from './national.js';
 import { checkMessage, MESSAGE_WINDOW_MS, newMessageId, signMessage, type Envelope, type MessageType, type RejectReason, type SignedMessage } from './protocol/index.js';
@@ -42,6 +42,10 @@ export async function enqueueMessages(q: Queryable, p: Platform, me: NodeIdentit
 
 /** Re-signed with a fresh time only when older than this (the receiver accepts MESSAGE_WINDOW_MS either way). */
 const RESIGN_AFTER_MS = MESSAGE_WINDOW_MS / 2;
+/** Messages per request to one recipient. */
+const SEND_BATCH = 100;
+/** ...and up to about this many bytes (the receiver accepts 1 MiB bodies). */
+const SEND_BATCH_BYTES = 512 * 1024;
 
 interface OutRow {
   id: string;
@@ -56,7 +60,7 @@ interface OutRow {
  * on each attempt, so a message that waited in the outbox longer than the receiver's window still arrives; its id
  * stays the same, which is what makes receiving idempotent.
  */
-export async function deliverDue(p: Platform, limit = 200): Promise<{ delivered: number; failed: number }> {
+export async function deliverDue(p: Platform, limit = 400): Promise<{ delivered: number; failed: number }> {
   const due = (await p.db.query<OutRow>(
     'SELECT id, to_region, message, attempts FROM fed_outbox WHERE delivered_at IS NULL AND next_attempt_at <= now() ORDER BY created_at LIMIT $1',
     [limit],
@@ -66,20 +70,44 @@ export async function deliverDue(p: Platform, limit = 200): Promise<{ delivered:
   const me = await nodeIdentity(p);
   const delivered: string[] = [];
   const failures: { id: string; attempts: number; error: string }[] = [];
-  await Promise.all(due.map(async (row) => {
-    const peer = nat.regions.get(row.to_region);
-    try {
-      if (!peer) throw new Error(`region ${row.to_region} is not in the national list`);
-      const old = Date.now() - Date.parse(row.message.envelope.at) > RESIGN_AFTER_MS;
-      const body = old ? signMessage({ ...row.message.envelope, at: new Date().toISOString() }, { kid: me.kid, privateKey: me.privateKey }) : row.message;
-      try {
-        await peerJson(`${peer.url}/api/v1/federation/inbox`, { body });
-      } catch (e) {
-        if (!(e instanceof PeerError && e.status === 409 && (e.body as { code?: string } | null)?.code === 'replayed')) throw e;
+  // One request per recipient and up to SEND_BATCH messages; the batches go out together.
+  const batches: OutRow[][] = [];
+  const byRegion = new Map<string, OutRow[]>();
+  for (const row of due) byRegion.set(row.to_region, [...(byRegion.get(row.to_region) ?? []), row]);
+  for (const rows of byRegion.values()) {
+    let batch: OutRow[] = [];
+    let bytes = 0;
+    for (const row of rows) {
+      const size = JSON.stringify(row.message).length;
+      if (batch.length > 0 && (batch.length >= SEND_BATCH || bytes + size > SEND_BATCH_BYTES)) {
+        batches.push(batch);
+        batch = [];
+        bytes = 0;
       }
-      delivered.push(row.id);
+      batch.push(row);
+      bytes += size;
+    }
+    if (batch.length > 0) batches.push(batch);
+  }
+  await Promise.all(batches.map(async (rows) => {
+    const region = rows[0]!.to_region;
+    const peer = nat.regions.get(region);
+    try {
+      if (!peer) throw new Error(`region ${region} is not in the national list`);
+      const messages = rows.map((row) =>
+        Date.now() - Date.parse(row.message.envelope.at) > RESIGN_AFTER_MS
+          ? signMessage({ ...row.message.envelope, at: new Date().toISOString() }, { kid: me.kid, privateKey: me.privateKey })
+          : row.message,
+      );
+      const answer = await peerJson<{ results: BatchResult[] }>(`${peer.url}/api/v1/federation/inbox/batch`, { body: { messages } }, 15_000);
+      rows.forEach((row, i) => {
+        const r = answer.results[i];
+        if (r && (r.status === 'applied' || r.status === 'replayed')) delivered.push(row.id);
+        else failures.push({ id: row.id, attempts: row.attempts, error: r ? `refused: ${r.reason ?? ''} ${r.detail ?? ''}`.trim() : 'no result for it' });
+      });
     } catch (e) {
-      failures.push({ id: row.id, attempts: row.attempts, error: e instanceof Error ? e.message : String(e) });
+      const error = e instanceof Error ? e.message : String(e);
+      for (const row of rows) failures.push({ id: row.id, attempts: row.attempts, error });
     }
   }));
   if (delivered.length > 0) {
@@ -111,6 +139,12 @@ const REJECT_STATUS: Record<RejectReason, number> = {
 };
 
 async function reject(ctx: Ctx, reason: RejectReason, detail: string, from: unknown, id: unknown): Promise<never> {
+  await recordRejection(ctx, reason, detail, from, id);
+  throw new Problem({ status: REJECT_STATUS[reason], code: reason, title: 'Message refused', detail });
+}
+
+/** Keeps a refusal (fed_rejections, for operators) and audits it. */
+async function recordRejection(ctx: Ctx, reason: RejectReason, detail: string, from: unknown, id: unknown): Promise<void> {
   await ctx.db.query('INSERT INTO fed_rejections (reason, from_region, message_id, detail) VALUES ($1, $2, $3, $4)', [
     reason, typeof from === 'string' ? from.slice(0, 16) : null, typeof id === 'string' ? id.slice(0, 64) : null, detail.slice(0, 1000),
   ]);
@@ -118,7 +152,74 @@ async function reject(ctx: Ctx, reason: RejectReason, detail: string, from: unkn
     action: 'federation.message.rejected', outcome: 'denied', reason,
     detail: { detail, ...(typeof from === 'string' ? { from } : {}), ...(typeof id === 'string' ? { id } : {}) },
   });
-  throw new Problem({ status: REJECT_STATUS[reason], code: reason, title: 'Message refused', detail });
+}
+
+export const MAX_BATCH = 200;
+
+export type BatchResult = { id: string | null; status: 'applied' | 'replayed' | 'refused'; reason?: RejectReason; detail?: string };
+
+/**
+ * POST /api/v1/federation/inbox/batch: up to MAX_BATCH messages. Each is checked on its own (a bad one is refused
+ * and logged without affecting the others); the good ones are applied in one transaction, each at most once.
+ */
+export async function receiveBatch(p: Platform, body: unknown, apply: Applier): Promise<{ results: BatchResult[] }> {
+  const list = (body as { messages?: unknown } | null)?.messages;
+  if (!Array.isArray(list) || list.length === 0 || list.length > MAX_BATCH) {
+    throw new Problem({ status: 400, code: 'malformed', title: 'Bad request', detail: `Expected { messages: [...] } with 1 to ${MAX_BATCH} signed messages.` });
+  }
+  const ctx = makeCtx(p, systemPrincipal('federation.inbox'));
+  const nat = await national(p);
+  const me = await nodeIdentity(p);
+  const senderKey = (region: string) => {
+    const d = nat.regions.get(region);
+    return d ? { kid: d.kid, publicKey: d.key } : undefined;
+  };
+  const results: BatchResult[] = [];
+  const good: { m: SignedMessage; write: (tx: Queryable) => Promise<void>; at: number }[] = [];
+  const seen = new Set<string>();
+  for (const item of list) {
+    const b = item as { envelope?: { from?: unknown; id?: unknown } } | null;
+    const r = checkMessage(item, { self: p.settings.region, senderKey });
+    const id = typeof b?.envelope?.id === 'string' ? b.envelope.id : null;
+    if (!r.ok || seen.has(r.message.envelope.id)) {
+      const reason: RejectReason = r.ok ? 'replayed' : r.reason;
+      const detail = r.ok ? 'the same message twice in one batch' : r.detail;
+      await recordRejection(ctx, reason, detail, b?.envelope?.from, id);
+      results.push({ id, status: 'refused', reason, detail });
+      continue;
+    }
+    seen.add(r.message.envelope.id);
+    try {
+      good.push({ m: r.message, write: await apply(p, r.message, me), at: results.length });
+      results.push({ id: r.message.envelope.id, status: 'applied' });
+    } catch (e) {
+      const detail = `the payload cannot be applied: ${e instanceof Error ? e.message : String(e)}`;
+      await recordRejection(ctx, 'malformed', detail, r.message.envelope.from, r.message.envelope.id);
+      results.push({ id: r.message.envelope.id, status: 'refused', reason: 'malformed', detail });
+    }
+  }
+  if (good.length > 0) {
+    const fresh = await p.db.transaction(async (tx) => {
+      const ins = await tx.query<{ id: string }>(
+        `INSERT INTO fed_inbox (id, from_region, type, sent_at, message)
+         SELECT i, f, t, a::timestamptz, m::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(i, f, t, a, m)
+         ON CONFLICT (id) DO NOTHING RETURNING id`,
+        [good.map((g) => g.m.envelope.id), good.map((g) => g.m.envelope.from), good.map((g) => g.m.envelope.type), good.map((g) => g.m.envelope.at), good.map((g) => JSON.stringify(g.m))],
+      );
+      const inserted = new Set(ins.rows.map((r) => r.id));
+      for (const g of good) if (inserted.has(g.m.envelope.id)) await g.write(tx);
+      return inserted;
+    });
+    for (const g of good) if (!fresh.has(g.m.envelope.id)) results[g.at] = { id: g.m.envelope.id, status: 'replayed' };
+    const applied = good.filter((g) => fresh.has(g.m.envelope.id));
+    if (applied.length > 0) {
+      await audit(ctx, {
+        action: 'federation.message.applied', outcome: 'ok',
+        detail: { count: applied.length, from: [...new Set(applied.map((g) => g.m.envelope.from))], ids: applied.map((g) => g.m.envelope.id) },
+      });
+    }
+  }
+  return { results };
 }
 
 /** POST /api/v1/federation/inbox: checks the message, refuses replays, applies it once, in one transaction. */

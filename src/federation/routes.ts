@@ -5,7 +5,7 @@ import { applyMessage } from './events.js';
 import { registerRegion, revokeNationally } from './hub.js';
 import { servedNationalList } from './national.js';
 import { nodeInfo } from './identity.js';
-import { listOutbox, receiveMessage } from './messages.js';
+import { listOutbox, receiveBatch, receiveMessage } from './messages.js';
 import { requireAdmin } from '../access/policy.js';
 import { answerStatusQuery } from './remote-status.js';
 import { answerPersonStatus } from './overlay.js';
@@ -47,6 +47,10 @@ export function registerFederationRoutes(app: App): void {
   app.post('/api/v1/federation/inbox', {
     schema: { tags, summary: 'Receive a signed message from another node (checked, applied once)', body: Any, response: { 200: Type.Object({ id: Type.String(), applied: Type.Boolean() }), ...errors } },
   }, async (req) => receiveMessage(ctxOf(req).platform, req.body, applyMessage));
+  app.post('/api/v1/federation/inbox/batch', {
+    schema: { tags, summary: 'Receive up to 200 signed messages (each checked on its own; the good ones applied once, together)', body: Any,
+      response: { 200: Type.Object({ results: Type.Array(Any) }), ...errors } },
+  }, async (req) => receiveBatch(ctxOf(req).platform, req.body, applyMessage));
   app.post('/api/v1/federation/status', {
     schema: { tags, summary: 'Another region asks for the current status behind one of this node’s codes (signed both ways)', body: Any, response: { 200: Any, ...errors } },
   }, async (req) => answerStatusQuery(ctxOf(req).platform, req.body));

@@ -64,7 +64,7 @@ export async function federationRound(p: Platform, opts: { sync?: boolean } = {}
   // Full rounds follow each other at once; a round that was not full ends this tick.
   for (let i = 0; i < 50; i++) {
     const r = await deliverDue(p).catch(() => ({ delivered: 0, failed: 0 }));
-    if (r.delivered + r.failed < 200 || r.failed > 0) break;
+    if (r.delivered + r.failed < 400 || r.failed > 0) break;
   }
 }
 
