@@ -43,7 +43,18 @@ function factOf(source: Source, data: Record<string, unknown>): { kind: 'case' |
   return undefined;
 }
 
-/** Messages for the cases and contacts in new batches about people whose home region is another node. */
+/** Rows of an ingest batch turned into messages per call: sending starts while a large batch is still being read. */
+export const PRODUCE_CHUNK = 500;
+
+interface BatchMark extends Mark {
+  /** A batch being worked through: its id and the last record key done. */
+  partial?: { batch: string; after: string };
+}
+
+/**
+ * Messages for the cases and contacts about people whose home region is another node, from the next
+ * PRODUCE_CHUNK rows of committed batches. The messages and the progress mark are written in one transaction.
+ */
 async function produceFromBatches(p: Platform): Promise<number> {
   const sources = (await loadSources(p.db, true)).filter((s) => s.kind === 'cases' || s.kind === 'contacts');
   if (sources.length === 0) return 0;
@@ -54,37 +65,44 @@ async function produceFromBatches(p: Platform): Promise<number> {
   const me = await nodeIdentity(p);
   return p.db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['govshare.federation.events.batches']);
-    const mark = (await getState<Mark>(tx, 'events.batches')) ?? { at: EPOCH, recent: [] };
-    const batches = (await tx.query<{ id: string; dataset_id: string; finished_at: Date | string }>(
-      `SELECT id, dataset_id, finished_at FROM ingest_batches WHERE status = 'committed' AND finished_at > $1 AND dataset_id = ANY($2::text[])
-        ORDER BY finished_at LIMIT 100`,
-      [behind(mark.at), [...new Set(sources.map((s) => s.dataset))]],
-    )).rows.filter((b) => !mark.recent.includes(b.id));
+    const mark = (await getState<BatchMark>(tx, 'events.batches')) ?? { at: EPOCH, recent: [] };
+    const next = mark.partial
+      ? (await tx.query<{ id: string; dataset_id: string; finished_at: Date | string }>('SELECT id, dataset_id, finished_at FROM ingest_batches WHERE id = $1', [mark.partial.batch])).rows[0]
+      : (await tx.query<{ id: string; dataset_id: string; finished_at: Date | string }>(
+          `SELECT id, dataset_id, finished_at FROM ingest_batches WHERE status = 'committed' AND finished_at > $1 AND dataset_id = ANY($2::text[])
+            ORDER BY finished_at LIMIT 100`,
+          [behind(mark.at), [...new Set(sources.map((s) => s.dataset))]],
+        )).rows.find((b) => !mark.recent.includes(b.id));
+    if (!next) return 0;
+    const after = mark.partial?.batch === next.id ? mark.partial.after : '';
+    const rows = (await tx.query<{ record_key: string; data: Record<string, unknown> }>(
+      'SELECT record_key, data FROM records WHERE batch_id = $1 AND valid_to IS NULL AND record_key > $2 ORDER BY record_key LIMIT $3',
+      [next.id, after, PRODUCE_CHUNK],
+    )).rows;
+    const field = idField.get(next.dataset_id);
     const out: Outgoing[] = [];
-    for (const b of batches) {
-      const field = idField.get(b.dataset_id);
-      const rows = (await tx.query<{ data: Record<string, unknown> }>('SELECT data FROM records WHERE batch_id = $1 AND valid_to IS NULL', [b.id])).rows;
-      for (const r of rows) {
-        const data = openRecord(p.ring, b.dataset_id, r.data);
-        const citizenId = field ? data[field] : undefined;
-        if (typeof citizenId !== 'string') continue;
-        const home = homeRegionOf(citizenId, regions);
-        const peer = home === undefined ? undefined : nat.regions.get(home);
-        if (!peer || home === p.settings.region) continue;
-        for (const s of sources.filter((x) => x.dataset === b.dataset_id)) {
-          const fact = factOf(s, data);
-          if (!fact) continue;
-          out.push({ to: peer.region, type: fact.kind, payload: (id) => ({ person: sealFor(peer.key, citizenId, id), ...fact.values }) });
-        }
+    for (const r of rows) {
+      const data = openRecord(p.ring, next.dataset_id, r.data);
+      const citizenId = field ? data[field] : undefined;
+      if (typeof citizenId !== 'string') continue;
+      const home = homeRegionOf(citizenId, regions);
+      const peer = home === undefined ? undefined : nat.regions.get(home);
+      if (!peer || home === p.settings.region) continue;
+      for (const s of sources.filter((x) => x.dataset === next.dataset_id)) {
+        const fact = factOf(s, data);
+        if (!fact) continue;
+        out.push({ to: peer.region, type: fact.kind, payload: (id) => ({ person: sealFor(peer.key, citizenId, id), ...fact.values }) });
       }
     }
     await enqueueMessages(tx, p, me, out);
-    if (batches.length > 0) {
-      const last = batches.reduce((m, b) => (new Date(b.finished_at).toISOString() > m ? new Date(b.finished_at).toISOString() : m), mark.at);
-      const recent = [...mark.recent, ...batches.map((b) => b.id)].slice(-500);
-      await setState(tx, 'events.batches', { at: last, recent } satisfies Mark);
+    if (rows.length === PRODUCE_CHUNK) {
+      await setState(tx, 'events.batches', { ...mark, partial: { batch: next.id, after: rows[rows.length - 1]!.record_key } } satisfies BatchMark);
+    } else {
+      const finished = new Date(next.finished_at).toISOString();
+      await setState(tx, 'events.batches', { at: finished > mark.at ? finished : mark.at, recent: [...mark.recent, next.id].slice(-500) } satisfies BatchMark);
     }
-    return out.length;
+    // Rows were read (or the batch finished): report progress so the caller keeps going.
+    return Math.max(out.length, 1);
   });
 }
 

@@ -60,11 +60,12 @@ export async function federationRound(p: Platform, opts: { sync?: boolean } = {}
     return;
   }
   if (opts.sync) await syncNational(p).catch(() => undefined);
-  await produceEvents(p).catch(() => undefined);
-  // Full rounds follow each other at once; a round that was not full ends this tick.
-  for (let i = 0; i < 50; i++) {
+  // Produce a chunk, send what is due, again, until there is nothing new and the last round was not full: sending
+  // overlaps with producing, and full rounds follow each other at once.
+  for (let i = 0; i < 200; i++) {
+    const produced = await produceEvents(p).catch(() => 0);
     const r = await deliverDue(p).catch(() => ({ delivered: 0, failed: 0 }));
-    if (r.delivered + r.failed < 400 || r.failed > 0) break;
+    if (produced === 0 && (r.delivered + r.failed < 400 || r.failed > 0)) break;
   }
 }
 
