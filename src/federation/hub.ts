@@ -7,7 +7,7 @@ import { systemPrincipal } from '../access/principal.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import { badRequest, conflict, forbidden, notFound } from '../core/problem.js';
 import { verifyTrustList, type SignedTrustList, type TrustListEntryDoc } from '../healthcode/hcert/index.js';
-import { kidOf } from '../keys/signing.js';
+import { kidOf, normaliseKid } from '../keys/signing.js';
 import { validateDivisionCode } from '../standard/index.js';
 import { peerJson } from './http.js';
 import { nodeIdentity } from './identity.js';
@@ -109,16 +109,19 @@ export async function syncRegion(p: Platform, region: string): Promise<void> {
   }
 }
 
-/** Revokes a code-signing key nationally: listed as revoked whatever its region says. */
-export async function revokeNationally(ctx: Ctx, kid: string, reason: string): Promise<void> {
+/** Revokes a code-signing key nationally: listed as revoked whatever its region says. Returns the kid (base64). */
+export async function revokeNationally(ctx: Ctx, kidParam: string, reason: string): Promise<string> {
   requireAdmin(ctx);
   requireHub(ctx);
+  const kid = normaliseKid(kidParam);
+  if (kid === undefined) throw badRequest('invalid_kid', 'kid must be a code key id: 8 bytes in base64url (or base64).');
   await ctx.db.query(
     `INSERT INTO fed_revocations (kid, reason, revoked_by) VALUES ($1, $2, $3) ON CONFLICT (kid) DO NOTHING`,
     [kid, reason, ctx.principal.kind === 'department' ? ctx.principal.departmentId : 'system'],
   );
   await audit(ctx, { action: 'federation.key.revoke', outcome: 'ok', reason, detail: { kid } });
   await publishNational(ctx.platform);
+  return kid;
 }
 
 interface Published {

@@ -1,7 +1,7 @@
 // This node in the federation: its node key (ES256, purpose 'node'), which signs its trust list and its messages.
 import type { KeyObject } from 'node:crypto';
 import type { Platform } from '../access/context.js';
-import { activeSigningKey } from '../keys/signing.js';
+import { lockedActiveKey } from '../keys/signing.js';
 
 export interface NodeIdentity {
   region: string;
@@ -18,13 +18,9 @@ const TTL_MS = 5_000;
 export function nodeIdentity(p: Platform): Promise<NodeIdentity> {
   const hit = cache.get(p);
   if (hit && Date.now() - hit.at < TTL_MS) return hit.value;
-  const value = p.db
-    .transaction(async (tx) => {
-      // One node key per database even when several processes start together.
-      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['govshare.node_keys.node']);
-      return activeSigningKey(tx, p.ring, 'node');
-    })
-    .then((k) => ({ region: p.settings.region, role: p.settings.federation.role, kid: k.kid, publicKey: k.publicKey, publicDer: k.publicDer, privateKey: k.privateKey }));
+  const value = lockedActiveKey(p.db, p.ring, 'node').then((k) => ({
+    region: p.settings.region, role: p.settings.federation.role, kid: k.kid, publicKey: k.publicKey, publicDer: k.publicDer, privateKey: k.privateKey,
+  }));
   value.catch(() => cache.delete(p));
   cache.set(p, { at: Date.now(), value });
   return value;

@@ -2,6 +2,7 @@
 // backoff until the receiver has it, and an inbox that checks, de-duplicates and applies each message once.
 import type { Ctx, Platform } from '../access/context.js';
 import { audit, makeCtx } from '../access/context.js';
+import { requireAdmin } from '../access/policy.js';
 import { systemPrincipal } from '../access/principal.js';
 import { Problem } from '../core/problem.js';
 import type { Queryable } from '../db/types.js';
@@ -267,7 +268,9 @@ export interface OutboxItem {
 }
 
 /** The newest outbox messages (administrators inspect delivery; payloads name people only as sealed values). */
-export async function listOutbox(q: Queryable, opts: { pending?: boolean; limit?: number } = {}): Promise<OutboxItem[]> {
+export async function listOutbox(ctx: Ctx, opts: { pending?: boolean; limit?: number } = {}): Promise<OutboxItem[]> {
+  requireAdmin(ctx);
+  const q = ctx.db;
   const res = await q.query<{ id: string; to_region: string; type: string; created_at: Date | string; attempts: number; next_attempt_at: Date | string; delivered_at: Date | string | null; last_error: string | null; message: SignedMessage }>(
     `SELECT * FROM fed_outbox ${opts.pending ? 'WHERE delivered_at IS NULL' : ''} ORDER BY created_at DESC LIMIT $1`,
     [opts.limit ?? 50],

@@ -11,10 +11,10 @@ import type { Queryable } from '../db/types.js';
 import { currentStatus, type PersonStatus, type StatusReason } from '../healthcode/status/service.js';
 import { subjectOf } from '../records/keys.js';
 import { peerJson } from './http.js';
-import { signBody, signedBy, type Signed } from './signed.js';
+import { auditDisclosure, checkSignedQuery, signBody, signedBy, type QueryHeader, type Signed } from './signed.js';
 import { nodeIdentity } from './identity.js';
 import { national } from './national.js';
-import { homeRegionOf, MESSAGE_WINDOW_MS, openSealed, sealFor } from './protocol/index.js';
+import { homeRegionOf, openSealed, sealFor } from './protocol/index.js';
 
 type Colour = PersonStatus['colour'];
 const RANK: Record<Colour, number> = { green: 0, yellow: 1, red: 2 };
@@ -41,12 +41,8 @@ export interface OverlayStatus {
   consulted: string[];
 }
 
-interface HomeQuery {
-  from: string;
-  to: string;
+interface HomeQuery extends QueryHeader {
   person: string;
-  at: string;
-  nonce: string;
 }
 interface HomeAnswer {
   query: HomeQuery;
@@ -84,24 +80,16 @@ export async function overlayStatus(p: Platform, local: PersonStatus): Promise<O
   }
 }
 
-const refuse = (status: number, code: string, detail: string): Problem => new Problem({ status, code, title: 'Status query refused', detail });
-
 /** POST /api/v1/federation/person-status: another region asks this node, the person's home, for their status. */
 export async function answerPersonStatus(p: Platform, input: unknown): Promise<Signed<HomeAnswer>> {
-  const s = input as Signed<HomeQuery> | null;
-  const q = s?.body;
-  if (!q || typeof q.from !== 'string' || typeof q.to !== 'string' || typeof q.person !== 'string' || typeof q.at !== 'string' || typeof q.nonce !== 'string') {
-    throw refuse(400, 'malformed', 'Expected { body: { from, to, person, at, nonce }, signature: { kid, value } }.');
-  }
-  if (!(await signedBy(p, q.from, s))) throw refuse(403, 'bad_signature', `The query is not signed by region ${q.from}'s node key in the national list.`);
-  if (q.to !== p.settings.region) throw refuse(403, 'wrong_recipient', `This node is region ${p.settings.region}, not ${q.to}.`);
-  if (Math.abs(Date.parse(q.at) - Date.now()) > MESSAGE_WINDOW_MS) throw refuse(422, 'stale', 'The query time is outside the accepted window.');
+  const q = await checkSignedQuery<HomeQuery>(p, input, ['person']);
   let citizenId: string;
   try {
     citizenId = openSealed((await nodeIdentity(p)).privateKey, q.person, q.nonce);
   } catch {
-    throw refuse(400, 'malformed', 'The person is not sealed for this node.');
+    throw new Problem({ status: 400, code: 'malformed', title: 'Status query refused', detail: 'The person is not sealed for this node.' });
   }
   const status = await currentStatus(p, subjectOf(p.ring, citizenId));
+  await auditDisclosure(p, q.from, status.subject, status.colour);
   return signBody(p, { query: q, region: p.settings.region, colour: status.colour, reasons: status.reasons });
 }

@@ -3,21 +3,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Platform } from '../access/context.js';
 import { canonicalJson } from '../core/canonical-json.js';
-import { Problem } from '../core/problem.js';
 import { statusBySub } from '../healthcode/status/service.js';
 import type { StatusReason } from '../healthcode/status/service.js';
 import { peerJson } from './http.js';
-import { signBody, signedBy, type Signed } from './signed.js';
+import { auditDisclosure, checkSignedQuery, signBody, signedBy, type QueryHeader, type Signed } from './signed.js';
 import { national } from './national.js';
-import { MESSAGE_WINDOW_MS } from './protocol/index.js';
 import { overlayStatus } from './overlay.js';
 
-export interface StatusQuery {
-  from: string;
-  to: string;
+export interface StatusQuery extends QueryHeader {
   sub: string;
-  at: string;
-  nonce: string;
 }
 
 export interface StatusAnswer {
@@ -35,20 +29,12 @@ export interface StatusAnswer {
 }
 
 
-const refuse = (status: number, code: string, detail: string): Problem => new Problem({ status, code, title: 'Status query refused', detail });
-
 /** POST /api/v1/federation/status: another region asks for the status behind one of this node's codes. */
 export async function answerStatusQuery(p: Platform, input: unknown): Promise<Signed<StatusAnswer>> {
-  const s = input as Signed<StatusQuery> | null;
-  const q = s?.body;
-  if (!q || typeof q.from !== 'string' || typeof q.sub !== 'string' || typeof q.at !== 'string' || typeof q.nonce !== 'string' || typeof q.to !== 'string') {
-    throw refuse(400, 'malformed', 'Expected { body: { from, to, sub, at, nonce }, signature: { kid, value } }.');
-  }
-  if (!(await signedBy(p, q.from, s))) throw refuse(403, 'bad_signature', `The query is not signed by region ${q.from}'s node key in the national list.`);
-  if (q.to !== p.settings.region) throw refuse(403, 'wrong_recipient', `This node is region ${p.settings.region}, not ${q.to}.`);
-  if (Math.abs(Date.parse(q.at) - Date.now()) > MESSAGE_WINDOW_MS) throw refuse(422, 'stale', 'The query time is outside the accepted window.');
+  const q = await checkSignedQuery<StatusQuery>(p, input, ['sub']);
   const status = await statusBySub(p, q.sub);
   const overlay = status ? await overlayStatus(p, status) : undefined;
+  if (status) await auditDisclosure(p, q.from, status.subject, overlay!.colour);
   return signBody(p, {
     query: q, known: status !== undefined, colour: overlay?.colour ?? null, reasons: overlay?.reasons ?? [], ruleSet: status?.ruleSet ?? null,
     ruleVersion: status?.ruleVersion ?? null, since: status?.since ?? null, computedAt: status?.computedAt ?? null, region: p.settings.region,

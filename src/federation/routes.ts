@@ -6,7 +6,6 @@ import { registerRegion, revokeNationally } from './hub.js';
 import { servedNationalList } from './national.js';
 import { nodeInfo } from './identity.js';
 import { listOutbox, receiveBatch, receiveMessage } from './messages.js';
-import { requireAdmin } from '../access/policy.js';
 import { answerStatusQuery } from './remote-status.js';
 import { answerPersonStatus } from './overlay.js';
 import { federationStatus, notified } from './service.js';
@@ -36,11 +35,7 @@ export function registerFederationRoutes(app: App): void {
       params: Type.Object({ kid: Type.String({ minLength: 8, maxLength: 64 }) }),
       body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: 1000 }) }, { additionalProperties: false }),
       response: { 200: Type.Object({ revoked: Type.String() }), ...errors } },
-  }, async (req) => {
-    const kid = Buffer.from(req.params.kid.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('base64');
-    await revokeNationally(ctxOf(req), kid, req.body.reason);
-    return { revoked: kid };
-  });
+  }, async (req) => ({ revoked: await revokeNationally(ctxOf(req), req.params.kid, req.body.reason) }));
   app.post('/api/v1/federation/notify', {
     schema: { tags, summary: 'The hub tells a region a new national list is out (the region fetches and checks it)', body: Any, response: { 202: Type.Object({ accepted: Type.Boolean() }) } },
   }, async (req, reply) => reply.status(202).send(notified(ctxOf(req).platform)));
@@ -58,10 +53,7 @@ export function registerFederationRoutes(app: App): void {
     schema: { tags, security: bearer, summary: 'The newest outgoing messages and their delivery (administrator)',
       querystring: Type.Object({ pending: Type.Optional(Type.Boolean()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) }),
       response: { 200: Type.Object({ items: Type.Array(Any) }), ...errors } },
-  }, async (req) => {
-    requireAdmin(ctxOf(req));
-    return { items: await listOutbox(ctxOf(req).db, { ...(req.query.pending !== undefined ? { pending: req.query.pending } : {}), ...(req.query.limit ? { limit: req.query.limit } : {}) }) };
-  });
+  }, async (req) => ({ items: await listOutbox(ctxOf(req), { ...(req.query.pending !== undefined ? { pending: req.query.pending } : {}), ...(req.query.limit ? { limit: req.query.limit } : {}) }) }));
   app.post('/api/v1/federation/person-status', {
     schema: { tags, summary: 'Another region asks this node, a person’s home region, for their status (the person sealed for this node; signed both ways)', body: Any, response: { 200: Any, ...errors } },
   }, async (req) => answerPersonStatus(ctxOf(req).platform, req.body));

@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as cryptoS
 import { decryptValue, encryptValue } from '../crypto/fields.js';
 import { kidOf as codeKid } from '../healthcode/hcert/hcert.js';
 import type { Keyring } from '../crypto/keyring.js';
-import type { Queryable } from '../db/types.js';
+import type { Db, Queryable } from '../db/types.js';
 
 export type KeyPurpose = 'audit' | 'person' | 'code' | 'node';
 
@@ -87,3 +87,24 @@ export async function reencryptSigningKeys(q: Queryable, ring: Keyring): Promise
   }
   return n;
 }
+
+/** Runs fn in a transaction holding the node_keys lock of a purpose, so two processes never make two active keys. */
+export function withKeyLock<T>(db: Db, purpose: KeyPurpose, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`govshare.node_keys.${purpose}`]);
+    return fn(tx);
+  });
+}
+
+/** The active key of a purpose, made under the lock when there is none yet. */
+export const lockedActiveKey = (db: Db, ring: Keyring, purpose: KeyPurpose): Promise<SigningKey> =>
+  withKeyLock(db, purpose, (tx) => activeSigningKey(tx, ring, purpose));
+
+/** A key id given as base64 or base64url (8 bytes), as base64; undefined when it is not one. */
+export function normaliseKid(s: string): string | undefined {
+  if (!/^[A-Za-z0-9+/_-]{11}=?$/.test(s)) return undefined;
+  const bytes = Buffer.from(s.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  return bytes.length === 8 ? bytes.toString('base64') : undefined;
+}
+
+export const kidUrlOf = (kid: string): string => Buffer.from(kid, 'base64').toString('base64url');

@@ -4,8 +4,8 @@
 import { audit, type Ctx, type Platform, type PlatformSettings } from '../../access/context.js';
 import { requireAdmin } from '../../access/policy.js';
 import { badRequest, conflict, notFound } from '../../core/problem.js';
-import type { Db, Queryable } from '../../db/types.js';
-import { activeSigningKey, rotateSigningKey, type KeyPurpose, type SigningKey } from '../../keys/signing.js';
+import type { Queryable } from '../../db/types.js';
+import { activeSigningKey, kidUrlOf, normaliseKid, rotateSigningKey, withKeyLock } from '../../keys/signing.js';
 import { CLOCK_SKEW_MS, codeKeyFrom, type CodeKey, type KeyStatus } from '../hcert/index.js';
 import { DbCache, codeKeysChanged } from './cache.js';
 
@@ -80,14 +80,6 @@ export function keyWindow(row: KeyRow, settings: PlatformSettings, now: number):
 }
 
 /** Base64 of an 8-byte kid from base64 or base64url (with or without padding); undefined when it is not one. */
-export function normaliseKid(s: string): string | undefined {
-  if (!/^[A-Za-z0-9+/_-]{11}=?$/.test(s)) return undefined;
-  const bytes = Buffer.from(s.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
-  return bytes.length === 8 ? bytes.toString('base64') : undefined;
-}
-
-export const kidUrlOf = (kid: string): string => Buffer.from(kid, 'base64').toString('base64url');
-
 export function keyInfo(row: KeyRow, settings: PlatformSettings, now = Date.now()): CodeKeyInfo {
   const w = keyWindow(row, settings, now);
   return {
@@ -107,17 +99,6 @@ const KEY_COLUMNS = 'kid, status, created_at, retired_at, public_key';
 export async function codeKeyRows(q: Queryable): Promise<KeyRow[]> {
   return (await q.query<KeyRow>(`SELECT ${KEY_COLUMNS} FROM node_keys WHERE purpose = 'code' ORDER BY created_at, kid`)).rows;
 }
-
-/** Runs fn in a transaction holding the node_keys lock of a purpose, so two processes never make two active keys. */
-export function withKeyLock<T>(db: Db, purpose: KeyPurpose, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-  return db.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`govshare.node_keys.${purpose}`]);
-    return fn(tx);
-  });
-}
-
-/** The active key of a purpose, made under the lock when there is none yet. */
-export const lockedActiveKey = (p: Platform, purpose: KeyPurpose): Promise<SigningKey> => withKeyLock(p.db, purpose, (tx) => activeSigningKey(tx, p.ring, purpose));
 
 const createdAtOf = async (q: Queryable, kid: string): Promise<number> =>
   ms((await q.query<{ created_at: Date | string }>('SELECT created_at FROM node_keys WHERE kid = $1', [kid])).rows[0]!.created_at);

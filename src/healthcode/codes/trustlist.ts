@@ -4,7 +4,8 @@ import { createPublicKey } from 'node:crypto';
 import type { Platform } from '../../access/context.js';
 import { codeKeyFrom, signTrustList, trustListEntry, trustLookup, type SignedTrustList, type TrustListEntryDoc, type TrustLookup } from '../hcert/index.js';
 import { DbCache } from './cache.js';
-import { activeCodeKey, codeKeyRows, keyWindow, lockedActiveKey } from './keys.js';
+import { lockedActiveKey } from '../../keys/signing.js';
+import { activeCodeKey, codeKeyRows, keyWindow } from './keys.js';
 
 /** How long a built list (and its lookup) is reused; another process's key change is seen within this time. */
 export const TRUST_CACHE_MS = 5000;
@@ -28,7 +29,7 @@ const ms = (v: Date | string): number => new Date(v).getTime();
  */
 export async function buildTrustList(p: Platform, now = Date.now()): Promise<{ value: NodeTrust; until: number }> {
   await activeCodeKey(p); // the first list already holds a key
-  const [rows, nodeKey] = await Promise.all([codeKeyRows(p.db), lockedActiveKey(p, 'node')]);
+  const [rows, nodeKey] = await Promise.all([codeKeyRows(p.db), lockedActiveKey(p.db, p.ring, 'node')]);
   const region = p.settings.region;
   let version = 0;
   let until = now + TRUST_CACHE_MS;

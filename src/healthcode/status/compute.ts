@@ -44,7 +44,7 @@ export async function computeEnv(platform: Platform, now = new Date()): Promise<
 /** The pseudonymous subject id in a person's codes: keyed, so it links to nothing outside this node's status store. */
 export const codeSubOf = (ring: Keyring, subject: string): string => blindIndex(ring, subject, 'healthcode_sub');
 
-const ROW_COLUMNS = 'dataset_id, record_key, subject, data';
+export const ROW_COLUMNS = 'dataset_id, record_key, subject, data';
 
 /**
  * Cases and contacts received from other regions (fed_facts, docs/federation.md) read like records of two
@@ -54,7 +54,7 @@ export const FEDERATED_SOURCES: Source[] = [
   { kind: 'cases', dataset: 'federation:case', owner: 'federation', fields: { citizen_id: 'citizen_id', diagnosis: 'diagnosis', report_time: 'report_time' } },
   { kind: 'contacts', dataset: 'federation:contact', owner: 'federation', fields: { citizen_id: 'citizen_id', contact_type: 'contact_type', exposure_date: 'exposure_date', quarantine_end: 'quarantine_end' } },
 ];
-const FED_COLUMNS = `'federation:' || kind AS dataset_id, from_region || '/' || message_id AS record_key, subject, data`;
+export const FED_COLUMNS = `'federation:' || kind AS dataset_id, from_region || '/' || message_id AS record_key, subject, data`;
 
 export async function rowsOfSubjects(q: Queryable, subjects: readonly string[], datasets: readonly string[]): Promise<RecordRow[]> {
   if (subjects.length === 0 || datasets.length === 0) return [];

@@ -7,7 +7,7 @@ import { newId } from '../../core/ids.js';
 import { notFound } from '../../core/problem.js';
 import type { Queryable } from '../../db/types.js';
 import type { RecordRow } from '../facts/build.js';
-import { computeEnv, evaluateChunk, priorOf, type ComputeEnv } from './compute.js';
+import { computeEnv, evaluateChunk, FED_COLUMNS, priorOf, ROW_COLUMNS, type ComputeEnv } from './compute.js';
 import { writeChanged } from './store.js';
 import type { PersonStatus } from './types.js';
 import { setWatermark } from './worker.js';
@@ -84,10 +84,8 @@ export async function nextSubjects(q: Queryable, cursor: string, limit: number):
 export async function rowsOfRange(q: Queryable, lo: string, hi: string, datasets: readonly string[]): Promise<RecordRow[]> {
   if (datasets.length === 0) return [];
   const res = await q.query<RecordRow>(
-    `SELECT dataset_id, record_key, subject, data FROM records
-      WHERE valid_to IS NULL AND subject > $1 AND subject <= $2 AND dataset_id = ANY($3::text[])
-     UNION ALL
-     SELECT 'federation:' || kind, from_region || '/' || message_id, subject, data FROM fed_facts WHERE subject > $1 AND subject <= $2`,
+    `SELECT ${ROW_COLUMNS} FROM records WHERE valid_to IS NULL AND subject > $1 AND subject <= $2 AND dataset_id = ANY($3::text[])
+     UNION ALL SELECT ${FED_COLUMNS} FROM fed_facts WHERE subject > $1 AND subject <= $2`,
     [lo, hi, datasets],
   );
   return res.rows;
@@ -200,4 +198,16 @@ export async function startFullRecompute(ctx: Ctx): Promise<Job> {
 /** Resumes jobs left running by a stopped process (called at node start). */
 export async function resumeJobs(platform: Platform): Promise<void> {
   for (const j of await listJobs(platform.db)) if (j.status === 'running') void runInBackground(platform, j.id);
+}
+
+/** GET /api/v1/admin/health/recompute: recent jobs (administrator). */
+export async function recomputeJobs(ctx: Ctx): Promise<Job[]> {
+  requireAdmin(ctx);
+  return listJobs(ctx.db);
+}
+
+/** GET /api/v1/admin/health/recompute/{id} (administrator). */
+export async function recomputeJob(ctx: Ctx, id: string): Promise<Job> {
+  requireAdmin(ctx);
+  return getJob(ctx.db, id);
 }

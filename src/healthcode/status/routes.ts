@@ -1,8 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import { requireAdmin } from '../../access/policy.js';
 import { bearer, ctxOf, errors } from '../../http/context.js';
 import type { App } from '../../http/types.js';
-import { getJob, listJobs, startFullRecompute } from './job.js';
+import { recomputeJob, recomputeJobs, startFullRecompute } from './job.js';
 import { JobSchema, StatusWithHistory } from './schema.js';
 import { myStatus, statusOfCitizen } from './service.js';
 
@@ -24,14 +23,8 @@ export function registerStatusRoutes(app: App): void {
   }, async (req, reply) => reply.status(202).send(await startFullRecompute(ctxOf(req))));
   app.get('/api/v1/admin/health/recompute', {
     schema: { tags, security: bearer, summary: 'Recent recompute jobs', response: { 200: Type.Object({ items: Type.Array(JobSchema) }), ...errors } },
-  }, async (req) => {
-    requireAdmin(ctxOf(req));
-    return { items: await listJobs(ctxOf(req).db) };
-  });
+  }, async (req) => ({ items: await recomputeJobs(ctxOf(req)) }));
   app.get('/api/v1/admin/health/recompute/:id', {
     schema: { tags, security: bearer, summary: 'One recompute job', params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: JobSchema, ...errors } },
-  }, async (req) => {
-    requireAdmin(ctxOf(req));
-    return getJob(ctxOf(req).db, req.params.id);
-  });
+  }, async (req) => recomputeJob(ctxOf(req), req.params.id));
 }

@@ -31,8 +31,6 @@ async function freshEnv(platform: Platform, now?: Date, fresh = false): Promise<
   return env;
 }
 
-/** Forgets the cached environment (a rule set or risk area changed in this process). */
-export const dropComputeCache = (platform: Platform): void => void envs.delete(platform);
 
 /** Recomputes and stores the statuses of these people now. */
 export async function recomputeSubjects(

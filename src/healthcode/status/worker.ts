@@ -3,6 +3,7 @@
 import { audit, makeCtx, type Platform } from '../../access/context.js';
 import { systemPrincipal } from '../../access/principal.js';
 import type { Queryable } from '../../db/types.js';
+import { areasChangedSince } from '../../riskareas/service.js';
 import { loadSources } from '../facts/sources.js';
 import { recomputeSubjects } from './service.js';
 
@@ -51,11 +52,8 @@ async function batchSubjects(platform: Platform, done: Set<string>): Promise<{ s
 async function areaSubjects(platform: Platform, done: Set<string>): Promise<{ subjects: string[]; watermark: string | undefined }> {
   const q = platform.db;
   const wm = await getWatermark(q, 'risk_areas');
-  const res = await q.query<{ id: string; places: string[]; updated_at: Date | string }>(
-    'SELECT id, places, updated_at FROM risk_areas WHERE updated_at > $1 ORDER BY updated_at LIMIT 500',
-    [behind(wm)],
-  );
-  const fresh = res.rows.filter((a) => !done.has(`a:${a.id}@${iso(a.updated_at)}`));
+  const changed = (await areasChangedSince(q, behind(wm))).slice(0, 500);
+  const fresh = changed.filter((a) => !done.has(`a:${a.id}@${a.updatedAt}`));
   if (fresh.length === 0) return { subjects: [], watermark: undefined };
   const places = [...new Set(fresh.flatMap((a) => a.places))];
   const subjects = new Set<string>();
@@ -68,8 +66,8 @@ async function areaSubjects(platform: Platform, done: Set<string>): Promise<{ su
     );
     for (const x of r.rows) subjects.add(x.subject);
   }
-  for (const a of fresh) done.add(`a:${a.id}@${iso(a.updated_at)}`);
-  return { subjects: [...subjects], watermark: iso(res.rows[res.rows.length - 1]!.updated_at) };
+  for (const a of fresh) done.add(`a:${a.id}@${a.updatedAt}`);
+  return { subjects: [...subjects], watermark: iso(changed[changed.length - 1]!.updatedAt) };
 }
 
 async function dirtySubjects(q: Queryable): Promise<string[]> {
