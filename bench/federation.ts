@@ -42,10 +42,19 @@ interface Status {
   inbox: { received: number };
 }
 
-async function api<T>(n: NodeProcess, method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: T }> {
+async function api<T>(
+  n: NodeProcess,
+  method: string,
+  path: string,
+  token: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
   const res = await fetch(n.url + path, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     signal: AbortSignal.timeout(600_000),
   });
@@ -66,7 +75,9 @@ async function statusOf(n: NodeProcess): Promise<Status> {
 }
 
 const tokenOf = (n: NodeProcess, dept: string): string => {
-  const t = (JSON.parse(readFileSync(join(n.dataDir, 'demo-credentials.json'), 'utf8')) as { tokens: Record<string, string> }).tokens[dept];
+  const t = (
+    JSON.parse(readFileSync(join(n.dataDir, 'demo-credentials.json'), 'utf8')) as { tokens: Record<string, string> }
+  ).tokens[dept];
   if (!t) throw new Error(`node ${n.region} has no demo token for ${dept}`);
   return t;
 };
@@ -92,22 +103,40 @@ function caseRows(n: number): Record<string, string>[] {
 function sampleMessage(): SignedMessage {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const id = newMessageId();
-  return signMessage({
-    id, from: A, to: B, type: 'case', at: new Date().toISOString(),
-    payload: { person: sealFor(publicKey, generateCitizenId('110105', '19900101', 1), id), diagnosis: 'confirmed', report_time: new Date().toISOString() },
-  }, { kid: kidOfKey(privateKey), privateKey });
+  return signMessage(
+    {
+      id,
+      from: A,
+      to: B,
+      type: 'case',
+      at: new Date().toISOString(),
+      payload: {
+        person: sealFor(publicKey, generateCitizenId('110105', '19900101', 1), id),
+        diagnosis: 'confirmed',
+        report_time: new Date().toISOString(),
+      },
+    },
+    { kid: kidOfKey(privateKey), privateKey },
+  );
 }
 
 function post(agent: Agent, url: URL, body: Buffer): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({
-      agent, host: url.hostname, port: url.port, method: 'POST', path: url.pathname,
-      headers: { 'content-type': 'application/json', 'content-length': body.length },
-    }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', reject);
-    });
+    const req = request(
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        method: 'POST',
+        path: url.pathname,
+        headers: { 'content-type': 'application/json', 'content-length': body.length },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -120,13 +149,15 @@ async function rawPosts(url: URL, body: Buffer, total: number, concurrency: numb
     const run = async (count: number): Promise<number> => {
       let next = 0;
       const t0 = performance.now();
-      await Promise.all(Array.from({ length: Math.min(concurrency, count) }, async () => {
-        while (next < count) {
-          next += 1;
-          const status = await post(agent, url, body);
-          if (status !== 202) throw new Error(`raw POST ${url.pathname}: HTTP ${status}, expected 202`);
-        }
-      }));
+      await Promise.all(
+        Array.from({ length: Math.min(concurrency, count) }, async () => {
+          while (next < count) {
+            next += 1;
+            const status = await post(agent, url, body);
+            if (status !== 202) throw new Error(`raw POST ${url.pathname}: HTTP ${status}, expected 202`);
+          }
+        }),
+      );
       return count / ((performance.now() - t0) / 1000);
     };
     // Warm-up (untimed): connections opened, the route and this client optimised (a cold run is several times slower).
@@ -175,7 +206,12 @@ async function dbLatencies(url: string, a: NodeProcess, b: NodeProcess, since: D
 
 /** Latencies (ms) from A's outbox API: deliveredAt − createdAt of the newest (at most 500) delivered case messages. */
 async function apiLatencies(a: NodeProcess, since: number): Promise<number[]> {
-  const r = await api<{ items: { to: string; type: string; createdAt: string; deliveredAt: string | null }[] }>(a, 'GET', '/api/v1/federation/outbox?limit=500', a.adminToken);
+  const r = await api<{ items: { to: string; type: string; createdAt: string; deliveredAt: string | null }[] }>(
+    a,
+    'GET',
+    '/api/v1/federation/outbox?limit=500',
+    a.adminToken,
+  );
   if (r.status !== 200) throw new Error(`${a.region} outbox: HTTP ${r.status} ${JSON.stringify(r.body)}`);
   return r.body.items
     .filter((m) => m.to === B && m.type === 'case' && m.deliveredAt !== null && Date.parse(m.createdAt) >= since)
@@ -193,7 +229,8 @@ async function nowOn(url: string): Promise<Date> {
 }
 
 export async function benchFederation(n = Number(process.env.BENCH_EVENTS ?? 5000)): Promise<FederationFigures> {
-  if (!Number.isInteger(n) || n < 1) throw new Error(`BENCH_EVENTS must be a positive integer, not ${process.env.BENCH_EVENTS}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`BENCH_EVENTS must be a positive integer, not ${process.env.BENCH_EVENTS}`);
   const url = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
   const onDb = await reachable(url);
   const before = process.env.TEST_DATABASE_URL;
@@ -207,18 +244,28 @@ export async function benchFederation(n = Number(process.env.BENCH_EVENTS ?? 500
     const a = cluster.regions[A]!;
     const b = cluster.regions[B]!;
     for (const node of [a, b]) {
-      await eventually(async () => {
-        const s = await statusOf(node);
-        if (!((s.trustList.version ?? 0) >= 1)) throw new Error(`no national list yet: ${JSON.stringify(s.trustList)}`);
-        const peers = s.peers.map((p) => p.region).sort().join(',');
-        if (peers !== [B, A].sort().join(',')) throw new Error(`peers ${peers}`);
-      }, { what: `${node.region} has the national trust list`, timeoutMs: 120_000 });
+      await eventually(
+        async () => {
+          const s = await statusOf(node);
+          if (!((s.trustList.version ?? 0) >= 1))
+            throw new Error(`no national list yet: ${JSON.stringify(s.trustList)}`);
+          const peers = s.peers
+            .map((p) => p.region)
+            .sort()
+            .join(',');
+          if (peers !== [B, A].sort().join(',')) throw new Error(`peers ${peers}`);
+        },
+        { what: `${node.region} has the national trust list`, timeoutMs: 120_000 },
+      );
     }
     // Whatever the demos produce on their own (risk areas sent to every region) is delivered before anything is timed.
-    await eventually(async () => {
-      const s = await statusOf(a);
-      if (s.outbox.pending !== 0) throw new Error(`${s.outbox.pending} pending`);
-    }, { what: `${A}'s outbox is empty`, timeoutMs: 120_000 });
+    await eventually(
+      async () => {
+        const s = await statusOf(a);
+        if (s.outbox.pending !== 0) throw new Error(`${s.outbox.pending} pending`);
+      },
+      { what: `${A}'s outbox is empty`, timeoutMs: 120_000 },
+    );
 
     // The raw baseline first, while B is idle: N POSTs of a message's size to B's cheapest POST route.
     const message = Buffer.from(JSON.stringify(sampleMessage()));
@@ -228,7 +275,11 @@ export async function benchFederation(n = Number(process.env.BENCH_EVENTS ?? 500
     const rows = caseRows(n);
     const since = onDb ? await nowOn(url) : new Date();
     const ingest = await api<{ status: string; inserted: number; rowsRejected: number; rejected: unknown[] }>(
-      a, 'POST', '/api/v1/datasets/case-reports/records', tokenOf(a, 'gd-cdc'), rows,
+      a,
+      'POST',
+      '/api/v1/datasets/case-reports/records',
+      tokenOf(a, 'gd-cdc'),
+      rows,
     );
     const t0 = performance.now();
     if (ingest.status !== 200 || ingest.body.inserted !== n) {
@@ -242,7 +293,9 @@ export async function benchFederation(n = Number(process.env.BENCH_EVENTS ?? 500
       if (received - base >= n) break;
       if (performance.now() > deadline) {
         const s = await statusOf(a);
-        throw new Error(`only ${received - base} of ${n} events reached ${B} in ${((performance.now() - t0) / 1000).toFixed(0)} s; ${A}'s outbox: ${JSON.stringify(s.outbox)}`);
+        throw new Error(
+          `only ${received - base} of ${n} events reached ${B} in ${((performance.now() - t0) / 1000).toFixed(0)} s; ${A}'s outbox: ${JSON.stringify(s.outbox)}`,
+        );
       }
       await new Promise((r) => setTimeout(r, Math.max(0, POLL_MS - (performance.now() - polled))));
     }
@@ -252,7 +305,8 @@ export async function benchFederation(n = Number(process.env.BENCH_EVENTS ?? 500
     let latencies: number[];
     if (onDb) {
       latencies = await dbLatencies(url, a, b, since);
-      if (latencies.length !== n) throw new Error(`found ${latencies.length} latencies in the databases, expected ${n}`);
+      if (latencies.length !== n)
+        throw new Error(`found ${latencies.length} latencies in the databases, expected ${n}`);
     } else {
       latencies = await apiLatencies(a, since.getTime() - 1000);
       if (latencies.length === 0) throw new Error(`${A}'s outbox API lists none of the delivered messages`);
@@ -260,8 +314,14 @@ export async function benchFederation(n = Number(process.env.BENCH_EVENTS ?? 500
     latencies.sort((x, y) => x - y);
     measured = true;
     return {
-      events: n, perSecond: n / seconds, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99),
-      latencySource: onDb ? 'db' : 'api', latencySamples: latencies.length, rawPerSecond, messageBytes: message.length,
+      events: n,
+      perSecond: n / seconds,
+      p50Ms: percentile(latencies, 0.5),
+      p99Ms: percentile(latencies, 0.99),
+      latencySource: onDb ? 'db' : 'api',
+      latencySamples: latencies.length,
+      rawPerSecond,
+      messageBytes: message.length,
     };
   } finally {
     try {
@@ -269,8 +329,13 @@ export async function benchFederation(n = Number(process.env.BENCH_EVENTS ?? 500
     } catch (err) {
       // The nodes are gone either way (killed, schemas dropped). Once the figures are in, an unclean stop is
       // reported without discarding them; before that, it would only hide the error that ended the run.
-      const what = err instanceof AggregateError ? err.errors.map((e: unknown) => (e instanceof Error ? e.message : String(e))).join('\n') : String(err);
-      console.error(`federation bench: ${measured ? 'warning: ' : ''}stopping the cluster failed: ${what.slice(0, 4000)}`);
+      const what =
+        err instanceof AggregateError
+          ? err.errors.map((e: unknown) => (e instanceof Error ? e.message : String(e))).join('\n')
+          : String(err);
+      console.error(
+        `federation bench: ${measured ? 'warning: ' : ''}stopping the cluster failed: ${what.slice(0, 4000)}`,
+      );
     } finally {
       if (before === undefined) delete process.env.TEST_DATABASE_URL;
       else process.env.TEST_DATABASE_URL = before;

@@ -1,6 +1,6 @@
 // recompute_persons_per_s: the full recompute of a demo province (every resident: records → facts → rules →
 // status written), against reading the same records chunk by chunk without computing (raw_scan_persons_per_s).
-import type { Platform } from '../src/access/context.js';
+import type { Platform } from '../src/platform/platform.js';
 import { buildDemo, type DemoSummary } from '../src/demo/build.js';
 import { CHUNK_SUBJECTS, nextSubjects, rowsOfRange } from '../src/healthcode/status/job.js';
 import { loadSources } from '../src/healthcode/facts/sources.js';

@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeCtx, type Platform } from '../src/access/context.js';
+import { makeCtx } from '../src/access/context.js';
+import type { Platform } from '../src/platform/platform.js';
 import { readPage } from '../src/access/read.js';
 import { benchVerify } from './verify.js';
 import { benchRecompute } from './healthcode.js';
@@ -38,7 +39,11 @@ function syntheticRows(n: number): string[][] {
   const rows: string[][] = new Array(n);
   const day = Date.parse('2022-05-01T00:00:00Z');
   for (let i = 0; i < n; i++) {
-    const birth = 19400101 + (Math.floor(i / 1000) % 80) * 10000 + (Math.floor(i / 80_000) % 12) * 100 + (Math.floor(i / 960_000) % 28);
+    const birth =
+      19400101 +
+      (Math.floor(i / 1000) % 80) * 10000 +
+      (Math.floor(i / 80_000) % 12) * 100 +
+      (Math.floor(i / 960_000) % 28);
     const division = DISTRICTS[i % DISTRICTS.length]!;
     rows[i] = [
       generateCitizenId(division, String(birth), i % 1000),
@@ -61,7 +66,9 @@ function* csvChunks(rows: string[][], perChunk = 5000): Generator<Buffer> {
 }
 
 async function rawCopy(db: Db, rows: string[][]): Promise<number> {
-  await db.exec('DROP TABLE IF EXISTS bench_copy; CREATE TABLE bench_copy (citizen_id text, sample_time text, result text, lab_code text, division_code text)');
+  await db.exec(
+    'DROP TABLE IF EXISTS bench_copy; CREATE TABLE bench_copy (citizen_id text, sample_time text, result text, lab_code text, division_code text)',
+  );
   const t0 = process.hrtime.bigint();
   const writer = await db.openCopy('bench_copy', COLUMNS);
   // The same piece size as ingest sends (about 4 MiB), so the baseline is not handicapped.
@@ -82,9 +89,18 @@ async function benchIngest(platform: Platform, rows: string[][]): Promise<{ rate
   const db = platform.db;
   const ctx = makeCtx(platform, systemPrincipal('bench'));
   const dept = `bench-${randomBytes(3).toString('hex')}`;
-  await insertDepartment(db, { id: dept, name: { 'zh-CN': '基准测试', en: 'Bench' }, creditCode: generateCreditCode(`11440000${String(Date.now()).slice(-9)}`), level: 'provincial', region: '440000' });
+  await insertDepartment(db, {
+    id: dept,
+    name: { 'zh-CN': '基准测试', en: 'Bench' },
+    creditCode: generateCreditCode(`11440000${String(Date.now()).slice(-9)}`),
+    level: 'provincial',
+    region: '440000',
+  });
   const ds = await createDataset(ctx, {
-    id: `${dept}-nat`, owner: dept, title: { 'zh-CN': '核酸', en: 'NAT' }, description: { 'zh-CN': '基准', en: 'bench' },
+    id: `${dept}-nat`,
+    owner: dept,
+    title: { 'zh-CN': '核酸', en: 'NAT' },
+    description: { 'zh-CN': '基准', en: 'bench' },
     fields: [
       { name: 'citizen_id', element: 'citizen_id', required: true },
       { name: 'sample_time', element: 'nat_sample_time', required: true },
@@ -92,12 +108,18 @@ async function benchIngest(platform: Platform, rows: string[][]): Promise<{ rate
       { name: 'lab_code', element: 'lab_code', required: true },
       { name: 'division_code', element: 'division_code' },
     ],
-    key: ['citizen_id', 'sample_time'], updateFrequency: 'realtime', coverage: { region: '440000' }, sharingClass: 'unconditional',
+    key: ['citizen_id', 'sample_time'],
+    updateFrequency: 'realtime',
+    coverage: { region: '440000' },
+    sharingClass: 'unconditional',
   });
   const t0 = process.hrtime.bigint();
   const receipt = await ingest(ctx, ds.id, { format: 'csv', stream: csvChunks(rows) });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (receipt.inserted !== rows.length) throw new Error(`ingest stored ${receipt.inserted} of ${rows.length} rows: ${JSON.stringify(receipt.rejected.slice(0, 3))}`);
+  if (receipt.inserted !== rows.length)
+    throw new Error(
+      `ingest stored ${receipt.inserted} of ${rows.length} rows: ${JSON.stringify(receipt.rejected.slice(0, 3))}`,
+    );
   return { rate: rows.length / seconds, datasetId: ds.id };
 }
 
@@ -106,10 +128,20 @@ async function benchAudit(platform: Platform, n: number): Promise<number> {
   const t0 = process.hrtime.bigint();
   for (let done = 0; done < n; done += 10_000) {
     const wave = Math.min(10_000, n - done);
-    await Promise.all(Array.from({ length: wave }, (_, i) => platform.audit.append({
-      action: 'records.read', outcome: 'ok', actor: { kind: 'department', department: 'bench', token: 'tok_bench' },
-      dataset: 'bench', subjects: [`s${done + i}`.padEnd(32, 'x')], fields: ['citizen_id', 'result'], purpose: 'contact_tracing', detail: { rows: 1 },
-    })));
+    await Promise.all(
+      Array.from({ length: wave }, (_, i) =>
+        platform.audit.append({
+          action: 'records.read',
+          outcome: 'ok',
+          actor: { kind: 'department', department: 'bench', token: 'tok_bench' },
+          dataset: 'bench',
+          subjects: [`s${done + i}`.padEnd(32, 'x')],
+          fields: ['citizen_id', 'result'],
+          purpose: 'contact_tracing',
+          detail: { rows: 1 },
+        }),
+      ),
+    );
   }
   return n / (Number(process.hrtime.bigint() - t0) / 1e9);
 }
@@ -118,9 +150,11 @@ async function benchAudit(platform: Platform, n: number): Promise<number> {
 async function concurrently(total: number, concurrency: number, fn: (i: number) => Promise<unknown>): Promise<number> {
   let next = 0;
   const t0 = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < total) await fn(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) await fn(next++);
+    }),
+  );
   return total / (Number(process.hrtime.bigint() - t0) / 1e9);
 }
 
@@ -128,18 +162,39 @@ async function concurrently(total: number, concurrency: number, fn: (i: number) 
  * Subject lookups by another department through the whole access path (grant, purpose, scope, decryption,
  * masking, audit) against the same lookups straight from the table, same database, same run.
  */
-async function benchMaskedReads(platform: Platform, rows: string[][], datasetId: string, n: number): Promise<{ masked: number; raw: number }> {
+async function benchMaskedReads(
+  platform: Platform,
+  rows: string[][],
+  datasetId: string,
+  n: number,
+): Promise<{ masked: number; raw: number }> {
   const consumer = `bench-c-${randomBytes(3).toString('hex')}`;
-  await insertDepartment(platform.db, { id: consumer, name: { 'zh-CN': '基准消费方', en: 'Bench consumer' }, creditCode: generateCreditCode(`11440000${String(Date.now() + 1).slice(-9)}`), level: 'provincial', region: '440000' });
+  await insertDepartment(platform.db, {
+    id: consumer,
+    name: { 'zh-CN': '基准消费方', en: 'Bench consumer' },
+    creditCode: generateCreditCode(`11440000${String(Date.now() + 1).slice(-9)}`),
+    level: 'provincial',
+    region: '440000',
+  });
   const ctx = makeCtx(platform, { kind: 'department', departmentId: consumer, role: 'department', tokenId: 'bench' });
-  await requestShare(ctx, { dataset: datasetId, fields: ['citizen_id', 'sample_time', 'result', 'lab_code'], clearFields: ['result'], purposes: ['contact_tracing'], purposeText: 'benchmark reads', legalBasis: 'benchmark', periodEnd: new Date(Date.now() + 86_400_000).toISOString() });
+  await requestShare(ctx, {
+    dataset: datasetId,
+    fields: ['citizen_id', 'sample_time', 'result', 'lab_code'],
+    clearFields: ['result'],
+    purposes: ['contact_tracing'],
+    purposeText: 'benchmark reads',
+    legalBasis: 'benchmark',
+    periodEnd: new Date(Date.now() + 86_400_000).toISOString(),
+  });
   const ids = Array.from({ length: n }, (_, i) => rows[(i * 7919) % rows.length]![0]!);
   const subjects = ids.map((id) => subjectOf(platform.ring, id));
   const concurrency = platform.db.engine === 'postgres' ? 32 : 8; // as many requests in flight as a busy API process has
-  const raw = await concurrently(n, concurrency, (i) => platform.db.query(
-    'SELECT record_key, version, subject, data, valid_from, valid_to FROM records WHERE dataset_id = $1 AND subject = $2 AND valid_to IS NULL ORDER BY record_key, version LIMIT 10',
-    [datasetId, subjects[i]],
-  ));
+  const raw = await concurrently(n, concurrency, (i) =>
+    platform.db.query(
+      'SELECT record_key, version, subject, data, valid_from, valid_to FROM records WHERE dataset_id = $1 AND subject = $2 AND valid_to IS NULL ORDER BY record_key, version LIMIT 10',
+      [datasetId, subjects[i]],
+    ),
+  );
   const masked = await concurrently(n, concurrency, async (i) => {
     const page = await readPage(ctx, datasetId, { subject: ids[i], purpose: 'contact_tracing', limit: 10 });
     if (page.items.length === 0) throw new Error('masked read found nothing');
@@ -159,7 +214,10 @@ async function benchHealth(url: string | undefined): Promise<void> {
     const r = await benchRecompute(platform, persons, dir);
     print('persons', r.persons);
     print('demo_build_s', r.demoSeconds.toFixed(0));
-    print('colours', `green:${r.colours['green'] ?? 0},yellow:${r.colours['yellow'] ?? 0},red:${r.colours['red'] ?? 0}`);
+    print(
+      'colours',
+      `green:${r.colours['green'] ?? 0},yellow:${r.colours['yellow'] ?? 0},red:${r.colours['red'] ?? 0}`,
+    );
     print('recompute_persons_per_s', Math.round(r.recompute));
     print('raw_scan_persons_per_s', Math.round(r.rawScan));
     print('recompute_vs_scan', (r.recompute / r.rawScan).toFixed(3));

@@ -12,16 +12,43 @@ export function benchVerify(n = 4000): { verify: number; raw: number } {
   const key = codeKeyFrom(privateKey);
   const now = Date.now();
   const lookup = trustLookup({
-    version: 1, issuedAt: new Date(now).toISOString(), issuer: '440000',
-    entries: [trustListEntry(publicKey, { region: '440100', validFrom: now - 86_400_000, validTo: now + 86_400_000, status: 'active' })],
+    version: 1,
+    issuedAt: new Date(now).toISOString(),
+    issuer: '440000',
+    entries: [
+      trustListEntry(publicKey, {
+        region: '440100',
+        validFrom: now - 86_400_000,
+        validTo: now + 86_400_000,
+        status: 'active',
+      }),
+    ],
   });
-  const codes = Array.from({ length: n }, (_, i) => issueCode({ iss: '440100', sub: `p-${i.toString(36)}-x7Kq2`, colour: 'green', ruleSet: 'GD-HEALTHCODE', ruleVersion: '1.0.0', now }, key).text);
+  const codes = Array.from(
+    { length: n },
+    (_, i) =>
+      issueCode(
+        {
+          iss: '440100',
+          sub: `p-${i.toString(36)}-x7Kq2`,
+          colour: 'green',
+          ruleSet: 'GD-HEALTHCODE',
+          ruleVersion: '1.0.0',
+          now,
+        },
+        key,
+      ).text,
+  );
   const raw = codes.map((t) => {
     const tag = cborDecoder.decode(inflateSync(base45Decode(t, 6)!)) as Tag;
     const [p, , pl, s] = tag.value as Buffer[];
     return { data: sigStructure(p!, pl!), sig: s! };
   });
-  const bare = () => raw.reduce((ok, r) => ok + (verify('sha256', r.data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, r.sig) ? 1 : 0), 0);
+  const bare = () =>
+    raw.reduce(
+      (ok, r) => ok + (verify('sha256', r.data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, r.sig) ? 1 : 0),
+      0,
+    );
   const full = () => codes.reduce((ok, c) => ok + (verifyCode(c, lookup, now).valid ? 1 : 0), 0);
   const rate = (f: () => number) => {
     const t0 = process.hrtime.bigint();

@@ -23,13 +23,26 @@ const HUB_URL = `http://127.0.0.1:${NODES[0].port}`;
 
 // The nodes are configured by their flags only: settings in this shell (a DATABASE_URL, say) must not reach them.
 const SCRUBBED = [
-  'DATABASE_URL', 'GOVSHARE_DB_SCHEMA', 'GOVSHARE_DATA_DIR', 'GOVSHARE_FIELD_KEYS', 'GOVSHARE_DEMO', 'GOVSHARE_DEMO_PERSONS',
-  'GOVSHARE_REGION', 'GOVSHARE_ROLE', 'GOVSHARE_HUB_URL', 'GOVSHARE_SYNC_SECONDS', 'GOVSHARE_FEDERATION_CONFIG', 'HOST', 'PORT',
+  'DATABASE_URL',
+  'GOVSHARE_DB_SCHEMA',
+  'GOVSHARE_DATA_DIR',
+  'GOVSHARE_FIELD_KEYS',
+  'GOVSHARE_DEMO',
+  'GOVSHARE_DEMO_PERSONS',
+  'GOVSHARE_REGION',
+  'GOVSHARE_ROLE',
+  'GOVSHARE_HUB_URL',
+  'GOVSHARE_SYNC_SECONDS',
+  'GOVSHARE_FEDERATION_CONFIG',
+  'HOST',
+  'PORT',
 ];
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !SCRUBBED.includes(k)));
 
 if (!existsSync(join(ROOT, 'dist', 'cli', 'bin.js'))) {
-  console.error('govshare is not built: run `npm ci` (or `npm run build`) first.  尚未构建：请先运行 npm ci 或 npm run build。');
+  console.error(
+    'govshare is not built: run `npm ci` (or `npm run build`) first.  尚未构建：请先运行 npm ci 或 npm run build。',
+  );
   process.exit(1);
 }
 
@@ -41,8 +54,21 @@ function startNode(n) {
   n.reused = existsSync(n.dataDir);
   n.output = '';
   const args = [
-    BIN, 'start', '--host', '127.0.0.1', '--port', String(n.port), '--data-dir', n.dataDir, '--persons', String(PERSONS),
-    '--region', n.region, '--role', n.role, ...(n.role === 'region' ? ['--hub', HUB_URL] : []),
+    BIN,
+    'start',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(n.port),
+    '--data-dir',
+    n.dataDir,
+    '--persons',
+    String(PERSONS),
+    '--region',
+    n.region,
+    '--role',
+    n.role,
+    ...(n.role === 'region' ? ['--hub', HUB_URL] : []),
   ];
   // Own process group: a Ctrl-C in the terminal reaches only this script, which then stops each node once, cleanly.
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -52,7 +78,10 @@ function startNode(n) {
   return new Promise((resolve, reject) => {
     let pending = '';
     let listening = false;
-    const timer = setTimeout(() => reject(new Error(`${n.en} did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`${n.en} did not start within ${START_TIMEOUT_MS / 1000} s`)),
+      START_TIMEOUT_MS,
+    );
     const onData = (d) => {
       n.output += d;
       pending += d;
@@ -74,9 +103,12 @@ function startNode(n) {
     void n.exited.then(({ code, signal }) => {
       if (pending) console.log(prefix + pending);
       clearTimeout(timer);
-      if (!listening) reject(new Error(`${n.en} (${n.region}) exited (${signal ?? `code ${code}`}) before it was listening`));
+      if (!listening)
+        reject(new Error(`${n.en} (${n.region}) exited (${signal ?? `code ${code}`}) before it was listening`));
       else if (!stopping) {
-        console.error(`\n${n.zh} ${n.en} (${n.region}) exited unexpectedly (${signal ?? `code ${code}`}); stopping the others.  节点意外退出，正在停止其余节点。`);
+        console.error(
+          `\n${n.zh} ${n.en} (${n.region}) exited unexpectedly (${signal ?? `code ${code}`}); stopping the others.  节点意外退出，正在停止其余节点。`,
+        );
         void shutdown(1);
       }
     });
@@ -88,7 +120,10 @@ async function stopNode(n) {
   if (!c || c.exitCode !== null || c.signalCode !== null) return;
   c.kill('SIGTERM');
   let timer;
-  const late = await Promise.race([n.exited.then(() => false), new Promise((r) => (timer = setTimeout(() => r(true), STOP_TIMEOUT_MS)))]);
+  const late = await Promise.race([
+    n.exited.then(() => false),
+    new Promise((r) => (timer = setTimeout(() => r(true), STOP_TIMEOUT_MS))),
+  ]);
   clearTimeout(timer);
   if (late) {
     console.error(`${n.en} did not stop within ${STOP_TIMEOUT_MS / 1000} s: killed.`);
@@ -113,7 +148,8 @@ process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 // Never leave a node behind, whatever ends this script.
 process.on('exit', () => {
-  for (const n of NODES) if (n.child && n.child.exitCode === null && n.child.signalCode === null) n.child.kill('SIGKILL');
+  for (const n of NODES)
+    if (n.child && n.child.exitCode === null && n.child.signalCode === null) n.child.kill('SIGKILL');
 });
 
 function credentials(n) {
@@ -134,7 +170,9 @@ async function register(hub, n) {
       signal: AbortSignal.timeout(60_000),
     });
   } catch (err) {
-    throw new Error(`registering ${n.en} (${n.region}) at the hub ${hub.url}: ${err instanceof Error ? err.message : err}`);
+    throw new Error(
+      `registering ${n.en} (${n.region}) at the hub ${hub.url}: ${err instanceof Error ? err.message : err}`,
+    );
   }
   const text = await res.text();
   if (res.status === 201) return 'registered 已登记';
@@ -149,7 +187,9 @@ const pad = (s, w) => s + ' '.repeat(Math.max(0, w - width(s)));
 async function main() {
   console.log('== govshare federation demo  联邦演示 ==');
   for (const n of NODES) {
-    console.log(`  ${pad(`${n.zh} ${n.en}`, 24)} ${n.region}  ${existsSync(join(ROOT, 'data', 'federation', n.region)) ? 'reusing its data  沿用已有数据' : `building a demo of ${PERSONS} residents  生成演示数据`}`);
+    console.log(
+      `  ${pad(`${n.zh} ${n.en}`, 24)} ${n.region}  ${existsSync(join(ROOT, 'data', 'federation', n.region)) ? 'reusing its data  沿用已有数据' : `building a demo of ${PERSONS} residents  生成演示数据`}`,
+    );
   }
   const [hub, ...regions] = NODES;
   hub.url = await startNode(hub);
@@ -158,7 +198,8 @@ async function main() {
   for (const n of NODES) Object.assign(n, credentials(n));
 
   console.log('\n== Registering the regions at the hub  在枢纽登记各区域 ==');
-  for (const n of regions) console.log(`  ${pad(`${n.zh} ${n.en}`, 16)} ${n.region}  ${n.url}  ${await register(hub, n)}`);
+  for (const n of regions)
+    console.log(`  ${pad(`${n.zh} ${n.en}`, 16)} ${n.region}  ${n.url}  ${await register(hub, n)}`);
 
   const rows = NODES.map((n) => [`${n.zh} ${n.en}`, n.region, n.role, n.url, n.token]);
   const head = ['node 节点', 'region 区划', 'role 角色', 'URL 地址', 'admin token 管理员令牌'];
@@ -175,7 +216,9 @@ async function main() {
   console.log('  # the federation as the hub and a region see it  查看联邦状态');
   console.log(`  npx govshare federation status --url ${hub.url} --token ${hub.token}`);
   console.log(`  npx govshare federation status --url ${gd.url} --token ${gd.token}`);
-  console.log('  # a code issued in Guangdong, verified offline in Beijing with the national trust list  广东签发，北京离线验证');
+  console.log(
+    '  # a code issued in Guangdong, verified offline in Beijing with the national trust list  广东签发，北京离线验证',
+  );
   console.log(`  CODE=$(npx govshare code issue ${sample} --url ${gd.url} --token ${gd.token})`);
   console.log(`  npx govshare code verify "$CODE" --url ${bj.url}`);
   console.log(`  npx govshare health status ${sample} --url ${gd.url} --token ${gd.token}`);

@@ -12,5 +12,7 @@ function find(dir) {
 
 const only = process.argv.slice(2);
 const files = only.length ? only : find('src').sort();
-const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
+  stdio: 'inherit',
+});
 process.exit(res.status ?? 1);

@@ -57,10 +57,12 @@ function readFederationFile(file: string | undefined): FederationFile {
   } catch (e) {
     throw new Error(`cannot read the federation config ${file}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`the federation config ${file} must be a JSON object`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new Error(`the federation config ${file} must be a JSON object`);
   const known = ['role', 'region', 'hub', 'hubKey', 'syncSeconds'];
   const extra = Object.keys(parsed).filter((k) => !known.includes(k));
-  if (extra.length) throw new Error(`the federation config ${file} has unknown keys: ${extra.join(', ')} (known: ${known.join(', ')})`);
+  if (extra.length)
+    throw new Error(`the federation config ${file} has unknown keys: ${extra.join(', ')} (known: ${known.join(', ')})`);
   return parsed as FederationFile;
 }
 
@@ -71,7 +73,9 @@ function hubKeyOf(v: string | undefined): string | undefined {
     if (key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new Error('not P-256');
     return key.export({ format: 'der', type: 'spki' }).toString('base64');
   } catch {
-    throw new Error('the hub key must be a P-256 public key as base64 DER SubjectPublicKeyInfo (GET <hub>/api/v1/federation/node shows it)');
+    throw new Error(
+      'the hub key must be a P-256 public key as base64 DER SubjectPublicKeyInfo (GET <hub>/api/v1/federation/node shows it)',
+    );
   }
 }
 
@@ -96,7 +100,8 @@ function hubUrlOf(v: string | undefined): string | undefined {
 function intOf(name: string, v: string | number | undefined, fallback: number, min: number, max: number): number {
   if (v === undefined || v === '') return fallback;
   const n = typeof v === 'number' ? v : Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max} (got ${String(v)})`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`${name} must be an integer from ${min} to ${max} (got ${String(v)})`);
   return n;
 }
 
@@ -110,14 +115,21 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   const fed = readFederationFile(flags.federationConfig ?? (env.GOVSHARE_FEDERATION_CONFIG || undefined));
   const role = roleOf(flags.role ?? fed.role ?? env.GOVSHARE_ROLE);
   const hubUrl = hubUrlOf(flags.hubUrl ?? fed.hub ?? env.GOVSHARE_HUB_URL);
-  if (role === 'region' && !hubUrl) throw new Error('a region node needs the hub URL (--hub, GOVSHARE_HUB_URL or "hub" in the federation config)');
+  if (role === 'region' && !hubUrl)
+    throw new Error('a region node needs the hub URL (--hub, GOVSHARE_HUB_URL or "hub" in the federation config)');
   return {
     host: flags.host ?? env.HOST ?? '127.0.0.1',
     port: intOf('port', flags.port ?? env.PORT, 8080, 0, 65535),
     dataDir: resolve(flags.dataDir ?? env.GOVSHARE_DATA_DIR ?? './data'),
     databaseUrl: flags.databaseUrl ?? (env.DATABASE_URL || undefined),
     dbSchema: flags.dbSchema ?? (env.GOVSHARE_DB_SCHEMA || undefined),
-    maxIngestBytes: intOf('GOVSHARE_MAX_INGEST_BYTES', env.GOVSHARE_MAX_INGEST_BYTES, 4 * 1024 ** 3, 1024, Number.MAX_SAFE_INTEGER),
+    maxIngestBytes: intOf(
+      'GOVSHARE_MAX_INGEST_BYTES',
+      env.GOVSHARE_MAX_INGEST_BYTES,
+      4 * 1024 ** 3,
+      1024,
+      Number.MAX_SAFE_INTEGER,
+    ),
     log: flags.log ?? env.GOVSHARE_LOG === '1',
     demo: flags.demo ?? env.GOVSHARE_DEMO !== '0',
     demoPersons: intOf('persons', flags.persons ?? env.GOVSHARE_DEMO_PERSONS, 10_000, 1, 20_000_000),
@@ -129,6 +141,12 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     role,
     hubUrl,
     hubKey: hubKeyOf(fed.hubKey ?? env.GOVSHARE_HUB_KEY),
-    syncSeconds: intOf('sync-seconds', flags.syncSeconds ?? fed.syncSeconds ?? env.GOVSHARE_SYNC_SECONDS, 30, 1, 86_400),
+    syncSeconds: intOf(
+      'sync-seconds',
+      flags.syncSeconds ?? fed.syncSeconds ?? env.GOVSHARE_SYNC_SECONDS,
+      30,
+      1,
+      86_400,
+    ),
   };
 }

@@ -10,9 +10,18 @@ describeEachEngine('controlled access', (getPlatform) => {
   let platform: RunningPlatform;
   let server: TestServer;
   let f: Awaited<ReturnType<typeof sharingFixture>>;
-  const request = (body: Record<string, unknown>) => f.api(f.consumer.token)('POST', '/api/v1/sharing/requests', { purposes: ['contact_tracing'], purposeText: 'Tracing contacts of case GD001', legalBasis: '《传染病防治法》第十二条', periodEnd: f.inAWeek, ...body });
+  const request = (body: Record<string, unknown>) =>
+    f.api(f.consumer.token)('POST', '/api/v1/sharing/requests', {
+      purposes: ['contact_tracing'],
+      purposeText: 'Tracing contacts of case GD001',
+      legalBasis: '《传染病防治法》第十二条',
+      periodEnd: f.inAWeek,
+      ...body,
+    });
   const auditEntries = async (action: string) =>
-    (await platform.db.query<{ entry: string }>('SELECT entry FROM audit_entries ORDER BY seq')).rows.map((r) => JSON.parse(r.entry)).filter((e) => e.action === action);
+    (await platform.db.query<{ entry: string }>('SELECT entry FROM audit_entries ORDER BY seq')).rows
+      .map((r) => JSON.parse(r.entry))
+      .filter((e) => e.action === action);
 
   before(async () => {
     platform = await getPlatform();
@@ -22,11 +31,18 @@ describeEachEngine('controlled access', (getPlatform) => {
   after(async () => server.close());
 
   test('unconditional data is granted at once; reads show only granted fields, masked unless granted in clear', async () => {
-    const req = await request({ dataset: f.ds.unconditional, fields: ['citizen_id', 'person_name', 'phone', 'birth_date', 'address', 'result'], clearFields: ['address'] });
+    const req = await request({
+      dataset: f.ds.unconditional,
+      fields: ['citizen_id', 'person_name', 'phone', 'birth_date', 'address', 'result'],
+      clearFields: ['address'],
+    });
     assert.equal(req.status, 201, JSON.stringify(req.body));
     assert.equal(req.body.status, 'granted');
     assert.equal(req.body.live, true);
-    const read = await f.api(f.consumer.token)('GET', `/api/v1/datasets/${f.ds.unconditional}/records/${f.people[0]!.citizen_id}?purpose=contact_tracing`);
+    const read = await f.api(f.consumer.token)(
+      'GET',
+      `/api/v1/datasets/${f.ds.unconditional}/records/${f.people[0]!.citizen_id}?purpose=contact_tracing`,
+    );
     assert.equal(read.status, 200, JSON.stringify(read.body));
     const d = read.body.data;
     const id = f.people[0]!.citizen_id;
@@ -45,7 +61,10 @@ describeEachEngine('controlled access', (getPlatform) => {
   });
 
   test('level-4 values are encrypted at rest and found by blind index', async () => {
-    const rows = await platform.db.query<{ record_key: string; subject: string; data: any }>('SELECT record_key, subject, data FROM records WHERE dataset_id = $1', [f.ds.unconditional]);
+    const rows = await platform.db.query<{ record_key: string; subject: string; data: any }>(
+      'SELECT record_key, subject, data FROM records WHERE dataset_id = $1',
+      [f.ds.unconditional],
+    );
     const raw = JSON.stringify(rows.rows);
     for (const p of f.people) assert.ok(!raw.includes(p.citizen_id), 'no ID number in clear anywhere in the row');
     const one = rows.rows[0]!;
@@ -54,20 +73,43 @@ describeEachEngine('controlled access', (getPlatform) => {
     assert.match(one.data.$sealed, /^enc:v1:/, 'they are sealed together, encrypted');
     assert.equal(one.data.person_name.startsWith('enc:'), false, 'level 3 stays in clear (masked on display)');
     assert.ok(rows.rows.some((r) => r.subject === subjectOf(platform.ring, f.people[3]!.citizen_id)));
-    const bySubject = await f.api(f.owner.token)('GET', `/api/v1/datasets/${f.ds.unconditional}/records?subject=${f.people[3]!.citizen_id}`);
+    const bySubject = await f.api(f.owner.token)(
+      'GET',
+      `/api/v1/datasets/${f.ds.unconditional}/records?subject=${f.people[3]!.citizen_id}`,
+    );
     assert.equal(bySubject.body.items.length, 1);
     assert.equal(bySubject.body.items[0].data.citizen_id, f.people[3]!.citizen_id);
   });
 
   test('row scope: only rows in the granted division prefix', async () => {
-    const other = await f.api(f.third.token)('POST', '/api/v1/sharing/requests', { dataset: f.ds.unconditional, fields: ['citizen_id', 'division_code'], purposes: ['statistics'], purposeText: 'Counting by district', legalBasis: 'Statistics Law art. 7', periodEnd: f.inAWeek, scope: { divisionPrefix: '4403' } });
+    const other = await f.api(f.third.token)('POST', '/api/v1/sharing/requests', {
+      dataset: f.ds.unconditional,
+      fields: ['citizen_id', 'division_code'],
+      purposes: ['statistics'],
+      purposeText: 'Counting by district',
+      legalBasis: 'Statistics Law art. 7',
+      periodEnd: f.inAWeek,
+      scope: { divisionPrefix: '4403' },
+    });
     assert.equal(other.status, 201);
-    const page = await f.api(f.third.token)('GET', `/api/v1/datasets/${f.ds.unconditional}/records?purpose=statistics&limit=100`);
+    const page = await f.api(f.third.token)(
+      'GET',
+      `/api/v1/datasets/${f.ds.unconditional}/records?purpose=statistics&limit=100`,
+    );
     assert.equal(page.status, 200);
-    assert.deepEqual(page.body.items.map((r: any) => r.data.division_code), ['440303', '440303']);
-    const outside = await f.api(f.third.token)('GET', `/api/v1/datasets/${f.ds.unconditional}/records/${f.people[0]!.citizen_id}?purpose=statistics`);
+    assert.deepEqual(
+      page.body.items.map((r: any) => r.data.division_code),
+      ['440303', '440303'],
+    );
+    const outside = await f.api(f.third.token)(
+      'GET',
+      `/api/v1/datasets/${f.ds.unconditional}/records/${f.people[0]!.citizen_id}?purpose=statistics`,
+    );
     assert.equal(outside.status, 404);
-    const filtered = await f.api(f.third.token)('GET', `/api/v1/datasets/${f.ds.unconditional}/records?purpose=statistics&f.division_code=440106`);
+    const filtered = await f.api(f.third.token)(
+      'GET',
+      `/api/v1/datasets/${f.ds.unconditional}/records?purpose=statistics&f.division_code=440106`,
+    );
     assert.deepEqual(filtered.body.items, []);
   });
 
@@ -76,8 +118,14 @@ describeEachEngine('controlled access', (getPlatform) => {
     const cases: [string, string][] = [
       [`/api/v1/datasets/${f.ds.unconditional}/records?limit=5`, 'purpose_required'],
       [`/api/v1/datasets/${f.ds.unconditional}/records?purpose=statistics`, 'purpose_not_covered'],
-      [`/api/v1/datasets/${f.ds.unconditional}/records?purpose=contact_tracing&fields=division_code`, 'field_not_granted'],
-      [`/api/v1/datasets/${f.ds.unconditional}/records?purpose=contact_tracing&f.division_code=440106`, 'field_not_granted'],
+      [
+        `/api/v1/datasets/${f.ds.unconditional}/records?purpose=contact_tracing&fields=division_code`,
+        'field_not_granted',
+      ],
+      [
+        `/api/v1/datasets/${f.ds.unconditional}/records?purpose=contact_tracing&f.division_code=440106`,
+        'field_not_granted',
+      ],
       [`/api/v1/datasets/${f.ds.conditional}/records?purpose=contact_tracing`, 'no_grant'],
     ];
     for (const [path, code] of cases) {
@@ -86,7 +134,9 @@ describeEachEngine('controlled access', (getPlatform) => {
       assert.equal(res.body.code, code);
       assert.ok(res.body.detail.length > 10);
     }
-    const denied = (await auditEntries('records.read')).filter((e) => e.outcome === 'denied' && e.actor.department === f.consumer.id).map((e) => e.reason);
+    const denied = (await auditEntries('records.read'))
+      .filter((e) => e.outcome === 'denied' && e.actor.department === f.consumer.id)
+      .map((e) => e.reason);
     for (const [, code] of cases) assert.ok(denied.includes(code), `refusal ${code} audited`);
     const unknown = await consumer('GET', `/api/v1/datasets/${f.ds.unconditional}/records?purpose=curiosity`);
     assert.equal(unknown.status, 400);
@@ -94,7 +144,10 @@ describeEachEngine('controlled access', (getPlatform) => {
 
   test('every read is audited with who, which dataset, which people, which fields and why', async () => {
     const before = (await auditEntries('records.read')).length;
-    const res = await f.api(f.consumer.token)('GET', `/api/v1/datasets/${f.ds.unconditional}/records?purpose=contact_tracing&limit=3`);
+    const res = await f.api(f.consumer.token)(
+      'GET',
+      `/api/v1/datasets/${f.ds.unconditional}/records?purpose=contact_tracing&limit=3`,
+    );
     assert.equal(res.body.items.length, 3);
     const entries = await auditEntries('records.read');
     assert.equal(entries.length, before + 1);
@@ -105,16 +158,26 @@ describeEachEngine('controlled access', (getPlatform) => {
     assert.equal(e.outcome, 'ok');
     assert.equal(e.subjects.length, 3);
     assert.ok(e.fields.includes('phone'));
-    assert.ok(!JSON.stringify(entries).includes(f.people[0]!.citizen_id), 'audit entries carry blind indexes, never ID numbers');
+    assert.ok(
+      !JSON.stringify(entries).includes(f.people[0]!.citizen_id),
+      'audit entries carry blind indexes, never ID numbers',
+    );
   });
 
   test('bulk reads stream as NDJSON, page by page, each page audited', async () => {
-    const res = await fetch(`${server.url}/api/v1/datasets/${f.ds.unconditional}/records?purpose=contact_tracing`, { headers: { authorization: `Bearer ${f.consumer.token}`, accept: 'application/x-ndjson' } });
+    const res = await fetch(`${server.url}/api/v1/datasets/${f.ds.unconditional}/records?purpose=contact_tracing`, {
+      headers: { authorization: `Bearer ${f.consumer.token}`, accept: 'application/x-ndjson' },
+    });
     assert.equal(res.status, 200);
-    const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await res.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(lines.length, f.people.length);
     assert.ok(lines.every((r) => r.data.person_name.includes('*')));
-    const refused = await fetch(`${server.url}/api/v1/datasets/${f.ds.conditional}/records?purpose=contact_tracing`, { headers: { authorization: `Bearer ${f.consumer.token}`, accept: 'application/x-ndjson' } });
+    const refused = await fetch(`${server.url}/api/v1/datasets/${f.ds.conditional}/records?purpose=contact_tracing`, {
+      headers: { authorization: `Bearer ${f.consumer.token}`, accept: 'application/x-ndjson' },
+    });
     assert.equal(refused.status, 403);
   });
 

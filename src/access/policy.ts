@@ -8,7 +8,11 @@ import type { Principal } from './principal.js';
 export function requireAuthenticated(ctx: Ctx): Extract<Principal, { kind: 'department' | 'system' }> {
   const p = ctx.principal;
   if (p.kind === 'anonymous') throw unauthorized('An API token is required (Authorization: Bearer <token>).');
-  if (p.kind === 'person') throw forbidden('department_token_required', 'This needs a department API token; a person token opens only the person’s own records.');
+  if (p.kind === 'person')
+    throw forbidden(
+      'department_token_required',
+      'This needs a department API token; a person token opens only the person’s own records.',
+    );
   return p;
 }
 
@@ -16,7 +20,8 @@ export function requireAuthenticated(ctx: Ctx): Extract<Principal, { kind: 'depa
 export function requirePerson(ctx: Ctx): Extract<Principal, { kind: 'person' }> {
   const p = ctx.principal;
   if (p.kind === 'anonymous') throw unauthorized('A person token is required (Authorization: Bearer gsp_...).');
-  if (p.kind !== 'person') throw forbidden('person_token_required', 'This shows a person their own data; sign in with a person token.');
+  if (p.kind !== 'person')
+    throw forbidden('person_token_required', 'This shows a person their own data; sign in with a person token.');
   return p;
 }
 
@@ -41,7 +46,10 @@ export function callerDepartment(ctx: Ctx): string | undefined {
 export function requireCatalogEditor(ctx: Ctx, ownerId: string): void {
   const dept = callerDepartment(ctx);
   if (dept === undefined || dept === ownerId || isAdmin(ctx)) return;
-  throw forbidden('not_dataset_owner', `Only the owning department (${ownerId}) or a data-center administrator may change this dataset.`);
+  throw forbidden(
+    'not_dataset_owner',
+    `Only the owning department (${ownerId}) or a data-center administrator may change this dataset.`,
+  );
 }
 
 /** Records: only the owning department writes into its dataset; it answers for its data. Not even the admin may. */

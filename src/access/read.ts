@@ -45,15 +45,30 @@ export interface AccessPlan {
 }
 
 async function deny(ctx: Ctx, ds: Dataset, code: string, detail: string, purpose?: string): Promise<never> {
-  await audit(ctx, { action: 'records.read', outcome: 'denied', dataset: ds.id, ...(purpose ? { purpose } : {}), reason: code });
+  await audit(ctx, {
+    action: 'records.read',
+    outcome: 'denied',
+    dataset: ds.id,
+    ...(purpose ? { purpose } : {}),
+    reason: code,
+  });
   throw forbidden(code, detail);
 }
 
 /** Decides access for the caller: the owner sees its own data in clear; others only through a live grant. */
-export async function planAccess(ctx: Ctx, datasetId: string, purpose: string | undefined, askedFields?: string[]): Promise<AccessPlan> {
+export async function planAccess(
+  ctx: Ctx,
+  datasetId: string,
+  purpose: string | undefined,
+  askedFields?: string[],
+): Promise<AccessPlan> {
   const p = requireAuthenticated(ctx);
   const [ds, elements] = await Promise.all([cachedDataset(ctx.db, datasetId), loadElementMap(ctx.db)]);
-  if (purpose !== undefined && !(purpose in PURPOSES)) throw badRequest('unknown_purpose', `purpose: ${purpose} is not in the purpose vocabulary (GET /api/v1/sharing/purposes).`);
+  if (purpose !== undefined && !(purpose in PURPOSES))
+    throw badRequest(
+      'unknown_purpose',
+      `purpose: ${purpose} is not in the purpose vocabulary (GET /api/v1/sharing/purposes).`,
+    );
   const all = ds.fields.map((f) => f.name);
   const narrow = (allowed: string[]) => {
     if (!askedFields) return allowed;
@@ -66,7 +81,13 @@ export async function planAccess(ctx: Ctx, datasetId: string, purpose: string | 
     return { ds, mode: 'owner', fields, clear: new Set(fields), prefixes: null, grants: [], purpose, elements };
   }
   const consumer = p.departmentId;
-  if (purpose === undefined) return deny(ctx, ds, 'purpose_required', 'Declare the purpose of this read (purpose=...); it must be one the grant covers.');
+  if (purpose === undefined)
+    return deny(
+      ctx,
+      ds,
+      'purpose_required',
+      'Declare the purpose of this read (purpose=...); it must be one the grant covers.',
+    );
   const live = await liveGrants(ctx.db, consumer, ds.id);
   const covering = live.filter((g) => g.purposes.includes(purpose));
   if (covering.length === 0) {
@@ -76,7 +97,10 @@ export async function planAccess(ctx: Ctx, datasetId: string, purpose: string | 
     const last = history.filter((g) => rank(g.status) >= 0).sort((a, b) => rank(a.status) - rank(b.status))[0];
     const why: Record<string, [string, string]> = {
       expired: ['grant_expired', `Your grant ${last?.id} on ${ds.id} expired at ${last?.periodEnd}; renew it.`],
-      revoked: ['grant_revoked', `Your grant ${last?.id} on ${ds.id} was revoked by ${ds.owner}: ${last?.decisionReason ?? ''}`],
+      revoked: [
+        'grant_revoked',
+        `Your grant ${last?.id} on ${ds.id} was revoked by ${ds.owner}: ${last?.decisionReason ?? ''}`,
+      ],
       pending: ['grant_pending', `Your request ${last?.id} on ${ds.id} awaits ${ds.owner}'s answer.`],
       refused: ['request_refused', `Your request ${last?.id} on ${ds.id} was refused: ${last?.decisionReason ?? ''}`],
       granted: ['grant_not_started', `Your grant ${last?.id} on ${ds.id} starts at ${last?.periodStart}.`],
@@ -84,18 +108,39 @@ export async function planAccess(ctx: Ctx, datasetId: string, purpose: string | 
     const explained = last ? why[last.status] : undefined;
     if (explained) return deny(ctx, ds, explained[0], explained[1], purpose);
     if (live.length > 0) {
-      return deny(ctx, ds, 'purpose_not_covered', `Your grant on ${ds.id} covers ${[...new Set(live.flatMap((g) => g.purposes))].join(', ')}, not ${purpose}.`, purpose);
+      return deny(
+        ctx,
+        ds,
+        'purpose_not_covered',
+        `Your grant on ${ds.id} covers ${[...new Set(live.flatMap((g) => g.purposes))].join(', ')}, not ${purpose}.`,
+        purpose,
+      );
     }
-    return deny(ctx, ds, 'no_grant', `Department ${consumer} has no grant on ${ds.id} (owned by ${ds.owner}); request one first.`, purpose);
+    return deny(
+      ctx,
+      ds,
+      'no_grant',
+      `Department ${consumer} has no grant on ${ds.id} (owned by ${ds.owner}); request one first.`,
+      purpose,
+    );
   }
   const granted = [...new Set(covering.flatMap((g) => g.fields))];
   if (askedFields) {
     const notGranted = askedFields.filter((f) => !granted.includes(f));
-    if (notGranted.length) return deny(ctx, ds, 'field_not_granted', `Fields ${notGranted.join(', ')} of ${ds.id} are not in your grant.`, purpose);
+    if (notGranted.length)
+      return deny(
+        ctx,
+        ds,
+        'field_not_granted',
+        `Fields ${notGranted.join(', ')} of ${ds.id} are not in your grant.`,
+        purpose,
+      );
   }
   const fields = askedFields ?? ds.fields.map((f) => f.name).filter((f) => granted.includes(f));
   const clear = new Set(covering.flatMap((g) => g.clearFields));
-  const prefixes = covering.some((g) => !g.scope.divisionPrefix) ? null : [...new Set(covering.map((g) => g.scope.divisionPrefix!))];
+  const prefixes = covering.some((g) => !g.scope.divisionPrefix)
+    ? null
+    : [...new Set(covering.map((g) => g.scope.divisionPrefix!))];
   return { ds, mode: 'grant', fields, clear, prefixes, grants: covering.map((g) => g.id), purpose, elements };
 }
 
@@ -127,16 +172,31 @@ export function present(ctx: Ctx, plan: AccessPlan, row: Row): SharedRecord {
     }
     data[name] = v;
   }
-  return { key: row.record_key, version: row.version, data, masked, validFrom: new Date(row.valid_from).toISOString(), validTo: row.valid_to === null ? null : new Date(row.valid_to).toISOString() };
+  return {
+    key: row.record_key,
+    version: row.version,
+    data,
+    masked,
+    validFrom: new Date(row.valid_from).toISOString(),
+    validTo: row.valid_to === null ? null : new Date(row.valid_to).toISOString(),
+  };
 }
 
 /** Reads one page of records under a plan and audits it (one entry per page, naming the people touched). */
-export async function readPage(ctx: Ctx, datasetId: string, q: ReadQuery): Promise<{ items: SharedRecord[]; next: string | null }> {
+export async function readPage(
+  ctx: Ctx,
+  datasetId: string,
+  q: ReadQuery,
+): Promise<{ items: SharedRecord[]; next: string | null }> {
   const plan = await planAccess(ctx, datasetId, q.purpose, q.fields);
   return readWithPlan(ctx, plan, q);
 }
 
-export async function readWithPlan(ctx: Ctx, plan: AccessPlan, q: ReadQuery): Promise<{ items: SharedRecord[]; next: string | null }> {
+export async function readWithPlan(
+  ctx: Ctx,
+  plan: AccessPlan,
+  q: ReadQuery,
+): Promise<{ items: SharedRecord[]; next: string | null }> {
   const { ds } = plan;
   const where = ['dataset_id = $1'];
   const params: unknown[] = [ds.id];
@@ -145,13 +205,23 @@ export async function readWithPlan(ctx: Ctx, plan: AccessPlan, q: ReadQuery): Pr
     where.push(sql(`$${params.length}`));
   };
   if (!q.history) where.push('valid_to IS NULL');
-  if (q.subject !== undefined) add((p) => `subject = ${p}`, /^[A-Za-z0-9_-]{32}$/.test(q.subject) ? q.subject : subjectOf(ctx.platform.ring, q.subject));
-  if (q.key !== undefined) add((p) => `record_key = ${p}`, storedKey(ctx.platform.ring, keyDomains(ds, plan.elements), q.key));
+  if (q.subject !== undefined)
+    add(
+      (p) => `subject = ${p}`,
+      /^[A-Za-z0-9_-]{32}$/.test(q.subject) ? q.subject : subjectOf(ctx.platform.ring, q.subject),
+    );
+  if (q.key !== undefined)
+    add((p) => `record_key = ${p}`, storedKey(ctx.platform.ring, keyDomains(ds, plan.elements), q.key));
   for (const [field, value] of Object.entries(q.where ?? {})) {
     const f = ds.fields.find((x) => x.name === field);
     if (!f) throw badRequest('unknown_field', `${field} is not a field of ${ds.id}.`);
-    if (!plan.fields.includes(field)) await deny(ctx, ds, 'field_not_granted', `Field ${field} of ${ds.id} is not in your grant.`, q.purpose);
-    if ((plan.elements.get(f.element)?.sensitivity ?? 0) >= 4) throw badRequest('filter_on_encrypted_field', `${field} is encrypted at rest; look records up by subject or key instead.`);
+    if (!plan.fields.includes(field))
+      await deny(ctx, ds, 'field_not_granted', `Field ${field} of ${ds.id} is not in your grant.`, q.purpose);
+    if ((plan.elements.get(f.element)?.sensitivity ?? 0) >= 4)
+      throw badRequest(
+        'filter_on_encrypted_field',
+        `${field} is encrypted at rest; look records up by subject or key instead.`,
+      );
     params.push(field, value);
     where.push(`data->>$${params.length - 1} = $${params.length}`);
   }
@@ -169,16 +239,29 @@ export async function readWithPlan(ctx: Ctx, plan: AccessPlan, q: ReadQuery): Pr
   const items = res.rows.map((r) => present(ctx, plan, r));
   const subjects = [...new Set(res.rows.map((r) => r.subject).filter((s): s is string => s !== null))];
   await audit(ctx, {
-    action: 'records.read', outcome: 'ok', dataset: ds.id, subjects, fields: plan.fields,
+    action: 'records.read',
+    outcome: 'ok',
+    dataset: ds.id,
+    subjects,
+    fields: plan.fields,
     ...(plan.purpose ? { purpose: plan.purpose } : {}),
     ...(plan.grants.length ? { grant: plan.grants.join(',') } : {}),
-    detail: { rows: items.length, mode: plan.mode, ...(q.subject !== undefined ? { by: 'subject' } : q.key !== undefined ? { by: 'key' } : { by: 'filter' }) },
+    detail: {
+      rows: items.length,
+      mode: plan.mode,
+      ...(q.subject !== undefined ? { by: 'subject' } : q.key !== undefined ? { by: 'key' } : { by: 'filter' }),
+    },
   });
   return { items, next: !q.history && items.length === q.limit ? items[items.length - 1]!.key : null };
 }
 
 /** Streams every matching record page by page (bulk reads): each page is planned once and audited. */
-export async function* readAll(ctx: Ctx, datasetId: string, q: Omit<ReadQuery, 'limit' | 'after'>, pageSize = 1000): AsyncGenerator<SharedRecord> {
+export async function* readAll(
+  ctx: Ctx,
+  datasetId: string,
+  q: Omit<ReadQuery, 'limit' | 'after'>,
+  pageSize = 1000,
+): AsyncGenerator<SharedRecord> {
   const plan = await planAccess(ctx, datasetId, q.purpose, q.fields);
   let after: string | undefined;
   for (;;) {

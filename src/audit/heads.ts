@@ -29,7 +29,13 @@ interface Row {
   signature: string;
 }
 
-const toHead = (r: Row): TreeHead => ({ treeSize: Number(r.tree_size), root: r.root, time: new Date(r.signed_at).toISOString(), kid: r.kid, signature: r.signature });
+const toHead = (r: Row): TreeHead => ({
+  treeSize: Number(r.tree_size),
+  root: r.root,
+  time: new Date(r.signed_at).toISOString(),
+  kid: r.kid,
+  signature: r.signature,
+});
 
 /** Signs the current tree head with the node's audit key (unless that size is already signed). */
 export async function signTreeHead(q: Queryable, ring: Keyring): Promise<TreeHead> {
@@ -40,7 +46,10 @@ export async function signTreeHead(q: Queryable, ring: Keyring): Promise<TreeHea
   const time = new Date().toISOString();
   const key = await activeSigningKey(q, ring, 'audit');
   const signature = signBytes(key.privateKey, headBytes({ treeSize: size, root, time })).toString('base64');
-  await q.query('INSERT INTO audit_tree_heads (tree_size, root, signed_at, kid, signature) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tree_size) DO NOTHING', [size, root, time, key.kid, signature]);
+  await q.query(
+    'INSERT INTO audit_tree_heads (tree_size, root, signed_at, kid, signature) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tree_size) DO NOTHING',
+    [size, root, time, key.kid, signature],
+  );
   return { treeSize: size, root, time, kid: key.kid, signature };
 }
 

@@ -25,8 +25,20 @@ describeEachEngine('audit ledger', (getPlatform) => {
 
   test('concurrent appends get consecutive sequence numbers and are all durable', async () => {
     const base = (await platform.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_entries')).rows[0]!.n;
-    const seqs = await Promise.all(Array.from({ length: 500 }, (_, i) => platform.audit.append({ action: 'test.append', outcome: 'ok', actor: { kind: 'system', reason: 'test' }, detail: { i } })));
-    assert.deepEqual([...seqs].sort((a, b) => a - b), Array.from({ length: 500 }, (_, i) => base + i));
+    const seqs = await Promise.all(
+      Array.from({ length: 500 }, (_, i) =>
+        platform.audit.append({
+          action: 'test.append',
+          outcome: 'ok',
+          actor: { kind: 'system', reason: 'test' },
+          detail: { i },
+        }),
+      ),
+    );
+    assert.deepEqual(
+      [...seqs].sort((a, b) => a - b),
+      Array.from({ length: 500 }, (_, i) => base + i),
+    );
     const n = (await platform.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_entries')).rows[0]!.n;
     assert.equal(n, base + 500);
   });
@@ -34,13 +46,20 @@ describeEachEngine('audit ledger', (getPlatform) => {
   test('two appenders on one database (two API processes) interleave without losing or duplicating entries', async () => {
     const a = new Ledger(platform.db);
     const b = new Ledger(platform.db);
-    const entry = (who: string, i: number) => ({ action: 'test.two', outcome: 'ok' as const, actor: { kind: 'system' as const, reason: who }, detail: { i } });
+    const entry = (who: string, i: number) => ({
+      action: 'test.two',
+      outcome: 'ok' as const,
+      actor: { kind: 'system' as const, reason: who },
+      detail: { i },
+    });
     const seqs: number[] = [];
     for (let round = 0; round < 5; round++) {
-      seqs.push(...(await Promise.all([
-        ...Array.from({ length: 20 }, (_, i) => a.append(entry('a', i))),
-        ...Array.from({ length: 20 }, (_, i) => b.append(entry('b', i))),
-      ])));
+      seqs.push(
+        ...(await Promise.all([
+          ...Array.from({ length: 20 }, (_, i) => a.append(entry('a', i))),
+          ...Array.from({ length: 20 }, (_, i) => b.append(entry('b', i))),
+        ])),
+      );
     }
     assert.equal(new Set(seqs).size, 200);
     const report = await verifyLedger(platform.db);
@@ -50,25 +69,44 @@ describeEachEngine('audit ledger', (getPlatform) => {
   test('signed tree heads, inclusion proofs and consistency proofs verify independently', async () => {
     const api = client(server.url, admin.token);
     const h1 = (await api('POST', '/api/v1/audit/tree-heads')).body;
-    await Promise.all(Array.from({ length: 37 }, () => platform.audit.append({ action: 'test.more', outcome: 'ok', actor: { kind: 'system', reason: 'test' } })));
+    await Promise.all(
+      Array.from({ length: 37 }, () =>
+        platform.audit.append({ action: 'test.more', outcome: 'ok', actor: { kind: 'system', reason: 'test' } }),
+      ),
+    );
     const h2 = (await api('POST', '/api/v1/audit/tree-heads')).body;
     assert.equal(h2.treeSize, h1.treeSize + 37);
     // The head's signature, checked with the public key alone (ES256, P1363).
-    const keys = await platform.db.query<{ public_key: string }>(`SELECT public_key FROM node_keys WHERE kid = $1`, [h2.kid]);
+    const keys = await platform.db.query<{ public_key: string }>(`SELECT public_key FROM node_keys WHERE kid = $1`, [
+      h2.kid,
+    ]);
     const pub = createPublicKey({ key: Buffer.from(keys.rows[0]!.public_key, 'base64'), format: 'der', type: 'spki' });
-    assert.ok(cryptoVerify('sha256', headBytes(h2), { key: pub, dsaEncoding: 'ieee-p1363' }, Buffer.from(h2.signature, 'base64')));
+    assert.ok(
+      cryptoVerify(
+        'sha256',
+        headBytes(h2),
+        { key: pub, dsaEncoding: 'ieee-p1363' },
+        Buffer.from(h2.signature, 'base64'),
+      ),
+    );
     const latest = await client(server.url)('GET', '/api/v1/audit/tree-head');
     assert.equal(latest.body.treeSize, h2.treeSize);
     for (const seq of [0, Math.floor(h1.treeSize / 2), h1.treeSize, h2.treeSize - 1]) {
       const e = (await api('GET', `/api/v1/audit/entries/${seq}`)).body;
       assert.equal(e.seq, seq);
       assert.equal(leafHash(Buffer.from(e.entry, 'utf8')).toString('hex'), e.leafHash);
-      assert.ok(verifyInclusion(seq, e.treeHead.treeSize, hex(e.leafHash), e.proof.map(hex), hex(e.treeHead.root)), `inclusion of ${seq}`);
+      assert.ok(
+        verifyInclusion(seq, e.treeHead.treeSize, hex(e.leafHash), e.proof.map(hex), hex(e.treeHead.root)),
+        `inclusion of ${seq}`,
+      );
       assert.ok(!verifyInclusion(seq, e.treeHead.treeSize, hex(e.leafHash), e.proof.map(hex), hex(h1.root)));
     }
     const c = (await client(server.url)('GET', `/api/v1/audit/consistency?from=${h1.treeSize}&to=${h2.treeSize}`)).body;
     assert.ok(verifyConsistency(h1.treeSize, h2.treeSize, hex(h1.root), hex(h2.root), c.proof.map(hex)));
-    assert.equal((await client(server.url)('GET', `/api/v1/audit/consistency?from=5&to=${h2.treeSize + 100}`)).status, 400);
+    assert.equal(
+      (await client(server.url)('GET', `/api/v1/audit/consistency?from=5&to=${h2.treeSize + 100}`)).status,
+      400,
+    );
   });
 
   test('entries are visible to administrators and to the departments concerned, not to others', async () => {
@@ -84,7 +122,9 @@ describeEachEngine('audit ledger', (getPlatform) => {
     assert.equal(clean.body.ok, true, JSON.stringify(clean.body));
     assert.ok(clean.body.headsChecked >= 2);
     // Someone edits entry 7 directly in the database.
-    await platform.db.query(`UPDATE audit_entries SET entry = replace(entry, '"outcome":"ok"', '"outcome":"denied"') WHERE seq = 7`);
+    await platform.db.query(
+      `UPDATE audit_entries SET entry = replace(entry, '"outcome":"ok"', '"outcome":"denied"') WHERE seq = 7`,
+    );
     const tampered = await verifyLedger(platform.db);
     assert.equal(tampered.ok, false);
     assert.equal(tampered.firstBadEntry, 7);

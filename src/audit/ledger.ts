@@ -16,7 +16,10 @@ const MAX_BATCH = 4000;
 export function dbNodeSource(q: Queryable): NodeSource {
   return {
     async node(level: number, index: number) {
-      const res = await q.query<{ hash: string }>('SELECT hash FROM audit_nodes WHERE level = $1 AND idx = $2', [level, index]);
+      const res = await q.query<{ hash: string }>('SELECT hash FROM audit_nodes WHERE level = $1 AND idx = $2', [
+        level,
+        index,
+      ]);
       if (!res.rows[0]) throw new Error(`audit node (${level}, ${index}) is missing`);
       return Buffer.from(res.rows[0].hash, 'hex');
     },
@@ -79,7 +82,8 @@ export class Ledger implements AuditSink {
    */
   private async write(batch: Pending[]): Promise<number> {
     for (let attempt = 0; ; attempt++) {
-      if (!this.appender) this.appender = await FrontierAppender.fromSource(dbNodeSource(this.db), await ledgerSize(this.db));
+      if (!this.appender)
+        this.appender = await FrontierAppender.fromSource(dbNodeSource(this.db), await ledgerSize(this.db));
       const size = this.appender.size;
       const texts: string[] = [];
       const ats: string[] = [];

@@ -25,7 +25,9 @@ import type { CompletedNode, NodeSource } from './merkle.js';
 
 const CONFORMANCE_DIR = fileURLToPath(new URL('../../../shared/conformance/merkle/', import.meta.url));
 const haveConformance = existsSync(CONFORMANCE_DIR);
-const skipConformance = haveConformance ? false : `conformance vectors not found at ${CONFORMANCE_DIR} (shared/ is not checked out next to the project)`;
+const skipConformance = haveConformance
+  ? false
+  : `conformance vectors not found at ${CONFORMANCE_DIR} (shared/ is not checked out next to the project)`;
 
 function jsonFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
@@ -59,7 +61,8 @@ function flipBit(b: Uint8Array, bit: number): Buffer {
 async function allCompleteNodes(src: NodeSource, n: number): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (let level = 0; 2 ** level <= n; level++) {
-    for (let index = 0; (index + 1) * 2 ** level <= n; index++) out.set(`${level}:${index}`, hex(await src.node(level, index)));
+    for (let index = 0; (index + 1) * 2 ** level <= n; index++)
+      out.set(`${level}:${index}`, hex(await src.node(level, index)));
   }
   return out;
 }
@@ -161,7 +164,11 @@ test('conformance: happy-path proofs are the ones this module produces', { skip:
     const v = readJson<InclusionVector>(file);
     if (v.wantErr || v.treeSize > hs.length || v.proof === null || v.proof.length === 0) continue;
     if (b64(v.root).toString('hex') !== roots.rootsHex[v.treeSize]) continue;
-    assert.deepEqual((await inclusionProof(src, v.leafIdx, v.treeSize)).map(hex), v.proof.map((p) => b64(p).toString('hex')), file);
+    assert.deepEqual(
+      (await inclusionProof(src, v.leafIdx, v.treeSize)).map(hex),
+      v.proof.map((p) => b64(p).toString('hex')),
+      file,
+    );
     compared++;
   }
   for (const file of jsonFiles(join(CONFORMANCE_DIR, 'consistency'))) {
@@ -180,10 +187,23 @@ test('conformance: happy-path proofs are the ones this module produces', { skip:
 
 test('leaf and node hashes follow RFC 6962 domain separation', () => {
   const data = Buffer.from('hello');
-  assert.deepEqual(leafHash(data), createHash('sha256').update(Buffer.from([0])).update(data).digest());
+  assert.deepEqual(
+    leafHash(data),
+    createHash('sha256')
+      .update(Buffer.from([0]))
+      .update(data)
+      .digest(),
+  );
   const a = leafHash(Buffer.from('a'));
   const b = leafHash(Buffer.from('b'));
-  assert.deepEqual(nodeHash(a, b), createHash('sha256').update(Buffer.from([1])).update(a).update(b).digest());
+  assert.deepEqual(
+    nodeHash(a, b),
+    createHash('sha256')
+      .update(Buffer.from([1]))
+      .update(a)
+      .update(b)
+      .digest(),
+  );
   // Uint8Array views (not Buffers) at an offset hash the same
   const backing = new Uint8Array(70);
   backing.set(a, 3);
@@ -333,7 +353,16 @@ test('verifiers return false, never throw, on malformed input', () => {
   assert.ok(verifyConsistency(4, 4, root, root, []));
   assert.equal(verifyConsistency(4, 4, root, root, [root]), false);
   // a huge proof is refused without hashing all of it
-  assert.equal(verifyInclusion(0, 4, hs[0]!, Array.from({ length: 10_000 }, () => hs[1]!), root), false);
+  assert.equal(
+    verifyInclusion(
+      0,
+      4,
+      hs[0]!,
+      Array.from({ length: 10_000 }, () => hs[1]!),
+      root,
+    ),
+    false,
+  );
 });
 
 // ---------------------------------------------------------------------------------------------

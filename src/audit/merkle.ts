@@ -285,7 +285,9 @@ export function memorySource(leafHashes: Buffer[]): NodeSource {
   const cache: Map<number, Buffer>[] = [];
   const node = (level: number, index: number): Buffer => {
     if (!isSize(level) || !isSize(index) || level > 52 || (index + 1) * 2 ** level > leafHashes.length) {
-      throw new RangeError(`node (level ${level}, index ${index}) is not complete in a tree of ${leafHashes.length} leaves`);
+      throw new RangeError(
+        `node (level ${level}, index ${index}) is not complete in a tree of ${leafHashes.length} leaves`,
+      );
     }
     if (level === 0) return requireHash(leafHashes[index], `leaf hash ${index}`);
     let byIndex = cache[level];
@@ -442,7 +444,9 @@ export function verifyConsistency(
       // Nothing is hashed here: the roots are compared as given. (The conformance vector
       // consistency/additional/sizes-are-equal-one-and-proof-is-empty.json requires equal
       // non-32-byte roots to pass.)
-      return path.length === 0 && root1 instanceof Uint8Array && root2 instanceof Uint8Array && bytesEqual(root1, root2);
+      return (
+        path.length === 0 && root1 instanceof Uint8Array && root2 instanceof Uint8Array && bytesEqual(root1, root2)
+      );
     }
     if (!isHash(root1) || !isHash(root2) || path.length === 0 || !path.every(isHash)) return false;
 

@@ -30,7 +30,13 @@ export async function proveEntries(ctx: Ctx, rows: { seq: number; entry: string 
   const out: ProvenEntry[] = [];
   for (const r of rows) {
     const proof = await inclusionProof(src, r.seq, head.treeSize);
-    out.push({ seq: r.seq, entry: r.entry, leafHash: leafHash(Buffer.from(r.entry, 'utf8')).toString('hex'), treeHead: head, proof: proof.map((h) => h.toString('hex')) });
+    out.push({
+      seq: r.seq,
+      entry: r.entry,
+      leafHash: leafHash(Buffer.from(r.entry, 'utf8')).toString('hex'),
+      treeHead: head,
+      proof: proof.map((h) => h.toString('hex')),
+    });
   }
   return out;
 }
@@ -38,22 +44,34 @@ export async function proveEntries(ctx: Ctx, rows: { seq: number; entry: string 
 /** One entry with its proof: administrators see all; a department sees entries it made or about its datasets. */
 export async function getEntry(ctx: Ctx, seq: number): Promise<ProvenEntry> {
   requireAuthenticated(ctx);
-  const res = await ctx.db.query<{ seq: number | string; entry: string }>('SELECT seq, entry FROM audit_entries WHERE seq = $1', [seq]);
+  const res = await ctx.db.query<{ seq: number | string; entry: string }>(
+    'SELECT seq, entry FROM audit_entries WHERE seq = $1',
+    [seq],
+  );
   const row = res.rows[0];
   if (!row) throw notFound('entry_not_found', `No audit entry ${seq}.`);
   if (!isAdmin(ctx)) {
     const e = JSON.parse(row.entry) as AuditEntry;
     const dept = callerDepartment(ctx);
-    const owner = e.dataset ? (await ctx.db.query<{ owner_id: string }>('SELECT owner_id FROM datasets WHERE id = $1', [e.dataset])).rows[0]?.owner_id : undefined;
-    if (e.actor.department !== dept && owner !== dept) throw notFound('entry_not_found', `No audit entry ${seq} visible to ${dept}.`);
+    const owner = e.dataset
+      ? (await ctx.db.query<{ owner_id: string }>('SELECT owner_id FROM datasets WHERE id = $1', [e.dataset])).rows[0]
+          ?.owner_id
+      : undefined;
+    if (e.actor.department !== dept && owner !== dept)
+      throw notFound('entry_not_found', `No audit entry ${seq} visible to ${dept}.`);
   }
   return (await proveEntries(ctx, [{ seq: Number(row.seq), entry: row.entry }]))[0]!;
 }
 
 /** RFC 6962 consistency proof between two tree sizes (hashes only: public). */
-export async function getConsistency(ctx: Ctx, from: number, to: number): Promise<{ from: number; to: number; proof: string[] }> {
+export async function getConsistency(
+  ctx: Ctx,
+  from: number,
+  to: number,
+): Promise<{ from: number; to: number; proof: string[] }> {
   const size = await ledgerSize(ctx.db);
-  if (from < 1 || from > to || to > size) throw badRequest('invalid_range', `Need 1 <= from <= to <= ${size} (the tree size).`);
+  if (from < 1 || from > to || to > size)
+    throw badRequest('invalid_range', `Need 1 <= from <= to <= ${size} (the tree size).`);
   const proof = await consistencyProof(dbNodeSource(ctx.db), from, to);
   return { from, to, proof: proof.map((h) => h.toString('hex')) };
 }
@@ -67,6 +85,10 @@ export async function signHeadNow(ctx: Ctx): Promise<TreeHead> {
 export async function verifyAudit(ctx: Ctx): Promise<VerifyReport> {
   requireAdmin(ctx);
   const report = await verifyLedger(ctx.db);
-  await audit(ctx, { action: 'audit.verify', outcome: report.ok ? 'ok' : 'failed', detail: { treeSize: report.treeSize, firstBadEntry: report.firstBadEntry } });
+  await audit(ctx, {
+    action: 'audit.verify',
+    outcome: report.ok ? 'ok' : 'failed',
+    detail: { treeSize: report.treeSize, firstBadEntry: report.firstBadEntry },
+  });
   return report;
 }

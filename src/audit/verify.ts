@@ -36,9 +36,12 @@ export async function verifyLedger(q: Queryable, pageSize = 10_000): Promise<Ver
     if (!h) return;
     headsChecked += 1;
     const k = keys.get(h.kid);
-    if (!k || !verifyBytes(k.key, headBytes(h), Buffer.from(h.signature, 'base64'))) problems.push(`tree head ${h.treeSize}: signature does not verify (kid ${h.kid})`);
+    if (!k || !verifyBytes(k.key, headBytes(h), Buffer.from(h.signature, 'base64')))
+      problems.push(`tree head ${h.treeSize}: signature does not verify (kid ${h.kid})`);
     if (appender.root().toString('hex') !== h.root) {
-      problems.push(`tree head ${h.treeSize}: the entries stored today give another root than the one signed at ${h.time}`);
+      problems.push(
+        `tree head ${h.treeSize}: the entries stored today give another root than the one signed at ${h.time}`,
+      );
     }
   };
   checkHead();
@@ -71,6 +74,8 @@ export async function verifyLedger(q: Queryable, pageSize = 10_000): Promise<Ver
       expect += 1;
     }
   }
-  for (const h of heads) if (h.treeSize > size) problems.push(`tree head ${h.treeSize}: signed for more entries than are stored (${size}): entries were deleted`);
+  for (const h of heads)
+    if (h.treeSize > size)
+      problems.push(`tree head ${h.treeSize}: signed for more entries than are stored (${size}): entries were deleted`);
   return { ok: problems.length === 0, treeSize: size, entriesChecked: size, headsChecked, firstBadEntry, problems };
 }

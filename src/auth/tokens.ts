@@ -42,7 +42,13 @@ interface TokenRow {
 const isoOrNull = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
 
 /** Issues a token without a policy check: bootstrap and demo only. */
-export async function insertToken(q: Queryable, departmentId: string, name: string, createdBy: string | null, expiresAt?: string): Promise<IssuedToken> {
+export async function insertToken(
+  q: Queryable,
+  departmentId: string,
+  name: string,
+  createdBy: string | null,
+  expiresAt?: string,
+): Promise<IssuedToken> {
   const token = PREFIX + randomBytes(32).toString('base64url');
   const id = newId('tok');
   await q.query(
@@ -52,9 +58,15 @@ export async function insertToken(q: Queryable, departmentId: string, name: stri
   return { id, departmentId, name, token, expiresAt: expiresAt ?? null };
 }
 
-const actorId = (p: Principal): string => (p.kind === 'department' ? p.tokenId : p.kind === 'system' ? `system:${p.reason}` : 'anonymous');
+const actorId = (p: Principal): string =>
+  p.kind === 'department' ? p.tokenId : p.kind === 'system' ? `system:${p.reason}` : 'anonymous';
 
-export async function issueToken(ctx: Ctx, departmentId: string, name: string, expiresAt?: string): Promise<IssuedToken> {
+export async function issueToken(
+  ctx: Ctx,
+  departmentId: string,
+  name: string,
+  expiresAt?: string,
+): Promise<IssuedToken> {
   requireAdmin(ctx);
   const dept = await ctx.db.query('SELECT 1 FROM departments WHERE id = $1', [departmentId]);
   if (dept.rows.length === 0) throw notFound('department_not_found', `No department with id ${departmentId}.`);
@@ -82,7 +94,9 @@ export async function listTokens(ctx: Ctx, departmentId: string): Promise<TokenI
 
 export async function revokeToken(ctx: Ctx, tokenId: string): Promise<void> {
   requireAdmin(ctx);
-  const res = await ctx.db.query('UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1', [tokenId]);
+  const res = await ctx.db.query('UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1', [
+    tokenId,
+  ]);
   if (res.rowCount === 0) throw notFound('token_not_found', `No token with id ${tokenId}.`);
   authCache.clear();
   await audit(ctx, { action: 'tokens.revoke', outcome: 'ok', detail: { token: tokenId } });
@@ -112,7 +126,10 @@ export async function authenticate(q: Queryable, token: string): Promise<Princip
   return principal?.principal;
 }
 
-async function lookupToken(q: Queryable, hash: string): Promise<{ principal: Principal; expiresAt: number } | undefined> {
+async function lookupToken(
+  q: Queryable,
+  hash: string,
+): Promise<{ principal: Principal; expiresAt: number } | undefined> {
   const res = await q.query<{ id: string; department_id: string; role: Role; expires_at: Date | string | null }>(
     `SELECT t.id, t.department_id, d.role, t.expires_at FROM api_tokens t JOIN departments d ON d.id = t.department_id
      WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())`,

@@ -63,20 +63,29 @@ describeEachEngine('catalog', (getDb) => {
       assert.ok(res.status === 400 || res.status === 403, `${code}: ${res.status}`);
       assert.equal(res.body.code, code, JSON.stringify(res.body));
     }
-    const ok = await api('POST', '/api/v1/datasets', def('scans-secret', { sharingClass: 'not_shared', legalBasis: '《个人信息保护法》第三十四条' }));
+    const ok = await api(
+      'POST',
+      '/api/v1/datasets',
+      def('scans-secret', { sharingClass: 'not_shared', legalBasis: '《个人信息保护法》第三十四条' }),
+    );
     assert.equal(ok.status, 201);
     assert.equal((await api('POST', '/api/v1/datasets', def('scans-a'))).status, 409);
   });
 
   test('the administrator may register a dataset for a department', async () => {
-    const res = await client(server.url, admin.token)('POST', '/api/v1/datasets', def('scans-b', { owner: other.id, sharingClass: 'unconditional', coverage: { region: '440300' } }));
+    const res = await client(server.url, admin.token)(
+      'POST',
+      '/api/v1/datasets',
+      def('scans-b', { owner: other.id, sharingClass: 'unconditional', coverage: { region: '440300' } }),
+    );
     assert.equal(res.status, 201);
     assert.equal(res.body.owner, other.id);
   });
 
   test('browse and search by words, owner, class, element and region', async () => {
     const api = client(server.url, other.token);
-    const ids = async (q: string) => (await api('GET', `/api/v1/datasets?${q}`)).body.items.map((d: any) => d.id).sort();
+    const ids = async (q: string) =>
+      (await api('GET', `/api/v1/datasets?${q}`)).body.items.map((d: any) => d.id).sort();
     assert.deepEqual(await ids(`owner=${owner.id}`), ['scans-a', 'scans-secret']);
     assert.deepEqual(await ids('q=场所码'), ['scans-a', 'scans-b', 'scans-secret']);
     assert.deepEqual(await ids('q=venue%20scans&sharingClass=unconditional'), ['scans-b']);
@@ -91,13 +100,28 @@ describeEachEngine('catalog', (getDb) => {
 
   test('changing metadata makes a new version; only the owner (or admin) may; the key is fixed once records exist', async () => {
     const api = client(server.url, owner.token);
-    const patched = await api('PATCH', '/api/v1/datasets/scans-a', { updateFrequency: 'hourly', title: L('扫码记录', 'Scans') });
+    const patched = await api('PATCH', '/api/v1/datasets/scans-a', {
+      updateFrequency: 'hourly',
+      title: L('扫码记录', 'Scans'),
+    });
     assert.equal(patched.status, 200);
     assert.equal(patched.body.version, 2);
     const versions = await api('GET', '/api/v1/datasets/scans-a/versions');
-    assert.deepEqual(versions.body.items.map((v: any) => v.version), [1, 2]);
-    assert.equal((await client(server.url, other.token)('PATCH', '/api/v1/datasets/scans-a', { open: true })).status, 403);
-    const rows = [{ citizen_id: generateCitizenId('440106', '19900101', 1), venue_code: 'V4401060001', scan_time: '2022-05-01T08:00:00Z' }];
+    assert.deepEqual(
+      versions.body.items.map((v: any) => v.version),
+      [1, 2],
+    );
+    assert.equal(
+      (await client(server.url, other.token)('PATCH', '/api/v1/datasets/scans-a', { open: true })).status,
+      403,
+    );
+    const rows = [
+      {
+        citizen_id: generateCitizenId('440106', '19900101', 1),
+        venue_code: 'V4401060001',
+        scan_time: '2022-05-01T08:00:00Z',
+      },
+    ];
     assert.equal((await api('POST', '/api/v1/datasets/scans-a/records', rows)).status, 200);
     const keyChange = await api('PATCH', '/api/v1/datasets/scans-a', { key: ['citizen_id', 'scan_time'] });
     assert.equal(keyChange.status, 409);

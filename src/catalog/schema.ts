@@ -19,9 +19,13 @@ export const Field = Type.Object(
 );
 export type Field = Static<typeof Field>;
 
-export const SharingClass = Type.Union([Type.Literal('unconditional'), Type.Literal('conditional'), Type.Literal('not_shared')], {
-  description: 'unconditional: shared on request; conditional: needs the owner’s approval; not_shared: needs a legal basis',
-});
+export const SharingClass = Type.Union(
+  [Type.Literal('unconditional'), Type.Literal('conditional'), Type.Literal('not_shared')],
+  {
+    description:
+      'unconditional: shared on request; conditional: needs the owner’s approval; not_shared: needs a legal basis',
+  },
+);
 export type SharingClass = Static<typeof SharingClass>;
 
 export const UpdateFrequency = Type.Union(
@@ -40,12 +44,25 @@ export const Coverage = Type.Object(
 export const DatasetInput = Type.Object(
   {
     id: Type.String({ pattern: SLUG_PATTERN }),
-    owner: Type.Optional(Type.String({ description: 'Owning department; defaults to the caller. Only an administrator may name another.' })),
+    owner: Type.Optional(
+      Type.String({
+        description: 'Owning department; defaults to the caller. Only an administrator may name another.',
+      }),
+    ),
     title: Localized,
     description: Localized,
     fields: Type.Array(Field, { minItems: 1, maxItems: 200 }),
-    key: Type.Array(Type.String({ pattern: FIELD_NAME_PATTERN }), { minItems: 1, maxItems: 8, description: 'Fields that identify a record' }),
-    subjectField: Type.Optional(Type.String({ pattern: FIELD_NAME_PATTERN, description: 'Field naming the person a record is about (a citizen_id element)' })),
+    key: Type.Array(Type.String({ pattern: FIELD_NAME_PATTERN }), {
+      minItems: 1,
+      maxItems: 8,
+      description: 'Fields that identify a record',
+    }),
+    subjectField: Type.Optional(
+      Type.String({
+        pattern: FIELD_NAME_PATTERN,
+        description: 'Field naming the person a record is about (a citizen_id element)',
+      }),
+    ),
     updateFrequency: UpdateFrequency,
     coverage: Coverage,
     sharingClass: SharingClass,
@@ -84,7 +101,9 @@ export type Dataset = Static<typeof Dataset>;
 
 export const CatalogQuery = Type.Object(
   {
-    q: Type.Optional(Type.String({ maxLength: 200, description: 'Words to find in id, titles, descriptions and keywords' })),
+    q: Type.Optional(
+      Type.String({ maxLength: 200, description: 'Words to find in id, titles, descriptions and keywords' }),
+    ),
     owner: Type.Optional(Type.String()),
     sharingClass: Type.Optional(SharingClass),
     element: Type.Optional(Type.String({ description: 'Datasets that contain this standard element' })),

@@ -58,19 +58,32 @@ async function checkDefinition(q: Queryable, def: Definition): Promise<string | 
   const elements = await loadElementMap(q);
   const names = new Set<string>();
   for (const [i, f] of def.fields.entries()) {
-    if (names.has(f.name)) throw badRequest('duplicate_field', `fields[${i}]: field name ${f.name} appears twice.`, { field: `fields[${i}].name` });
+    if (names.has(f.name))
+      throw badRequest('duplicate_field', `fields[${i}]: field name ${f.name} appears twice.`, {
+        field: `fields[${i}].name`,
+      });
     names.add(f.name);
-    if (!elements.has(f.element)) throw badRequest('unknown_element', `fields[${i}] (${f.name}): ${f.element} is not a standard data element.`, { field: `fields[${i}].element` });
+    if (!elements.has(f.element))
+      throw badRequest('unknown_element', `fields[${i}] (${f.name}): ${f.element} is not a standard data element.`, {
+        field: `fields[${i}].element`,
+      });
   }
   for (const k of def.key) {
     const f = def.fields.find((x) => x.name === k);
     if (!f) throw badRequest('unknown_key_field', `key: ${k} is not one of the dataset's fields.`, { field: 'key' });
-    if (!f.required) throw badRequest('key_field_optional', `key: field ${k} must be required (a record needs its whole key).`, { field: 'key' });
+    if (!f.required)
+      throw badRequest('key_field_optional', `key: field ${k} must be required (a record needs its whole key).`, {
+        field: 'key',
+      });
   }
-  if (new Set(def.key).size !== def.key.length) throw badRequest('duplicate_key_field', 'key: a field is named twice.', { field: 'key' });
+  if (new Set(def.key).size !== def.key.length)
+    throw badRequest('duplicate_key_field', 'key: a field is named twice.', { field: 'key' });
   let subject = def.subjectField ?? null;
   if (subject !== null) {
-    if (!names.has(subject)) throw badRequest('unknown_subject_field', `subjectField: ${subject} is not one of the dataset's fields.`, { field: 'subjectField' });
+    if (!names.has(subject))
+      throw badRequest('unknown_subject_field', `subjectField: ${subject} is not one of the dataset's fields.`, {
+        field: 'subjectField',
+      });
   } else {
     subject = def.fields.find((f) => f.element === 'citizen_id')?.name ?? null;
   }
@@ -80,7 +93,11 @@ async function checkDefinition(q: Queryable, def: Definition): Promise<string | 
     throw badRequest('invalid_coverage', 'coverage: start is after end.', { field: 'coverage' });
   }
   if (def.sharingClass === 'not_shared' && !def.legalBasis?.trim()) {
-    throw badRequest('legal_basis_required', 'A dataset that is not shared must cite the legal or policy basis for that (legalBasis).', { field: 'legalBasis' });
+    throw badRequest(
+      'legal_basis_required',
+      'A dataset that is not shared must cite the legal or policy basis for that (legalBasis).',
+      { field: 'legalBasis' },
+    );
   }
   return subject;
 }
@@ -137,75 +154,128 @@ export async function createDataset(ctx: Ctx, input: DatasetInput): Promise<Data
   const caller = callerDepartment(ctx);
   const owner = input.owner ?? caller;
   if (owner === undefined) throw badRequest('owner_required', 'owner: name the owning department.');
-  if (owner !== caller && !isAdmin(ctx)) throw forbidden('not_dataset_owner', 'A department publishes datasets in its own name only.');
-  if (!(await findDepartment(ctx.db, owner))) throw badRequest('unknown_owner', `owner: no department with id ${owner}.`, { field: 'owner' });
+  if (owner !== caller && !isAdmin(ctx))
+    throw forbidden('not_dataset_owner', 'A department publishes datasets in its own name only.');
+  if (!(await findDepartment(ctx.db, owner)))
+    throw badRequest('unknown_owner', `owner: no department with id ${owner}.`, { field: 'owner' });
   const subject = await checkDefinition(ctx.db, input);
-  return ctx.db.transaction(async (tx) => {
-    if ((await tx.query('SELECT 1 FROM datasets WHERE id = $1', [input.id])).rows.length > 0) {
-      throw conflict('dataset_exists', `A dataset with id ${input.id} already exists.`);
-    }
-    const res = await tx.query<Row>(
-      `INSERT INTO datasets (id, owner_id, title, description, fields, key_fields, subject_field, update_frequency, coverage,
+  return ctx.db
+    .transaction(async (tx) => {
+      if ((await tx.query('SELECT 1 FROM datasets WHERE id = $1', [input.id])).rows.length > 0) {
+        throw conflict('dataset_exists', `A dataset with id ${input.id} already exists.`);
+      }
+      const res = await tx.query<Row>(
+        `INSERT INTO datasets (id, owner_id, title, description, fields, key_fields, subject_field, update_frequency, coverage,
          sharing_class, legal_basis, open, keywords)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *`,
-      [
-        input.id, owner, JSON.stringify(input.title), JSON.stringify(input.description), JSON.stringify(input.fields),
-        JSON.stringify(input.key), subject, input.updateFrequency, JSON.stringify(input.coverage), input.sharingClass,
-        input.legalBasis ?? null, input.open ?? false, JSON.stringify(input.keywords ?? []),
-      ],
-    );
-    const ds = toDataset(res.rows[0]!);
-    await tx.query('INSERT INTO dataset_versions (dataset_id, version, definition, changed_by) VALUES ($1, 1, $2, $3)', [
-      ds.id, JSON.stringify(definitionOf(ds)), caller ?? 'system',
-    ]);
-    return ds;
-  }).then(async (ds) => {
-    await audit(ctx, { action: 'catalog.publish', outcome: 'ok', dataset: ds.id, detail: { owner: ds.owner, sharingClass: ds.sharingClass } });
-    return ds;
-  });
+        [
+          input.id,
+          owner,
+          JSON.stringify(input.title),
+          JSON.stringify(input.description),
+          JSON.stringify(input.fields),
+          JSON.stringify(input.key),
+          subject,
+          input.updateFrequency,
+          JSON.stringify(input.coverage),
+          input.sharingClass,
+          input.legalBasis ?? null,
+          input.open ?? false,
+          JSON.stringify(input.keywords ?? []),
+        ],
+      );
+      const ds = toDataset(res.rows[0]!);
+      await tx.query(
+        'INSERT INTO dataset_versions (dataset_id, version, definition, changed_by) VALUES ($1, 1, $2, $3)',
+        [ds.id, JSON.stringify(definitionOf(ds)), caller ?? 'system'],
+      );
+      return ds;
+    })
+    .then(async (ds) => {
+      await audit(ctx, {
+        action: 'catalog.publish',
+        outcome: 'ok',
+        dataset: ds.id,
+        detail: { owner: ds.owner, sharingClass: ds.sharingClass },
+      });
+      return ds;
+    });
 }
 
 export async function updateDataset(ctx: Ctx, id: string, patch: DatasetPatch): Promise<Dataset> {
   const current = await getDataset(ctx, id);
   requireCatalogEditor(ctx, current.owner);
   const next: Definition = { ...definitionOf(current), ...patch };
-  if (patch.fields && !patch.subjectField && current.subjectField && !patch.fields.some((f) => f.name === current.subjectField)) {
+  if (
+    patch.fields &&
+    !patch.subjectField &&
+    current.subjectField &&
+    !patch.fields.some((f) => f.name === current.subjectField)
+  ) {
     delete next.subjectField;
   }
   const subject = await checkDefinition(ctx.db, next);
   if (current.recordCount > 0 && JSON.stringify(next.key) !== JSON.stringify(current.key)) {
-    throw conflict('key_change_with_records', 'The key of a dataset that already holds records cannot change; publish a new dataset instead.');
+    throw conflict(
+      'key_change_with_records',
+      'The key of a dataset that already holds records cannot change; publish a new dataset instead.',
+    );
   }
-  return ctx.db.transaction(async (tx) => {
-    const res = await tx.query<Row>(
-      `UPDATE datasets SET title = $2, description = $3, fields = $4, key_fields = $5, subject_field = $6, update_frequency = $7,
+  return ctx.db
+    .transaction(async (tx) => {
+      const res = await tx.query<Row>(
+        `UPDATE datasets SET title = $2, description = $3, fields = $4, key_fields = $5, subject_field = $6, update_frequency = $7,
          coverage = $8, sharing_class = $9, legal_basis = $10, open = $11, keywords = $12, version = version + 1, updated_at = now()
        WHERE id = $1 RETURNING *`,
-      [
-        id, JSON.stringify(next.title), JSON.stringify(next.description), JSON.stringify(next.fields), JSON.stringify(next.key), subject,
-        next.updateFrequency, JSON.stringify(next.coverage), next.sharingClass, next.legalBasis ?? null, next.open ?? false,
-        JSON.stringify(next.keywords ?? []),
-      ],
-    );
-    const ds = toDataset(res.rows[0]!);
-    forgetDataset(ctx.db, id);
-    await tx.query('INSERT INTO dataset_versions (dataset_id, version, definition, changed_by) VALUES ($1, $2, $3, $4)', [
-      ds.id, ds.version, JSON.stringify(definitionOf(ds)), callerDepartment(ctx) ?? 'system',
-    ]);
-    return ds;
-  }).then(async (ds) => {
-    await audit(ctx, { action: 'catalog.update', outcome: 'ok', dataset: ds.id, detail: { version: ds.version, changed: Object.keys(patch) } });
-    return ds;
-  });
+        [
+          id,
+          JSON.stringify(next.title),
+          JSON.stringify(next.description),
+          JSON.stringify(next.fields),
+          JSON.stringify(next.key),
+          subject,
+          next.updateFrequency,
+          JSON.stringify(next.coverage),
+          next.sharingClass,
+          next.legalBasis ?? null,
+          next.open ?? false,
+          JSON.stringify(next.keywords ?? []),
+        ],
+      );
+      const ds = toDataset(res.rows[0]!);
+      forgetDataset(ctx.db, id);
+      await tx.query(
+        'INSERT INTO dataset_versions (dataset_id, version, definition, changed_by) VALUES ($1, $2, $3, $4)',
+        [ds.id, ds.version, JSON.stringify(definitionOf(ds)), callerDepartment(ctx) ?? 'system'],
+      );
+      return ds;
+    })
+    .then(async (ds) => {
+      await audit(ctx, {
+        action: 'catalog.update',
+        outcome: 'ok',
+        dataset: ds.id,
+        detail: { version: ds.version, changed: Object.keys(patch) },
+      });
+      return ds;
+    });
 }
 
-export async function datasetHistory(ctx: Ctx, id: string): Promise<{ version: number; definition: unknown; changedBy: string | null; createdAt: string }[]> {
+export async function datasetHistory(
+  ctx: Ctx,
+  id: string,
+): Promise<{ version: number; definition: unknown; changedBy: string | null; createdAt: string }[]> {
   await getDataset(ctx, id);
   const res = await ctx.db.query<{ version: number; definition: unknown; changed_by: string | null; created_at: Date }>(
     'SELECT version, definition, changed_by, created_at FROM dataset_versions WHERE dataset_id = $1 ORDER BY version',
     [id],
   );
-  return res.rows.map((r) => ({ version: r.version, definition: r.definition, changedBy: r.changed_by, createdAt: iso(r.created_at) }));
+  return res.rows.map((r) => ({
+    version: r.version,
+    definition: r.definition,
+    changedBy: r.changed_by,
+    createdAt: iso(r.created_at),
+  }));
 }
 
 /** Catalog browse and search. Every authenticated department sees the whole catalog (metadata, not data). */
@@ -219,8 +289,11 @@ export async function searchCatalog(ctx: Ctx, query: CatalogQuery): Promise<{ to
   };
   if (query.q) {
     for (const word of query.q.trim().split(/\s+/).filter(Boolean)) {
-      add((p) => `(id || ' ' || (title->>'zh-CN') || ' ' || (title->>'en') || ' ' || (description->>'zh-CN') || ' ' || (description->>'en') || ' ' || keywords::text) ILIKE ${p}`,
-        `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      add(
+        (p) =>
+          `(id || ' ' || (title->>'zh-CN') || ' ' || (title->>'en') || ' ' || (description->>'zh-CN') || ' ' || (description->>'en') || ' ' || keywords::text) ILIKE ${p}`,
+        `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
+      );
     }
   }
   if (query.owner) add((p) => `owner_id = ${p}`, query.owner);

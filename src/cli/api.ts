@@ -46,10 +46,14 @@ export function fetchFailure(err: unknown, base: string, target: string): CliErr
   const cause = (err as { cause?: { message?: unknown } }).cause;
   if (cause?.message === 'bad port') {
     // fetch never connects to ports on the Fetch standard's block list (9, 25, 6000, ...).
-    return new CliError(`cannot reach govshare at ${base} — fetch refuses to connect to port ${portOf(base)} (a blocked port); run the server on another port`);
+    return new CliError(
+      `cannot reach govshare at ${base} — fetch refuses to connect to port ${portOf(base)} (a blocked port); run the server on another port`,
+    );
   }
-  if (codes.includes('ENOTFOUND') || codes.includes('EAI_AGAIN')) return new CliError(`cannot resolve the host of ${base}`);
-  if (cause?.message === 'unexpected redirect') return new CliError(`${target} answered with a redirect; give the server's final address in --url`);
+  if (codes.includes('ENOTFOUND') || codes.includes('EAI_AGAIN'))
+    return new CliError(`cannot resolve the host of ${base}`);
+  if (cause?.message === 'unexpected redirect')
+    return new CliError(`${target} answered with a redirect; give the server's final address in --url`);
   const why = typeof cause?.message === 'string' ? cause.message : err instanceof Error ? err.message : String(err);
   return new CliError(`request to ${target} failed: ${why}`);
 }
@@ -72,7 +76,10 @@ export class Api {
   }
 
   private init(method: string, spec: RequestSpec): RequestInit & { duplex?: 'half' } {
-    const headers: Record<string, string> = { accept: spec.accept ?? 'application/json, application/problem+json', 'accept-language': this.server.lang };
+    const headers: Record<string, string> = {
+      accept: spec.accept ?? 'application/json, application/problem+json',
+      'accept-language': this.server.lang,
+    };
     if (this.server.token) headers.authorization = `Bearer ${this.server.token}`;
     let body = spec.body;
     if (spec.json !== undefined) {
@@ -96,7 +103,8 @@ export class Api {
   /** The error for a non-2xx answer: the API's problem when it sent one. */
   private failure(method: string, target: string, res: Response, parsed: unknown): CliError {
     if (isProblem(parsed)) {
-      const hint = parsed.status === 401 && !this.server.token ? 'no token given: pass --token or set GOVSHARE_TOKEN' : undefined;
+      const hint =
+        parsed.status === 401 && !this.server.token ? 'no token given: pass --token or set GOVSHARE_TOKEN' : undefined;
       return new ApiError(parsed, hint);
     }
     return new CliError(`${method} ${target} answered HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);

@@ -18,7 +18,8 @@ before(async () => {
   const db = await openDatabase({ dataDir: dir });
   try {
     const ledger = new Ledger(db);
-    for (let i = 0; i < 3; i++) void ledger.append({ action: 'x', outcome: 'ok', actor: { kind: 'system', reason: 't' } });
+    for (let i = 0; i < 3; i++)
+      void ledger.append({ action: 'x', outcome: 'ok', actor: { kind: 'system', reason: 't' } });
     await ledger.flush();
     await signTreeHead(db, Keyring.generate());
     await ledger.append({ action: 'x', outcome: 'ok', actor: { kind: 'system', reason: 't' } });
@@ -46,7 +47,14 @@ test('audit verify opens the data directory itself: an intact ledger verifies (e
   assert.equal(r.err, '');
   const json = await verify('--data-dir', dir, '--json');
   assert.equal(json.code, 0);
-  assert.deepEqual(JSON.parse(json.out), { ok: true, treeSize: 4, entriesChecked: 4, headsChecked: 1, firstBadEntry: null, problems: [] });
+  assert.deepEqual(JSON.parse(json.out), {
+    ok: true,
+    treeSize: 4,
+    entriesChecked: 4,
+    headsChecked: 1,
+    firstBadEntry: null,
+    problems: [],
+  });
 });
 
 test('a data directory another process holds is not opened; the message points to --remote', async () => {
@@ -79,7 +87,10 @@ test('a directory without a database is an error, not an empty ledger', async ()
   try {
     const r = await verify('--data-dir', empty);
     assert.equal(r.code, 1);
-    assert.equal(r.err, `govshare: no govshare database in ${empty}; give the node's --data-dir (or --database-url for PostgreSQL)\n`);
+    assert.equal(
+      r.err,
+      `govshare: no govshare database in ${empty}; give the node's --data-dir (or --database-url for PostgreSQL)\n`,
+    );
   } finally {
     rmSync(empty, { recursive: true, force: true });
   }

@@ -18,7 +18,10 @@ interface Run {
 
 function govshare(args: string[], env: Record<string, string> = {}, input?: string): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...args], { env: { ...process.env, GOVSHARE_TOKEN: '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...args], {
+      env: { ...process.env, GOVSHARE_TOKEN: '', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -37,7 +40,11 @@ let credentials: { adminDepartment: string; sampleResidents: string[] };
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'govshare-cli-'));
-  server = spawn(process.execPath, ['--import', 'tsx', BIN, 'start', '--data-dir', dir, '--port', '0', '--persons', '300'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  server = spawn(
+    process.execPath,
+    ['--import', 'tsx', BIN, 'start', '--data-dir', dir, '--port', '0', '--persons', '300'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 120_000);
@@ -74,7 +81,9 @@ test('catalog list, search and show', async () => {
   assert.equal(search.code, 0, search.stderr);
   assert.match(search.stdout, /nucleic-acid-results/);
   assert.doesNotMatch(search.stdout, /venue-scans/);
-  const show = await govshare(['catalog', 'show', 'nucleic-acid-results', '--url', url, '--lang', 'zh-CN'], { GOVSHARE_TOKEN: tokens['gd-cdc']! });
+  const show = await govshare(['catalog', 'show', 'nucleic-acid-results', '--url', url, '--lang', 'zh-CN'], {
+    GOVSHARE_TOKEN: tokens['gd-cdc']!,
+  });
   assert.equal(show.code, 0, show.stderr);
   assert.match(show.stdout, /核酸检测结果/);
   assert.match(show.stdout, /nat_sample_time/);
@@ -94,7 +103,10 @@ test('departments list and elements validate', async () => {
 test('ingest a CSV through a mapping profile, then re-send it: nothing new', async () => {
   const file = join(dir, 'lis.csv');
   const ids = [1, 2, 3].map((n) => generateCitizenId('440106', '19880808', n));
-  writeFileSync(file, `身份证号,姓名,采样时间,检测结果,机构编码,区划\n${ids[0]},张三,2022/05/01 08:30,阴性,GZ-KINGMED,440106\n${ids[1]},李四,2022/05/01 08:31,阳性,GZ-KINGMED,440106\n${ids[2]},王五,2022/13/01 08:32,阴性,GZ-KINGMED,440106\n`);
+  writeFileSync(
+    file,
+    `身份证号,姓名,采样时间,检测结果,机构编码,区划\n${ids[0]},张三,2022/05/01 08:30,阴性,GZ-KINGMED,440106\n${ids[1]},李四,2022/05/01 08:31,阳性,GZ-KINGMED,440106\n${ids[2]},王五,2022/13/01 08:32,阴性,GZ-KINGMED,440106\n`,
+  );
   const env = { GOVSHARE_TOKEN: tokens['gd-labs']!, GOVSHARE_URL: url };
   const first = await govshare(['ingest', 'nucleic-acid-results', file, '--profile', 'lis-export', '--json'], env);
   assert.equal(first.code, 0, first.stderr);
@@ -110,11 +122,24 @@ test('ingest a CSV through a mapping profile, then re-send it: nothing new', asy
 });
 
 test('NDJSON from stdin; writing into another department’s dataset is refused', async () => {
-  const line = JSON.stringify({ citizen_id: generateCitizenId('440106', '19770707', 7), sample_time: '2022-05-02T08:00:00Z', result: 'negative', lab_code: 'GZ-DAAN' });
-  const ok = await govshare(['ingest', 'nucleic-acid-results', '-', '--format', 'ndjson', '--json'], { GOVSHARE_TOKEN: tokens['gd-labs']!, GOVSHARE_URL: url }, line + '\n');
+  const line = JSON.stringify({
+    citizen_id: generateCitizenId('440106', '19770707', 7),
+    sample_time: '2022-05-02T08:00:00Z',
+    result: 'negative',
+    lab_code: 'GZ-DAAN',
+  });
+  const ok = await govshare(
+    ['ingest', 'nucleic-acid-results', '-', '--format', 'ndjson', '--json'],
+    { GOVSHARE_TOKEN: tokens['gd-labs']!, GOVSHARE_URL: url },
+    line + '\n',
+  );
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(JSON.parse(ok.stdout).inserted, 1);
-  const refused = await govshare(['ingest', 'nucleic-acid-results', '-', '--format', 'ndjson'], { GOVSHARE_TOKEN: tokens['gd-cdc']!, GOVSHARE_URL: url }, line + '\n');
+  const refused = await govshare(
+    ['ingest', 'nucleic-acid-results', '-', '--format', 'ndjson'],
+    { GOVSHARE_TOKEN: tokens['gd-cdc']!, GOVSHARE_URL: url },
+    line + '\n',
+  );
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /not_dataset_owner/);
   const anonymous = await govshare(['catalog', 'list', '--url', url]);
@@ -131,7 +156,11 @@ test('govshare demo builds a province into another data directory', async () => 
     assert.equal(summary.persons, 150);
     assert.equal(summary.departments, 8);
     const file = JSON.parse(readFileSync(join(other, 'demo-credentials.json'), 'utf8'));
-    assert.deepEqual(summary.tokens, file.tokens, 'the JSON summary carries the same demo tokens as the credentials file');
+    assert.deepEqual(
+      summary.tokens,
+      file.tokens,
+      'the JSON summary carries the same demo tokens as the credentials file',
+    );
     const twice = await govshare(['demo', '--data-dir', other, '--persons', '150']);
     assert.equal(twice.code, 1);
     assert.match(twice.stderr, /--reset/);
@@ -145,8 +174,24 @@ test('sharing request and approval, records read --all, a person’s verified ac
   const admin = as(credentials.adminDepartment);
   const until = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
   const req = await govshare(
-    ['sharing', 'request', 'residents', '--fields', 'citizen_id,person_name,division_code', '--clear', 'person_name', '--purpose', 'contact_tracing',
-      '--purpose-text', 'trace contacts of confirmed cases', '--legal-basis', 'Law on the Prevention and Control of Infectious Diseases', '--until', until, '--json'],
+    [
+      'sharing',
+      'request',
+      'residents',
+      '--fields',
+      'citizen_id,person_name,division_code',
+      '--clear',
+      'person_name',
+      '--purpose',
+      'contact_tracing',
+      '--purpose-text',
+      'trace contacts of confirmed cases',
+      '--legal-basis',
+      'Law on the Prevention and Control of Infectious Diseases',
+      '--until',
+      until,
+      '--json',
+    ],
     as('gd-cdc'),
   );
   assert.equal(req.code, 0, req.stderr);
@@ -161,12 +206,21 @@ test('sharing request and approval, records read --all, a person’s verified ac
   const show = await govshare(['sharing', 'show', id], as('gd-cdc'));
   assert.match(show.stdout, /\nhistory\n[^]*requested[^]*granted/);
 
-  const all = await govshare(['records', 'read', 'residents', '--purpose', 'contact_tracing', '--all', '--json'], as('gd-cdc'));
+  const all = await govshare(
+    ['records', 'read', 'residents', '--purpose', 'contact_tracing', '--all', '--json'],
+    as('gd-cdc'),
+  );
   assert.equal(all.code, 0, all.stderr);
-  const rows = all.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+  const rows = all.stdout
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.ok(rows.length > 0);
   assert.deepEqual(Object.keys(rows[0].data).sort(), ['citizen_id', 'division_code', 'person_name']);
-  const page = await govshare(['records', 'read', 'residents', '--purpose', 'contact_tracing', '--limit', '2'], as('gd-cdc'));
+  const page = await govshare(
+    ['records', 'read', 'residents', '--purpose', 'contact_tracing', '--limit', '2'],
+    as('gd-cdc'),
+  );
   assert.equal(page.code, 0, page.stderr);
   assert.match(page.stdout, /^KEY +citizen_id +person_name +division_code\n/);
   assert.match(page.stderr, /--after/);

@@ -24,17 +24,30 @@ function stub(answer: (req: Seen) => Answer, seen: Seen[] = []): typeof fetch {
   return async (input, init) => {
     const req = new Request(input, init);
     const u = new URL(req.url);
-    const s: Seen = { url: req.url, path: u.pathname + u.search, method: req.method, headers: req.headers, body: req.body ? await req.text() : '' };
+    const s: Seen = {
+      url: req.url,
+      path: u.pathname + u.search,
+      method: req.method,
+      headers: req.headers,
+      body: req.body ? await req.text() : '',
+    };
     seen.push(s);
     const a = answer(s);
     if (a instanceof Response) return a;
     const [status, body] = a;
     const type = status >= 400 ? 'application/problem+json' : 'application/json';
-    return new Response(body === undefined ? null : JSON.stringify(body), { status, headers: { 'content-type': type } });
+    return new Response(body === undefined ? null : JSON.stringify(body), {
+      status,
+      headers: { 'content-type': type },
+    });
   };
 }
 
-async function cli(args: string[], answer: (req: Seen) => Answer = () => [200, {}], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; io: MemoryIo; seen: Seen[] }> {
+async function cli(
+  args: string[],
+  answer: (req: Seen) => Answer = () => [200, {}],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; io: MemoryIo; seen: Seen[] }> {
   const seen: Seen[] = [];
   const io = memoryIo({ env, fetch: stub(answer, seen) });
   const code = await run(args, io);
@@ -42,20 +55,66 @@ async function cli(args: string[], answer: (req: Seen) => Answer = () => [200, {
 }
 
 const share = (over: Record<string, unknown> = {}) => ({
-  id: 'shr_1', dataset: 'nucleic-acid-results', owner: 'gd-labs', consumer: 'gd-cdc', fields: ['citizen_id', 'result'], clearFields: ['result'],
-  purposes: ['contact_tracing'], purposeText: 'trace contacts', legalBasis: 'Infectious Diseases Law', periodStart: '2026-01-01T00:00:00.000Z',
-  periodEnd: '2026-12-31T23:59:59.999Z', scope: {}, status: 'pending', live: false, overdue: false, deadline: '2026-01-15T00:00:00.000Z',
-  decidedBy: null, decidedAt: null, decisionReason: null, renews: null, createdAt: '2026-01-01T00:00:00.000Z', ...over,
+  id: 'shr_1',
+  dataset: 'nucleic-acid-results',
+  owner: 'gd-labs',
+  consumer: 'gd-cdc',
+  fields: ['citizen_id', 'result'],
+  clearFields: ['result'],
+  purposes: ['contact_tracing'],
+  purposeText: 'trace contacts',
+  legalBasis: 'Infectious Diseases Law',
+  periodStart: '2026-01-01T00:00:00.000Z',
+  periodEnd: '2026-12-31T23:59:59.999Z',
+  scope: {},
+  status: 'pending',
+  live: false,
+  overdue: false,
+  deadline: '2026-01-15T00:00:00.000Z',
+  decidedBy: null,
+  decidedAt: null,
+  decisionReason: null,
+  renews: null,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  ...over,
 });
 
-const forbidden = { type: 't', title: 'Forbidden', status: 403, code: 'not_dataset_owner', detail: 'Only the owning department (gd-labs) may decide.' };
+const forbidden = {
+  type: 't',
+  title: 'Forbidden',
+  status: 403,
+  code: 'not_dataset_owner',
+  detail: 'Only the owning department (gd-labs) may decide.',
+};
 
 test('every new command has --help (exit 0)', async () => {
   const commands = [
-    ['sharing'], ['sharing', 'request'], ['sharing', 'list'], ['sharing', 'show'], ['sharing', 'approve'], ['sharing', 'refuse'], ['sharing', 'revoke'],
-    ['sharing', 'withdraw'], ['sharing', 'renew'], ['sharing', 'purposes'], ['records', 'read'], ['records', 'history'], ['records', 'report-error'],
-    ['corrections', 'list'], ['corrections', 'answer'], ['report', 'sharing'], ['audit', 'head'], ['audit', 'sign'], ['audit', 'entry'], ['audit', 'verify'],
-    ['person', 'token'], ['me', 'access-log'], ['me', 'records'], ['keys', 'status'], ['keys', 'rotate'], ['keys', 'reencrypt'],
+    ['sharing'],
+    ['sharing', 'request'],
+    ['sharing', 'list'],
+    ['sharing', 'show'],
+    ['sharing', 'approve'],
+    ['sharing', 'refuse'],
+    ['sharing', 'revoke'],
+    ['sharing', 'withdraw'],
+    ['sharing', 'renew'],
+    ['sharing', 'purposes'],
+    ['records', 'read'],
+    ['records', 'history'],
+    ['records', 'report-error'],
+    ['corrections', 'list'],
+    ['corrections', 'answer'],
+    ['report', 'sharing'],
+    ['audit', 'head'],
+    ['audit', 'sign'],
+    ['audit', 'entry'],
+    ['audit', 'verify'],
+    ['person', 'token'],
+    ['me', 'access-log'],
+    ['me', 'records'],
+    ['keys', 'status'],
+    ['keys', 'rotate'],
+    ['keys', 'reencrypt'],
   ];
   for (const c of commands) {
     const { code, io, seen } = await cli([...c, '--help']);
@@ -71,11 +130,94 @@ test('every new command has --help (exit 0)', async () => {
 
 test('usage errors exit 2 before any request', async () => {
   const cases: Array<[string[], RegExp]> = [
-    [['sharing', 'request', 'ds', '--purpose', 'x', '--purpose-text', 'abcd', '--legal-basis', 'abcd', '--until', '2026-12-31'], /required option '--fields <a,b>' not specified/],
-    [['sharing', 'request', 'ds', '--fields', 'a', '--purpose', 'x', '--purpose-text', 'abcd', '--legal-basis', 'abcd'], /required option '--until <date>' not specified/],
-    [['sharing', 'request', 'ds', '--fields', 'a', '--purpose', 'x', '--purpose-text', 'abcd', '--legal-basis', 'abcd', '--until', 'soon'], /ISO 8601/],
-    [['sharing', 'request', 'ds', '--fields', ',', '--purpose', 'x', '--purpose-text', 'abcd', '--legal-basis', 'abcd', '--until', '2026-12-31'], /separated by commas/],
-    [['sharing', 'request', 'ds', '--fields', 'a', '--purpose', 'x', '--purpose-text', 'abcd', '--legal-basis', 'abcd', '--until', '2026-12-31', '--scope', '44x'], /division code/],
+    [
+      [
+        'sharing',
+        'request',
+        'ds',
+        '--purpose',
+        'x',
+        '--purpose-text',
+        'abcd',
+        '--legal-basis',
+        'abcd',
+        '--until',
+        '2026-12-31',
+      ],
+      /required option '--fields <a,b>' not specified/,
+    ],
+    [
+      [
+        'sharing',
+        'request',
+        'ds',
+        '--fields',
+        'a',
+        '--purpose',
+        'x',
+        '--purpose-text',
+        'abcd',
+        '--legal-basis',
+        'abcd',
+      ],
+      /required option '--until <date>' not specified/,
+    ],
+    [
+      [
+        'sharing',
+        'request',
+        'ds',
+        '--fields',
+        'a',
+        '--purpose',
+        'x',
+        '--purpose-text',
+        'abcd',
+        '--legal-basis',
+        'abcd',
+        '--until',
+        'soon',
+      ],
+      /ISO 8601/,
+    ],
+    [
+      [
+        'sharing',
+        'request',
+        'ds',
+        '--fields',
+        ',',
+        '--purpose',
+        'x',
+        '--purpose-text',
+        'abcd',
+        '--legal-basis',
+        'abcd',
+        '--until',
+        '2026-12-31',
+      ],
+      /separated by commas/,
+    ],
+    [
+      [
+        'sharing',
+        'request',
+        'ds',
+        '--fields',
+        'a',
+        '--purpose',
+        'x',
+        '--purpose-text',
+        'abcd',
+        '--legal-basis',
+        'abcd',
+        '--until',
+        '2026-12-31',
+        '--scope',
+        '44x',
+      ],
+      /division code/,
+    ],
     [['sharing', 'list', '--role', 'admin'], /argument 'admin' is invalid/],
     [['sharing', 'list', '--status', 'lost'], /argument 'lost' is invalid/],
     [['sharing', 'show'], /missing required argument 'id'/],
@@ -111,10 +253,20 @@ test('usage errors exit 2 before any request', async () => {
 });
 
 test('a 403 problem prints detail, code and status and exits 1', async () => {
-  for (const args of [['sharing', 'approve', 'shr_1'], ['records', 'read', 'nucleic-acid-results', '--purpose', 'contact_tracing'], ['keys', 'rotate'], ['audit', 'sign'], ['report', 'sharing']]) {
+  for (const args of [
+    ['sharing', 'approve', 'shr_1'],
+    ['records', 'read', 'nucleic-acid-results', '--purpose', 'contact_tracing'],
+    ['keys', 'rotate'],
+    ['audit', 'sign'],
+    ['report', 'sharing'],
+  ]) {
     const { code, io } = await cli([...args, '--token', 'gst_x'], () => [403, forbidden]);
     assert.equal(code, 1, args.join(' '));
-    assert.equal(io.stderr(), 'govshare: Only the owning department (gd-labs) may decide. (not_dataset_owner, HTTP 403)\n', args.join(' '));
+    assert.equal(
+      io.stderr(),
+      'govshare: Only the owning department (gd-labs) may decide. (not_dataset_owner, HTTP 403)\n',
+      args.join(' '),
+    );
     assert.equal(io.stdout(), '');
   }
 });
@@ -122,9 +274,29 @@ test('a 403 problem prints detail, code and status and exits 1', async () => {
 test('sharing request builds the request body; a bare --until date means the end of that day', async () => {
   const { code, io, seen } = await cli(
     [
-      'sharing', 'request', 'nucleic-acid-results', '--fields', 'citizen_id, result,sample_time', '--purpose', 'contact_tracing,epidemic_control', '--purpose', 'statistics',
-      '--purpose-text', 'trace contacts of cases', '--legal-basis', 'Infectious Diseases Law', '--until', '2026-12-31', '--clear', 'result',
-      '--from', '2026-01-01T08:00:00+08:00', '--scope', '4401', '--token', 'gst_cdc',
+      'sharing',
+      'request',
+      'nucleic-acid-results',
+      '--fields',
+      'citizen_id, result,sample_time',
+      '--purpose',
+      'contact_tracing,epidemic_control',
+      '--purpose',
+      'statistics',
+      '--purpose-text',
+      'trace contacts of cases',
+      '--legal-basis',
+      'Infectious Diseases Law',
+      '--until',
+      '2026-12-31',
+      '--clear',
+      'result',
+      '--from',
+      '2026-01-01T08:00:00+08:00',
+      '--scope',
+      '4401',
+      '--token',
+      'gst_cdc',
     ],
     () => [201, share()],
   );
@@ -135,24 +307,70 @@ test('sharing request builds the request body; a bare --until date means the end
   assert.equal(seen[0]!.headers.get('content-type'), 'application/json');
   assert.equal(seen[0]!.headers.get('authorization'), 'Bearer gst_cdc');
   assert.deepEqual(JSON.parse(seen[0]!.body), {
-    dataset: 'nucleic-acid-results', fields: ['citizen_id', 'result', 'sample_time'], clearFields: ['result'],
-    purposes: ['contact_tracing', 'epidemic_control', 'statistics'], purposeText: 'trace contacts of cases', legalBasis: 'Infectious Diseases Law',
-    periodStart: '2026-01-01T00:00:00.000Z', periodEnd: '2026-12-31T23:59:59.999Z', scope: { divisionPrefix: '4401' },
+    dataset: 'nucleic-acid-results',
+    fields: ['citizen_id', 'result', 'sample_time'],
+    clearFields: ['result'],
+    purposes: ['contact_tracing', 'epidemic_control', 'statistics'],
+    purposeText: 'trace contacts of cases',
+    legalBasis: 'Infectious Diseases Law',
+    periodStart: '2026-01-01T00:00:00.000Z',
+    periodEnd: '2026-12-31T23:59:59.999Z',
+    scope: { divisionPrefix: '4401' },
   });
   assert.equal(io.stdout(), 'request shr_1 pending: gd-labs must answer by 2026-01-15T00:00:00.000Z\n');
 
-  const minimal = await cli(['sharing', 'request', 'residents', '--fields', 'name', '--purpose', 'health_code', '--purpose-text', 'abcd', '--legal-basis', 'efgh', '--until', '2026-06-30T12:00:00Z', '--json'], () => [201, share({ status: 'granted', live: true })]);
+  const minimal = await cli(
+    [
+      'sharing',
+      'request',
+      'residents',
+      '--fields',
+      'name',
+      '--purpose',
+      'health_code',
+      '--purpose-text',
+      'abcd',
+      '--legal-basis',
+      'efgh',
+      '--until',
+      '2026-06-30T12:00:00Z',
+      '--json',
+    ],
+    () => [201, share({ status: 'granted', live: true })],
+  );
   assert.equal(minimal.code, 0);
-  assert.deepEqual(JSON.parse(minimal.seen[0]!.body), { dataset: 'residents', fields: ['name'], purposes: ['health_code'], purposeText: 'abcd', legalBasis: 'efgh', periodEnd: '2026-06-30T12:00:00.000Z' });
+  assert.deepEqual(JSON.parse(minimal.seen[0]!.body), {
+    dataset: 'residents',
+    fields: ['name'],
+    purposes: ['health_code'],
+    purposeText: 'abcd',
+    legalBasis: 'efgh',
+    periodEnd: '2026-06-30T12:00:00.000Z',
+  });
   assert.equal(JSON.parse(minimal.io.stdout()).status, 'granted');
 });
 
 test('sharing list sends the filters and prints a table marking overdue requests', async () => {
-  const items = [share({ overdue: true }), share({ id: 'shr_2', dataset: 'residents', owner: 'gd-pop', status: 'granted', periodEnd: '2026-06-30T00:00:00.000Z' })];
-  const { code, io, seen } = await cli(['sharing', 'list', '--role', 'owner', '--status', 'pending', '--dataset', 'nucleic-acid-results', '--overdue'], () => [200, { items }]);
+  const items = [
+    share({ overdue: true }),
+    share({
+      id: 'shr_2',
+      dataset: 'residents',
+      owner: 'gd-pop',
+      status: 'granted',
+      periodEnd: '2026-06-30T00:00:00.000Z',
+    }),
+  ];
+  const { code, io, seen } = await cli(
+    ['sharing', 'list', '--role', 'owner', '--status', 'pending', '--dataset', 'nucleic-acid-results', '--overdue'],
+    () => [200, { items }],
+  );
   assert.equal(code, 0);
   assert.equal(seen[0]!.method, 'GET');
-  assert.equal(seen[0]!.path, '/api/v1/sharing/requests?role=owner&status=pending&dataset=nucleic-acid-results&overdue=true');
+  assert.equal(
+    seen[0]!.path,
+    '/api/v1/sharing/requests?role=owner&status=pending&dataset=nucleic-acid-results&overdue=true',
+  );
   assert.equal(
     io.stdout(),
     'ID     DATASET               CONSUMER → OWNER  STATUS             PERIOD END\n' +
@@ -170,9 +388,19 @@ test('sharing list sends the filters and prints a table marking overdue requests
 test('sharing show prints the terms and the event history', async () => {
   const events = [
     { seq: 1, action: 'requested', actor: 'gd-cdc', reason: null, detail: {}, at: '2026-01-01T00:00:00.000Z' },
-    { seq: 2, action: 'granted', actor: 'gd-labs', reason: 'within duties', detail: { clearFields: ['result'], periodEnd: '2026-12-31T23:59:59.999Z' }, at: '2026-01-02T00:00:00.000Z' },
+    {
+      seq: 2,
+      action: 'granted',
+      actor: 'gd-labs',
+      reason: 'within duties',
+      detail: { clearFields: ['result'], periodEnd: '2026-12-31T23:59:59.999Z' },
+      at: '2026-01-02T00:00:00.000Z',
+    },
   ];
-  const { code, io, seen } = await cli(['sharing', 'show', 'shr/1'], () => [200, share({ status: 'granted', live: true, decidedBy: 'gd-labs', decisionReason: 'within duties', events })]);
+  const { code, io, seen } = await cli(['sharing', 'show', 'shr/1'], () => [
+    200,
+    share({ status: 'granted', live: true, decidedBy: 'gd-labs', decisionReason: 'within duties', events }),
+  ]);
   assert.equal(code, 0);
   assert.equal(seen[0]!.path, '/api/v1/sharing/requests/shr%2F1');
   const out = io.stdout();
@@ -181,21 +409,47 @@ test('sharing show prints the terms and the event history', async () => {
   assert.match(out, /\nscope: {9}all regions\n/);
   assert.doesNotMatch(out, /answer due/);
   assert.match(out, /\nhistory\nTIME {22}ACTION {5}ACTOR {4}REASON {9}DETAIL\n/);
-  assert.match(out, /\n2026-01-02T00:00:00.000Z {2}granted {4}gd-labs {2}within duties {2}clearFields=\["result"\] periodEnd=2026-12-31T23:59:59.999Z\n$/);
+  assert.match(
+    out,
+    /\n2026-01-02T00:00:00.000Z {2}granted {4}gd-labs {2}within duties {2}clearFields=\["result"\] periodEnd=2026-12-31T23:59:59.999Z\n$/,
+  );
 });
 
 test('approve, refuse, revoke, withdraw and renew post their decision', async () => {
   const cases: Array<[string[], string, unknown]> = [
     [['sharing', 'approve', 'shr_1'], '/api/v1/sharing/requests/shr_1/approve', {}],
-    [['sharing', 'approve', 'shr_1', '--reason', 'ok', '--clear', 'result', '--until', '2026-03-01'], '/api/v1/sharing/requests/shr_1/approve', { reason: 'ok', clearFields: ['result'], periodEnd: '2026-03-01T23:59:59.999Z' }],
-    [['sharing', 'refuse', 'shr_1', '--reason', 'not within your duties'], '/api/v1/sharing/requests/shr_1/refuse', { reason: 'not within your duties' }],
-    [['sharing', 'revoke', 'shr_1', '--reason', 'emergency over'], '/api/v1/sharing/requests/shr_1/revoke', { reason: 'emergency over' }],
+    [
+      ['sharing', 'approve', 'shr_1', '--reason', 'ok', '--clear', 'result', '--until', '2026-03-01'],
+      '/api/v1/sharing/requests/shr_1/approve',
+      { reason: 'ok', clearFields: ['result'], periodEnd: '2026-03-01T23:59:59.999Z' },
+    ],
+    [
+      ['sharing', 'refuse', 'shr_1', '--reason', 'not within your duties'],
+      '/api/v1/sharing/requests/shr_1/refuse',
+      { reason: 'not within your duties' },
+    ],
+    [
+      ['sharing', 'revoke', 'shr_1', '--reason', 'emergency over'],
+      '/api/v1/sharing/requests/shr_1/revoke',
+      { reason: 'emergency over' },
+    ],
     [['sharing', 'withdraw', 'shr_1'], '/api/v1/sharing/requests/shr_1/withdraw', {}],
-    [['sharing', 'withdraw', 'shr_1', '--reason', 'asked by mistake'], '/api/v1/sharing/requests/shr_1/withdraw', { reason: 'asked by mistake' }],
-    [['sharing', 'renew', 'shr_1', '--until', '2027-06-30T00:00:00Z', '--reason', 'still needed'], '/api/v1/sharing/requests/shr_1/renew', { periodEnd: '2027-06-30T00:00:00.000Z', reason: 'still needed' }],
+    [
+      ['sharing', 'withdraw', 'shr_1', '--reason', 'asked by mistake'],
+      '/api/v1/sharing/requests/shr_1/withdraw',
+      { reason: 'asked by mistake' },
+    ],
+    [
+      ['sharing', 'renew', 'shr_1', '--until', '2027-06-30T00:00:00Z', '--reason', 'still needed'],
+      '/api/v1/sharing/requests/shr_1/renew',
+      { periodEnd: '2027-06-30T00:00:00.000Z', reason: 'still needed' },
+    ],
   ];
   for (const [args, path, body] of cases) {
-    const { code, seen, io } = await cli(args, () => [200, share({ status: 'refused', decisionReason: 'not within your duties' })]);
+    const { code, seen, io } = await cli(args, () => [
+      200,
+      share({ status: 'refused', decisionReason: 'not within your duties' }),
+    ]);
     assert.equal(code, 0, args.join(' '));
     assert.equal(seen[0]!.method, 'POST');
     assert.equal(seen[0]!.path, path);
@@ -203,23 +457,58 @@ test('approve, refuse, revoke, withdraw and renew post their decision', async ()
     assert.equal(io.stdout(), 'request shr_1 refused: not within your duties\n');
   }
   const granted = await cli(['sharing', 'approve', 'shr_1'], () => [200, share({ status: 'granted', live: true })]);
-  assert.equal(granted.io.stdout(), 'request shr_1 granted: gd-cdc may read nucleic-acid-results (2 fields) from 2026-01-01T00:00:00.000Z until 2026-12-31T23:59:59.999Z\n');
+  assert.equal(
+    granted.io.stdout(),
+    'request shr_1 granted: gd-cdc may read nucleic-acid-results (2 fields) from 2026-01-01T00:00:00.000Z until 2026-12-31T23:59:59.999Z\n',
+  );
 });
 
 test('sharing purposes lists the vocabulary in the chosen language', async () => {
-  const items = [{ code: 'contact_tracing', name: { 'zh-CN': '流行病学调查与密接追踪', en: 'Epidemiological investigation and contact tracing' } }];
+  const items = [
+    {
+      code: 'contact_tracing',
+      name: { 'zh-CN': '流行病学调查与密接追踪', en: 'Epidemiological investigation and contact tracing' },
+    },
+  ];
   const { code, io, seen } = await cli(['sharing', 'purposes', '--lang', 'zh-CN'], () => [200, { items }]);
   assert.equal(code, 0);
   assert.equal(seen[0]!.path, '/api/v1/sharing/purposes');
   assert.equal(io.stdout(), 'CODE             PURPOSE\ncontact_tracing  流行病学调查与密接追踪\n');
 });
 
-const rec = (key: string, data: Record<string, unknown>, over: Record<string, unknown> = {}) => ({ key, version: 1, data, masked: [], validFrom: '2026-01-01T00:00:00.000Z', validTo: null, ...over });
+const rec = (key: string, data: Record<string, unknown>, over: Record<string, unknown> = {}) => ({
+  key,
+  version: 1,
+  data,
+  masked: [],
+  validFrom: '2026-01-01T00:00:00.000Z',
+  validTo: null,
+  ...over,
+});
 
 test('records read sends purpose, subject, fields, filters and paging; prints a table and where the next page starts', async () => {
-  const items = [rec('k1', { citizen_id: '4401**********001X', result: 'positive', count: 2 }), rec('k2', { citizen_id: '4401**********0024', result: 'positive' })];
+  const items = [
+    rec('k1', { citizen_id: '4401**********001X', result: 'positive', count: 2 }),
+    rec('k2', { citizen_id: '4401**********0024', result: 'positive' }),
+  ];
   const { code, io, seen } = await cli(
-    ['records', 'read', 'nucleic-acid-results', '--purpose', 'contact_tracing', '--subject', '44010619880808001X', '--fields', 'citizen_id,result', '--where', 'result=positive', '--where', 'lab_code=GZ=1', '--limit', '2'],
+    [
+      'records',
+      'read',
+      'nucleic-acid-results',
+      '--purpose',
+      'contact_tracing',
+      '--subject',
+      '44010619880808001X',
+      '--fields',
+      'citizen_id,result',
+      '--where',
+      'result=positive',
+      '--where',
+      'lab_code=GZ=1',
+      '--limit',
+      '2',
+    ],
     () => [200, { items, next: 'k2' }],
   );
   assert.equal(code, 0);
@@ -228,9 +517,17 @@ test('records read sends purpose, subject, fields, filters and paging; prints a 
   const url = new URL(seen[0]!.url);
   assert.equal(url.pathname, '/api/v1/datasets/nucleic-acid-results/records');
   assert.deepEqual(Object.fromEntries(url.searchParams), {
-    purpose: 'contact_tracing', subject: '44010619880808001X', fields: 'citizen_id,result', limit: '2', 'f.result': 'positive', 'f.lab_code': 'GZ=1',
+    purpose: 'contact_tracing',
+    subject: '44010619880808001X',
+    fields: 'citizen_id,result',
+    limit: '2',
+    'f.result': 'positive',
+    'f.lab_code': 'GZ=1',
   });
-  assert.equal(io.stdout(), 'KEY  citizen_id          result    count\nk1   4401**********001X  positive  2\nk2   4401**********0024  positive\n');
+  assert.equal(
+    io.stdout(),
+    'KEY  citizen_id          result    count\nk1   4401**********001X  positive  2\nk2   4401**********0024  positive\n',
+  );
   assert.equal(io.stderr(), "more records follow: add --after 'k2' for the next page, or --all for every one\n");
 
   const after = await cli(['records', 'read', 'ds', '--after', 'k2', '--json'], () => [200, { items: [], next: null }]);
@@ -239,17 +536,37 @@ test('records read sends purpose, subject, fields, filters and paging; prints a 
 });
 
 test('records read --key fetches one record by its (encoded) key', async () => {
-  const { code, io, seen } = await cli(['records', 'read', 'residents', '--key', '44010619880808001X|2022', '--purpose', 'health_code', '--fields', 'name'], () => [
-    200,
-    rec('abc|2022', { name: '张*' }, { masked: ['name'], version: 3 }),
-  ]);
+  const { code, io, seen } = await cli(
+    [
+      'records',
+      'read',
+      'residents',
+      '--key',
+      '44010619880808001X|2022',
+      '--purpose',
+      'health_code',
+      '--fields',
+      'name',
+    ],
+    () => [200, rec('abc|2022', { name: '张*' }, { masked: ['name'], version: 3 })],
+  );
   assert.equal(code, 0);
-  assert.equal(seen[0]!.path, '/api/v1/datasets/residents/records/44010619880808001X%7C2022?purpose=health_code&fields=name');
-  assert.equal(io.stdout(), 'key:         abc|2022\nversion:     3\nvalid from:  2026-01-01T00:00:00.000Z\nmasked:      name\n\nname:  张*\n');
+  assert.equal(
+    seen[0]!.path,
+    '/api/v1/datasets/residents/records/44010619880808001X%7C2022?purpose=health_code&fields=name',
+  );
+  assert.equal(
+    io.stdout(),
+    'key:         abc|2022\nversion:     3\nvalid from:  2026-01-01T00:00:00.000Z\nmasked:      name\n\nname:  张*\n',
+  );
 });
 
 test('records read --all streams NDJSON: JSON lines with --json, else a table', async () => {
-  const lines = [rec('k1', { result: 'negative' }), rec('k2', { result: 'positive' }), rec('k3', { result: 'negative' })].map((r) => JSON.stringify(r));
+  const lines = [
+    rec('k1', { result: 'negative' }),
+    rec('k2', { result: 'positive' }),
+    rec('k3', { result: 'negative' }),
+  ].map((r) => JSON.stringify(r));
   const ndjson = () =>
     new Response(
       new ReadableStream({
@@ -272,19 +589,39 @@ test('records read --all streams NDJSON: JSON lines with --json, else a table', 
   assert.equal(table.code, 0);
   assert.equal(table.io.stdout(), 'KEY  result\nk1   negative\nk2   positive\nk3   negative\n');
   assert.equal(table.io.stderr(), '3 records\n');
-  const refused = await cli(['records', 'read', 'ds', '--all'], () => [403, { ...forbidden, code: 'purpose_required', detail: 'Declare the purpose of this read.' }]);
+  const refused = await cli(['records', 'read', 'ds', '--all'], () => [
+    403,
+    { ...forbidden, code: 'purpose_required', detail: 'Declare the purpose of this read.' },
+  ]);
   assert.equal(refused.code, 1);
   assert.equal(refused.io.stderr(), 'govshare: Declare the purpose of this read. (purpose_required, HTTP 403)\n');
 });
 
 const correction = (over: Record<string, unknown> = {}) => ({
-  id: 'cor_1', dataset: 'residents', recordKey: 'k1', grant: 'shr_1', reporter: 'gd-cdc', field: 'name', description: 'wrong name', status: 'open',
-  answer: null, answeredBy: null, answeredAt: null, createdAt: '2026-01-03T00:00:00.000Z', ...over,
+  id: 'cor_1',
+  dataset: 'residents',
+  recordKey: 'k1',
+  grant: 'shr_1',
+  reporter: 'gd-cdc',
+  field: 'name',
+  description: 'wrong name',
+  status: 'open',
+  answer: null,
+  answeredBy: null,
+  answeredAt: null,
+  createdAt: '2026-01-03T00:00:00.000Z',
+  ...over,
 });
 
 test('records history shows versions and error reports', async () => {
-  const items = [rec('k1', { name: 'A' }, { version: 1, validTo: '2026-02-01T00:00:00.000Z' }), rec('k1', { name: 'B' }, { version: 2, validFrom: '2026-02-01T00:00:00.000Z' })];
-  const { code, io, seen } = await cli(['records', 'history', 'residents', 'k1', '--purpose', 'data_quality'], () => [200, { items, corrections: [correction()] }]);
+  const items = [
+    rec('k1', { name: 'A' }, { version: 1, validTo: '2026-02-01T00:00:00.000Z' }),
+    rec('k1', { name: 'B' }, { version: 2, validFrom: '2026-02-01T00:00:00.000Z' }),
+  ];
+  const { code, io, seen } = await cli(['records', 'history', 'residents', 'k1', '--purpose', 'data_quality'], () => [
+    200,
+    { items, corrections: [correction()] },
+  ]);
   assert.equal(code, 0);
   assert.equal(seen[0]!.path, '/api/v1/datasets/residents/records/k1/history?purpose=data_quality');
   assert.equal(
@@ -299,20 +636,29 @@ test('records history shows versions and error reports', async () => {
 });
 
 test('records report-error, corrections list and corrections answer', async () => {
-  const rep = await cli(['records', 'report-error', 'residents', 'k|1', '--description', 'wrong name', '--field', 'name'], () => [201, correction()]);
+  const rep = await cli(
+    ['records', 'report-error', 'residents', 'k|1', '--description', 'wrong name', '--field', 'name'],
+    () => [201, correction()],
+  );
   assert.equal(rep.code, 0);
   assert.equal(rep.seen[0]!.method, 'POST');
   assert.equal(rep.seen[0]!.path, '/api/v1/datasets/residents/records/k%7C1/corrections');
   assert.deepEqual(JSON.parse(rep.seen[0]!.body), { field: 'name', description: 'wrong name' });
   assert.equal(rep.io.stdout(), 'reported cor_1 on residents record k|1: open\n');
 
-  const list = await cli(['corrections', 'list', '--role', 'owner', '--status', 'open'], () => [200, { items: [correction()] }]);
+  const list = await cli(['corrections', 'list', '--role', 'owner', '--status', 'open'], () => [
+    200,
+    { items: [correction()] },
+  ]);
   assert.equal(list.code, 0);
   assert.equal(list.seen[0]!.path, '/api/v1/corrections?role=owner&status=open');
   assert.match(list.io.stdout(), /^ID {5}DATASET {4}RECORD/);
   assert.match(list.io.stdout(), /\ncor_1 {2}residents {2}k1 {6}name {3}open {4}gd-cdc/);
 
-  const ans = await cli(['corrections', 'answer', 'cor_1', '--status', 'rejected', '--answer', 'the record is right'], () => [200, correction({ status: 'rejected' })]);
+  const ans = await cli(
+    ['corrections', 'answer', 'cor_1', '--status', 'rejected', '--answer', 'the record is right'],
+    () => [200, correction({ status: 'rejected' })],
+  );
   assert.equal(ans.code, 0);
   assert.equal(ans.seen[0]!.method, 'POST');
   assert.equal(ans.seen[0]!.path, '/api/v1/corrections/cor_1/answer');
@@ -322,10 +668,35 @@ test('records report-error, corrections list and corrections answer', async () =
 
 test('report sharing prints one row per department', async () => {
   const departments = [
-    { department: 'gd-cdc', datasets: 2, recordsContributed: 1200, recordsReadByOthers: 30, recordsConsumed: 5000, requestsMade: 4, requestsReceived: 1, requestsAnswered: 1, medianAnswerHours: 2.25, overdue: 0 },
-    { department: 'gd-labs', datasets: 1, recordsContributed: 395, recordsReadByOthers: 5000, recordsConsumed: 0, requestsMade: 0, requestsReceived: 4, requestsAnswered: 3, medianAnswerHours: null, overdue: 1 },
+    {
+      department: 'gd-cdc',
+      datasets: 2,
+      recordsContributed: 1200,
+      recordsReadByOthers: 30,
+      recordsConsumed: 5000,
+      requestsMade: 4,
+      requestsReceived: 1,
+      requestsAnswered: 1,
+      medianAnswerHours: 2.25,
+      overdue: 0,
+    },
+    {
+      department: 'gd-labs',
+      datasets: 1,
+      recordsContributed: 395,
+      recordsReadByOthers: 5000,
+      recordsConsumed: 0,
+      requestsMade: 0,
+      requestsReceived: 4,
+      requestsAnswered: 3,
+      medianAnswerHours: null,
+      overdue: 1,
+    },
   ];
-  const { code, io, seen } = await cli(['report', 'sharing'], () => [200, { generatedAt: '2026-01-05T00:00:00.000Z', departments }]);
+  const { code, io, seen } = await cli(['report', 'sharing'], () => [
+    200,
+    { generatedAt: '2026-01-05T00:00:00.000Z', departments },
+  ]);
   assert.equal(code, 0);
   assert.equal(seen[0]!.path, '/api/v1/reports/sharing');
   assert.equal(
@@ -342,7 +713,16 @@ test('report sharing prints one row per department', async () => {
 /** A small ledger of canonical JSON entries with proofs against its root, as the server would answer. */
 async function provenLog(n: number) {
   const entries = Array.from({ length: n }, (_v, i) =>
-    canonicalJson({ v: 1, time: `2026-01-0${i + 1}T00:00:00.000Z`, action: 'records.read', outcome: 'ok', actor: { kind: 'department', department: 'gd-cdc' }, dataset: 'residents', purpose: 'contact_tracing', fields: ['name'] }),
+    canonicalJson({
+      v: 1,
+      time: `2026-01-0${i + 1}T00:00:00.000Z`,
+      action: 'records.read',
+      outcome: 'ok',
+      actor: { kind: 'department', department: 'gd-cdc' },
+      dataset: 'residents',
+      purpose: 'contact_tracing',
+      fields: ['name'],
+    }),
   );
   const leaves = entries.map((e) => leafHash(Buffer.from(e, 'utf8')));
   const src = memorySource(leaves);
@@ -350,8 +730,18 @@ async function provenLog(n: number) {
   const treeHead = { treeSize: n, root, time: '2026-01-09T00:00:00.000Z', kid: 'k1', signature: 'c2ln' };
   return Promise.all(
     entries.map(async (entry, seq) => ({
-      seq, entry, leafHash: leaves[seq]!.toString('hex'), treeHead, proof: (await inclusionProof(src, seq, n)).map((h) => h.toString('hex')),
-      time: `2026-01-0${seq + 1}T00:00:00.000Z`, action: 'records.read', outcome: 'ok', department: 'gd-cdc', dataset: 'residents', purpose: 'contact_tracing', fields: ['name'],
+      seq,
+      entry,
+      leafHash: leaves[seq]!.toString('hex'),
+      treeHead,
+      proof: (await inclusionProof(src, seq, n)).map((h) => h.toString('hex')),
+      time: `2026-01-0${seq + 1}T00:00:00.000Z`,
+      action: 'records.read',
+      outcome: 'ok',
+      department: 'gd-cdc',
+      dataset: 'residents',
+      purpose: 'contact_tracing',
+      fields: ['name'],
     })),
   );
 }
@@ -396,7 +786,10 @@ test('me access-log --verify checks every inclusion proof locally', async () => 
   lying[0]!.department = 'gd-police';
   const lie = await cli(['me', 'access-log', '--verify', '--json'], () => [200, { items: lying }]);
   assert.equal(lie.code, 1);
-  assert.deepEqual(JSON.parse(lie.io.stdout()).items.map((i: any) => i.verified), [false, true, true, true, true]);
+  assert.deepEqual(
+    JSON.parse(lie.io.stdout()).items.map((i: any) => i.verified),
+    [false, true, true, true, true],
+  );
 
   // a changed entry no longer hashes to its leaf
   const changed = structuredClone(items);
@@ -407,22 +800,37 @@ test('me access-log --verify checks every inclusion proof locally', async () => 
 });
 
 test('me records groups records by dataset', async () => {
-  const items = [{ dataset: 'residents', records: [rec('k1', { name: '张三', sex: '1' })] }, { dataset: 'nucleic-acid-results', records: [rec('k2', { result: 'negative' }), rec('k3', { result: 'negative' })] }];
+  const items = [
+    { dataset: 'residents', records: [rec('k1', { name: '张三', sex: '1' })] },
+    {
+      dataset: 'nucleic-acid-results',
+      records: [rec('k2', { result: 'negative' }), rec('k3', { result: 'negative' })],
+    },
+  ];
   const { code, io, seen } = await cli(['me', 'records', '--token', 'gsp_p'], () => [200, { items }]);
   assert.equal(code, 0);
   assert.equal(seen[0]!.path, '/api/v1/me/records');
-  assert.equal(io.stdout(), 'residents (1 record)\nKEY  name  sex\nk1   张三  1\n\nnucleic-acid-results (2 records)\nKEY  result\nk2   negative\nk3   negative\n');
+  assert.equal(
+    io.stdout(),
+    'residents (1 record)\nKEY  name  sex\nk1   张三  1\n\nnucleic-acid-results (2 records)\nKEY  result\nk2   negative\nk3   negative\n',
+  );
 });
 
 test('person token prints only the token on stdout', async () => {
-  const { code, io, seen } = await cli(['person', 'token', '11010519491231002X', '--ttl', '30', '--token', 'gst_admin'], () => [201, { token: 'gsp_abc.def', subject: 'subj', expiresAt: '2026-01-01T00:30:00.000Z' }]);
+  const { code, io, seen } = await cli(
+    ['person', 'token', '11010519491231002X', '--ttl', '30', '--token', 'gst_admin'],
+    () => [201, { token: 'gsp_abc.def', subject: 'subj', expiresAt: '2026-01-01T00:30:00.000Z' }],
+  );
   assert.equal(code, 0);
   assert.equal(seen[0]!.method, 'POST');
   assert.equal(seen[0]!.path, '/api/v1/persons/tokens');
   assert.deepEqual(JSON.parse(seen[0]!.body), { citizenId: '11010519491231002X', ttlMinutes: 30 });
   assert.equal(io.stdout(), 'gsp_abc.def\n');
   assert.match(io.stderr(), /subject subj, expires 2026-01-01T00:30:00.000Z/);
-  const json = await cli(['person', 'token', '11010519491231002X', '--json'], () => [201, { token: 't', subject: 's', expiresAt: 'e' }]);
+  const json = await cli(['person', 'token', '11010519491231002X', '--json'], () => [
+    201,
+    { token: 't', subject: 's', expiresAt: 'e' },
+  ]);
   assert.deepEqual(JSON.parse(json.seen[0]!.body), { citizenId: '11010519491231002X' });
   assert.deepEqual(JSON.parse(json.io.stdout()), { token: 't', subject: 's', expiresAt: 'e' });
 });
@@ -433,7 +841,10 @@ test('audit head, sign and entry (with its proof checked here)', async () => {
   assert.equal(h.code, 0);
   assert.equal(h.seen[0]!.method, 'GET');
   assert.equal(h.seen[0]!.path, '/api/v1/audit/tree-head');
-  assert.equal(h.io.stdout(), `tree size:  5\nroot:       ${head.root}\nsigned at:  2026-01-09T00:00:00.000Z\nkey id:     k1\nsignature:  c2ln\n`);
+  assert.equal(
+    h.io.stdout(),
+    `tree size:  5\nroot:       ${head.root}\nsigned at:  2026-01-09T00:00:00.000Z\nkey id:     k1\nsignature:  c2ln\n`,
+  );
   const s = await cli(['audit', 'sign', '--json'], () => [201, head]);
   assert.equal(s.seen[0]!.method, 'POST');
   assert.equal(s.seen[0]!.path, '/api/v1/audit/tree-heads');
@@ -453,7 +864,14 @@ test('audit head, sign and entry (with its proof checked here)', async () => {
 });
 
 test('audit verify --remote asks the server and exits 1 when the ledger does not verify', async () => {
-  const report = { ok: false, treeSize: 9, entriesChecked: 9, headsChecked: 2, firstBadEntry: 4, problems: ['entry 4: its content no longer matches its leaf in the tree (changed)'] };
+  const report = {
+    ok: false,
+    treeSize: 9,
+    entriesChecked: 9,
+    headsChecked: 2,
+    firstBadEntry: 4,
+    problems: ['entry 4: its content no longer matches its leaf in the tree (changed)'],
+  };
   const { code, io, seen } = await cli(['audit', 'verify', '--remote', '--token', 'gst_admin'], () => [200, report]);
   assert.equal(code, 1);
   assert.equal(seen[0]!.method, 'POST');
@@ -465,19 +883,36 @@ test('audit verify --remote asks the server and exits 1 when the ledger does not
       'problems:\n  entry 4: its content no longer matches its leaf in the tree (changed)\n',
   );
   assert.equal(io.stderr(), 'govshare: the audit ledger does not verify: entry 4 was changed or deleted\n');
-  const good = await cli(['audit', 'verify', '--remote', '--json'], () => [200, { ...report, ok: true, firstBadEntry: null, problems: [] }]);
+  const good = await cli(['audit', 'verify', '--remote', '--json'], () => [
+    200,
+    { ...report, ok: true, firstBadEntry: null, problems: [] },
+  ]);
   assert.equal(good.code, 0);
   assert.equal(JSON.parse(good.io.stdout()).ok, true);
 });
 
 test('keys status, rotate and reencrypt', async () => {
-  const status = { running: true, activeKey: 'fk2', keys: ['fk1', 'fk2'], reencrypted: 120, startedAt: '2026-01-01T00:00:00.000Z', finishedAt: null, error: null };
+  const status = {
+    running: true,
+    activeKey: 'fk2',
+    keys: ['fk1', 'fk2'],
+    reencrypted: 120,
+    startedAt: '2026-01-01T00:00:00.000Z',
+    finishedAt: null,
+    error: null,
+  };
   const st = await cli(['keys', 'status'], () => [200, status]);
   assert.equal(st.code, 0);
   assert.equal(st.seen[0]!.method, 'GET');
   assert.equal(st.seen[0]!.path, '/api/v1/admin/field-keys');
-  assert.equal(st.io.stdout(), 'active key:           fk2\nkeys:                 fk1, fk2\nre-encryption:        running\nvalues re-encrypted:  120\nstarted:              2026-01-01T00:00:00.000Z\n');
-  for (const [verb, out] of [['rotate', /^active field key is now fk2;/], ['reencrypt', /^re-encrypting values under older keys to fk2/]] as const) {
+  assert.equal(
+    st.io.stdout(),
+    'active key:           fk2\nkeys:                 fk1, fk2\nre-encryption:        running\nvalues re-encrypted:  120\nstarted:              2026-01-01T00:00:00.000Z\n',
+  );
+  for (const [verb, out] of [
+    ['rotate', /^active field key is now fk2;/],
+    ['reencrypt', /^re-encrypting values under older keys to fk2/],
+  ] as const) {
     const r = await cli(['keys', verb], () => [202, status]);
     assert.equal(r.code, 0);
     assert.equal(r.seen[0]!.method, 'POST');

@@ -28,7 +28,11 @@ export interface ProblemBody {
 export function isProblem(body: unknown): body is ProblemBody {
   if (typeof body !== 'object' || body === null) return false;
   const b = body as Record<string, unknown>;
-  return typeof b.status === 'number' && typeof b.code === 'string' && (typeof b.title === 'string' || typeof b.detail === 'string');
+  return (
+    typeof b.status === 'number' &&
+    typeof b.code === 'string' &&
+    (typeof b.title === 'string' || typeof b.detail === 'string')
+  );
 }
 
 /** `<detail> (<code>, HTTP <status>)`, the title standing in for a missing detail. */

@@ -4,7 +4,12 @@ import type { Format } from './types.js';
 
 export const FORMATS: readonly Format[] = ['csv', 'ndjson', 'json'];
 
-const BY_EXTENSION: Record<string, Format> = { '.csv': 'csv', '.ndjson': 'ndjson', '.jsonl': 'ndjson', '.json': 'json' };
+const BY_EXTENSION: Record<string, Format> = {
+  '.csv': 'csv',
+  '.ndjson': 'ndjson',
+  '.jsonl': 'ndjson',
+  '.json': 'json',
+};
 
 export const CONTENT_TYPES: Record<Format, string> = {
   csv: 'text/csv',
@@ -23,5 +28,7 @@ export function detectFormat(file: string, flag?: string): Format {
   if (file === '-') throw new UsageError('reading standard input needs --format csv, ndjson or json');
   const byExt = BY_EXTENSION[extname(file).toLowerCase()];
   if (byExt) return byExt;
-  throw new UsageError(`cannot tell the format of '${file}' from its extension (.csv, .ndjson, .jsonl, .json); use --format csv, ndjson or json`);
+  throw new UsageError(
+    `cannot tell the format of '${file}' from its extension (.csv, .ndjson, .jsonl, .json); use --format csv, ndjson or json`,
+  );
 }

@@ -35,7 +35,14 @@ export function memoryIo(opts: { env?: NodeJS.ProcessEnv; stdin?: string; fetch?
     err: (text) => void (err += text),
     env: opts.env ?? {},
     stdin: Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin)]),
-    fetch: opts.fetch ?? (() => Promise.reject(new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) }))),
+    fetch:
+      opts.fetch ??
+      (() =>
+        Promise.reject(
+          new TypeError('fetch failed', {
+            cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+          }),
+        )),
     stdout: () => out,
     stderr: () => err,
   };

@@ -17,7 +17,10 @@ function stubFetch(status: number, body: unknown, seen: Seen[] = [], type = 'app
   return async (input, init) => {
     const req = new Request(input, init);
     seen.push({ url: req.url, method: req.method, headers: req.headers, body: req.body ? await req.text() : '' });
-    return new Response(body === undefined ? null : JSON.stringify(body), { status, headers: { 'content-type': type } });
+    return new Response(body === undefined ? null : JSON.stringify(body), {
+      status,
+      headers: { 'content-type': type },
+    });
   };
 }
 
@@ -34,15 +37,29 @@ test('--help prints usage on stdout and exits 0', async () => {
   const io = memoryIo();
   assert.equal(await run(['--help'], io), 0);
   assert.match(io.stdout(), /^Usage: govshare/);
-  for (const cmd of ['start', 'demo', 'ingest', 'catalog', 'departments', 'elements']) assert.match(io.stdout(), new RegExp(`\\n  ${cmd}\\b`));
+  for (const cmd of ['start', 'demo', 'ingest', 'catalog', 'departments', 'elements'])
+    assert.match(io.stdout(), new RegExp(`\\n  ${cmd}\\b`));
   assert.equal(io.stderr(), '');
 });
 
 test('every command has --help (exit 0)', async () => {
   const commands = [
-    ['start'], ['demo'], ['ingest'], ['ingest', 'rejects'], ['catalog'], ['catalog', 'list'], ['catalog', 'search'], ['catalog', 'show'],
-    ['departments', 'list'], ['departments', 'show'], ['departments', 'create'], ['departments', 'token'], ['departments', 'revoke-token'],
-    ['elements', 'list'], ['elements', 'show'], ['elements', 'validate'],
+    ['start'],
+    ['demo'],
+    ['ingest'],
+    ['ingest', 'rejects'],
+    ['catalog'],
+    ['catalog', 'list'],
+    ['catalog', 'search'],
+    ['catalog', 'show'],
+    ['departments', 'list'],
+    ['departments', 'show'],
+    ['departments', 'create'],
+    ['departments', 'token'],
+    ['departments', 'revoke-token'],
+    ['elements', 'list'],
+    ['elements', 'show'],
+    ['elements', 'validate'],
   ];
   for (const c of commands) {
     const io = memoryIo();
@@ -103,7 +120,13 @@ test('a port fetch never connects to (such as 9) is reported as unreachable', as
 });
 
 test('API problems print detail, code and status and exit 1', async () => {
-  const problem = { type: 't', title: 'Not found', status: 404, code: 'dataset_not_found', detail: 'No dataset with id nope.' };
+  const problem = {
+    type: 't',
+    title: 'Not found',
+    status: 404,
+    code: 'dataset_not_found',
+    detail: 'No dataset with id nope.',
+  };
   const io = memoryIo({ fetch: stubFetch(404, problem, [], 'application/problem+json') });
   assert.equal(await run(['catalog', 'show', 'nope', '--token', 't'], io), 1);
   assert.equal(io.stderr(), 'govshare: No dataset with id nope. (dataset_not_found, HTTP 404)\n');
@@ -113,39 +136,79 @@ test('requests carry the token, language and URL from flags or the environment',
   const seen: Seen[] = [];
   const env = { GOVSHARE_URL: 'http://gov.example:8080/', GOVSHARE_TOKEN: 'gst_env', GOVSHARE_LANG: 'zh-CN' };
   const io = memoryIo({ env, fetch: stubFetch(200, { total: 0, items: [] }, seen) });
-  assert.equal(await run(['catalog', 'search', 'nucleic', 'acid', '--class', 'conditional', '--owner', 'gd-labs'], io), 0);
-  assert.equal(seen[0]?.url, 'http://gov.example:8080/api/v1/datasets?q=nucleic+acid&owner=gd-labs&sharingClass=conditional&limit=500');
+  assert.equal(
+    await run(['catalog', 'search', 'nucleic', 'acid', '--class', 'conditional', '--owner', 'gd-labs'], io),
+    0,
+  );
+  assert.equal(
+    seen[0]?.url,
+    'http://gov.example:8080/api/v1/datasets?q=nucleic+acid&owner=gd-labs&sharingClass=conditional&limit=500',
+  );
   assert.equal(seen[0]?.headers.get('authorization'), 'Bearer gst_env');
   assert.equal(seen[0]?.headers.get('accept-language'), 'zh-CN');
 
   const io2 = memoryIo({ env, fetch: stubFetch(200, { total: 0, items: [] }, seen) });
-  assert.equal(await run(['--token', 'gst_root', 'catalog', 'list', '--url', 'http://other:1234', '--lang', 'en'], io2), 0);
+  assert.equal(
+    await run(['--token', 'gst_root', 'catalog', 'list', '--url', 'http://other:1234', '--lang', 'en'], io2),
+    0,
+  );
   assert.equal(seen[1]?.url, 'http://other:1234/api/v1/datasets?limit=500');
   assert.equal(seen[1]?.headers.get('authorization'), 'Bearer gst_root');
   assert.equal(seen[1]?.headers.get('accept-language'), 'en');
 });
 
 test('catalog list prints a table with titles in the chosen language; --json prints the answer', async () => {
-  const ds = { id: 'nucleic-acid-results', owner: 'gd-labs', sharingClass: 'unconditional', recordCount: 395, title: { 'zh-CN': '核酸检测结果', en: 'Nucleic-acid test results' } };
+  const ds = {
+    id: 'nucleic-acid-results',
+    owner: 'gd-labs',
+    sharingClass: 'unconditional',
+    recordCount: 395,
+    title: { 'zh-CN': '核酸检测结果', en: 'Nucleic-acid test results' },
+  };
   const answer = { total: 1, items: [ds] };
   const zh = memoryIo({ fetch: stubFetch(200, answer) });
   assert.equal(await run(['catalog', 'list', '--lang', 'zh-CN'], zh), 0);
-  assert.equal(zh.stdout(), 'ID                    OWNER    SHARING        RECORDS  TITLE\nnucleic-acid-results  gd-labs  unconditional      395  核酸检测结果\n');
+  assert.equal(
+    zh.stdout(),
+    'ID                    OWNER    SHARING        RECORDS  TITLE\nnucleic-acid-results  gd-labs  unconditional      395  核酸检测结果\n',
+  );
   const json = memoryIo({ fetch: stubFetch(200, answer) });
   assert.equal(await run(['catalog', 'list', '--json'], json), 0);
   assert.deepEqual(JSON.parse(json.stdout()), answer);
 });
 
 const receipt = {
-  batchId: 'bat_9', dataset: 'residents', format: 'ndjson', profile: null, atomic: true, status: 'rejected',
-  rowsTotal: 2, rowsAccepted: 0, rowsRejected: 1, inserted: 0, updated: 0, unchanged: 0, duplicatesInBatch: 0,
-  rejected: [{ row: 2, field: 'sex', element: 'sex', code: 'value_set', message: 'not in the value set' }], rejectedTruncated: false,
+  batchId: 'bat_9',
+  dataset: 'residents',
+  format: 'ndjson',
+  profile: null,
+  atomic: true,
+  status: 'rejected',
+  rowsTotal: 2,
+  rowsAccepted: 0,
+  rowsRejected: 1,
+  inserted: 0,
+  updated: 0,
+  unchanged: 0,
+  duplicatesInBatch: 0,
+  rejected: [{ row: 2, field: 'sex', element: 'sex', code: 'value_set', message: 'not in the value set' }],
+  rejectedTruncated: false,
 };
 
 test('ingest streams stdin with the right content type and query; 422 prints the receipt and exits 1', async () => {
   const seen: Seen[] = [];
-  const problem = { type: 't', title: 'Unprocessable content', status: 422, code: 'batch_rejected', detail: '1 of 2 rows were rejected; atomic=true, so nothing was stored.', receipt };
-  const io = memoryIo({ stdin: '{"a":1}\n{"a":2}\n', fetch: stubFetch(422, problem, seen, 'application/problem+json') });
+  const problem = {
+    type: 't',
+    title: 'Unprocessable content',
+    status: 422,
+    code: 'batch_rejected',
+    detail: '1 of 2 rows were rejected; atomic=true, so nothing was stored.',
+    receipt,
+  };
+  const io = memoryIo({
+    stdin: '{"a":1}\n{"a":2}\n',
+    fetch: stubFetch(422, problem, seen, 'application/problem+json'),
+  });
   assert.equal(await run(['ingest', 'residents', '-', '--format', 'ndjson', '--atomic', '--profile', 'local'], io), 1);
   assert.equal(seen[0]?.method, 'POST');
   assert.equal(seen[0]?.url, 'http://127.0.0.1:8080/api/v1/datasets/residents/records?profile=local&atomic=true');
@@ -185,17 +248,25 @@ test('ingest rejects pages through every rejected row', async () => {
   };
   const io = memoryIo({ fetch: fetchPages });
   assert.equal(await run(['ingest', 'rejects', 'bat_9'], io), 0);
-  assert.deepEqual(seen.map((s) => s.url.replace('http://127.0.0.1:8080', '')), [
-    '/api/v1/ingest/batches/bat_9/rejects?limit=10000',
-    '/api/v1/ingest/batches/bat_9/rejects?limit=10000&offset=10000',
-  ]);
+  assert.deepEqual(
+    seen.map((s) => s.url.replace('http://127.0.0.1:8080', '')),
+    [
+      '/api/v1/ingest/batches/bat_9/rejects?limit=10000',
+      '/api/v1/ingest/batches/bat_9/rejects?limit=10000&offset=10000',
+    ],
+  );
   assert.equal(io.stdout().split('\n').length - 1, 10_001);
   assert.match(io.stdout(), /^row 1 {2}malformed: bad row\n/);
 });
 
 test('elements validate exits 1 for an invalid value', async () => {
   const seen: Seen[] = [];
-  const bad = { element: 'citizen_id', valid: false, code: 'check_character', message: 'check character is X, expected 4' };
+  const bad = {
+    element: 'citizen_id',
+    valid: false,
+    code: 'check_character',
+    message: 'check character is X, expected 4',
+  };
   const io = memoryIo({ fetch: stubFetch(200, bad, seen) });
   assert.equal(await run(['elements', 'validate', 'citizen_id', '11010119900307777X'], io), 1);
   assert.equal(seen[0]?.body, '{"value":"11010119900307777X"}');
@@ -206,7 +277,13 @@ test('elements validate exits 1 for an invalid value', async () => {
 
 test('departments token prints only the token on stdout', async () => {
   const seen: Seen[] = [];
-  const issued = { id: 'tok_1', departmentId: 'gd-cdc', name: 'nightly', token: 'gst_secret', expiresAt: '2030-01-01T00:00:00.000Z' };
+  const issued = {
+    id: 'tok_1',
+    departmentId: 'gd-cdc',
+    name: 'nightly',
+    token: 'gst_secret',
+    expiresAt: '2030-01-01T00:00:00.000Z',
+  };
   const io = memoryIo({ fetch: stubFetch(201, issued, seen) });
   assert.equal(await run(['departments', 'token', 'gd-cdc', '--name', 'nightly', '--expires', '2030-01-01'], io), 0);
   assert.equal(io.stdout(), 'gst_secret\n');
@@ -214,8 +291,17 @@ test('departments token prints only the token on stdout', async () => {
 });
 
 test('a 401 without a token adds a hint', async () => {
-  const problem = { type: 't', title: 'Authentication required', status: 401, code: 'unauthorized', detail: 'An API token is required.' };
+  const problem = {
+    type: 't',
+    title: 'Authentication required',
+    status: 401,
+    code: 'unauthorized',
+    detail: 'An API token is required.',
+  };
   const io = memoryIo({ fetch: stubFetch(401, problem) });
   assert.equal(await run(['departments', 'list'], io), 1);
-  assert.equal(io.stderr(), 'govshare: An API token is required. (unauthorized, HTTP 401)\ngovshare: no token given: pass --token or set GOVSHARE_TOKEN\n');
+  assert.equal(
+    io.stderr(),
+    'govshare: An API token is required. (unauthorized, HTTP 401)\ngovshare: no token given: pass --token or set GOVSHARE_TOKEN\n',
+  );
 });

@@ -3,7 +3,18 @@ import assert from 'node:assert/strict';
 import { InvalidArgumentError } from 'commander';
 import { UsageError } from './errors.js';
 import { CONTENT_TYPES, detectFormat } from './format.js';
-import { collectList, collectWhere, integerIn, parseBaseUrl, parseDay, parseInstant, parseInteger, parseLang, parseList, parseUntil } from './parse.js';
+import {
+  collectList,
+  collectWhere,
+  integerIn,
+  parseBaseUrl,
+  parseDay,
+  parseInstant,
+  parseInteger,
+  parseLang,
+  parseList,
+  parseUntil,
+} from './parse.js';
 import { startFlags } from './commands/start.js';
 
 test('detectFormat: the flag wins over the extension', () => {
@@ -21,8 +32,16 @@ test('detectFormat: from the extension, case-insensitively', () => {
 });
 
 test('detectFormat: unknown extension, stdin without --format and bad flags are usage errors', () => {
-  for (const [file, flag] of [['a.txt', undefined], ['noext', undefined], ['-', undefined], ['a.csv', 'xml']] as const) {
-    assert.throws(() => detectFormat(file, flag), (e: unknown) => e instanceof UsageError && e.exitCode === 2);
+  for (const [file, flag] of [
+    ['a.txt', undefined],
+    ['noext', undefined],
+    ['-', undefined],
+    ['a.csv', 'xml'],
+  ] as const) {
+    assert.throws(
+      () => detectFormat(file, flag),
+      (e: unknown) => e instanceof UsageError && e.exitCode === 2,
+    );
   }
   assert.throws(() => detectFormat('a.txt'), /use --format csv, ndjson or json/);
 });
@@ -69,7 +88,19 @@ test('start flags: only an explicit --no-demo or --log override the environment'
   assert.equal(startFlags({}).log, undefined);
   assert.equal(startFlags({ log: true }).log, true);
   assert.deepEqual(startFlags({ port: '0', dataDir: 'd', persons: '5' }), {
-    host: undefined, port: '0', dataDir: 'd', databaseUrl: undefined, dbSchema: undefined, persons: '5', demo: undefined, log: undefined, region: undefined, role: undefined, hubUrl: undefined, syncSeconds: undefined, federationConfig: undefined,
+    host: undefined,
+    port: '0',
+    dataDir: 'd',
+    databaseUrl: undefined,
+    dbSchema: undefined,
+    persons: '5',
+    demo: undefined,
+    log: undefined,
+    region: undefined,
+    role: undefined,
+    hubUrl: undefined,
+    syncSeconds: undefined,
+    federationConfig: undefined,
   });
 });
 
@@ -84,8 +115,12 @@ test('lists, repeated lists and field=value filters', () => {
   assert.deepEqual(parseList(' a, b ,,c '), ['a', 'b', 'c']);
   assert.throws(() => parseList(' , '), InvalidArgumentError);
   assert.deepEqual(collectList('c', collectList('a,b', undefined)), ['a', 'b', 'c']);
-  assert.deepEqual(collectWhere('lab=GZ=1', collectWhere('result=positive', undefined)), { result: 'positive', lab: 'GZ=1' });
-  for (const bad of ['result', '=x', 'result=', 'Result=x', 'f.result=x']) assert.throws(() => collectWhere(bad, undefined), InvalidArgumentError, bad);
+  assert.deepEqual(collectWhere('lab=GZ=1', collectWhere('result=positive', undefined)), {
+    result: 'positive',
+    lab: 'GZ=1',
+  });
+  for (const bad of ['result', '=x', 'result=', 'Result=x', 'f.result=x'])
+    assert.throws(() => collectWhere(bad, undefined), InvalidArgumentError, bad);
   assert.equal(integerIn(1, 10)('10'), 10);
   assert.throws(() => integerIn(1, 10)('11'), /from 1 to 10/);
   assert.throws(() => integerIn(1, 10)('x'), InvalidArgumentError);

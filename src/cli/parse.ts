@@ -20,7 +20,8 @@ export function parseBaseUrl(value: string): string {
   } catch {
     throw new InvalidArgumentError('Must be an http:// or https:// URL, e.g. http://127.0.0.1:8080.');
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new InvalidArgumentError('Must be an http:// or https:// URL.');
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new InvalidArgumentError('Must be an http:// or https:// URL.');
   return value.replace(/\/+$/, '');
 }
 
@@ -35,13 +36,15 @@ export function parseInteger(value: string): number {
 export function parseDay(value: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
   const d = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : undefined;
-  if (!m || !d || d.toISOString().slice(0, 10) !== value) throw new InvalidArgumentError('Must be a date written YYYY-MM-DD.');
+  if (!m || !d || d.toISOString().slice(0, 10) !== value)
+    throw new InvalidArgumentError('Must be a date written YYYY-MM-DD.');
   return value;
 }
 
 /** An ISO 8601 date or date-time, returned as a full UTC timestamp (a bare date means its midnight UTC). */
 export function parseInstant(value: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}([T ].+)?$/.test(value)) throw new InvalidArgumentError('Must be an ISO 8601 date or date-time, e.g. 2026-12-31T23:59:59+08:00.');
+  if (!/^\d{4}-\d{2}-\d{2}([T ].+)?$/.test(value))
+    throw new InvalidArgumentError('Must be an ISO 8601 date or date-time, e.g. 2026-12-31T23:59:59+08:00.');
   const d = new Date(value);
   if (Number.isNaN(d.getTime())) throw new InvalidArgumentError('Is not a valid date-time.');
   return d.toISOString();
@@ -55,7 +58,10 @@ export function parseUntil(value: string): string {
 
 /** A comma-separated list, e.g. `name,sex,birth_date`; blanks around the commas are dropped. */
 export function parseList(value: string): string[] {
-  const items = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (items.length === 0) throw new InvalidArgumentError('Must be one or more names separated by commas.');
   return items;
 }
@@ -71,7 +77,8 @@ const FIELD_NAME = /^[a-z][a-z0-9_]*$/;
 export function collectWhere(value: string, previous: Record<string, string> | undefined): Record<string, string> {
   const eq = value.indexOf('=');
   const field = eq < 0 ? '' : value.slice(0, eq).trim();
-  if (!FIELD_NAME.test(field) || eq === value.length - 1) throw new InvalidArgumentError('Must be field=value, the field a name such as result or region.');
+  if (!FIELD_NAME.test(field) || eq === value.length - 1)
+    throw new InvalidArgumentError('Must be field=value, the field a name such as result or region.');
   return { ...(previous ?? {}), [field]: value.slice(eq + 1) };
 }
 

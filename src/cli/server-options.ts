@@ -16,9 +16,18 @@ export interface ServerOptions {
 /** Adds --url, --token and --lang; defaults come from the environment when the command runs, so help never shows a token. */
 export function addServerOptions(cmd: Command, tokenHelp = 'department API token'): Command {
   return cmd
-    .addOption(new Option('--url <url>', `govshare server (default: $GOVSHARE_URL, else ${DEFAULT_URL})`).argParser(parseBaseUrl))
+    .addOption(
+      new Option('--url <url>', `govshare server (default: $GOVSHARE_URL, else ${DEFAULT_URL})`).argParser(
+        parseBaseUrl,
+      ),
+    )
     .addOption(new Option('--token <token>', `${tokenHelp} (default: $GOVSHARE_TOKEN)`))
-    .addOption(new Option('--lang <lang>', 'language of messages and titles: zh-CN or en (default: $GOVSHARE_LANG, else en)').argParser(parseLang));
+    .addOption(
+      new Option(
+        '--lang <lang>',
+        'language of messages and titles: zh-CN or en (default: $GOVSHARE_LANG, else en)',
+      ).argParser(parseLang),
+    );
 }
 
 interface RawServerOpts {

@@ -41,7 +41,14 @@ test('renderTable aligns columns holding CJK text', () => {
 });
 
 test('renderTable right-aligns numeric columns and leaves no trailing spaces', () => {
-  const out = renderTable(['ID', 'RECORDS', 'TITLE'], [['a', 5, ''], ['bb', 12345, '抗原']], { right: [1] });
+  const out = renderTable(
+    ['ID', 'RECORDS', 'TITLE'],
+    [
+      ['a', 5, ''],
+      ['bb', 12345, '抗原'],
+    ],
+    { right: [1] },
+  );
   assert.equal(out, 'ID  RECORDS  TITLE\na         5\nbb    12345  抗原\n');
   for (const line of out.split('\n')) assert.equal(line, line.trimEnd());
 });
@@ -53,7 +60,14 @@ test('cells never break lines', () => {
 });
 
 test('renderPairs pads keys and drops empty values', () => {
-  assert.equal(renderPairs([['id', 'x'], ['legal basis', null], ['名称', '测试']]), 'id:    x\n名称:  测试\n');
+  assert.equal(
+    renderPairs([
+      ['id', 'x'],
+      ['legal basis', null],
+      ['名称', '测试'],
+    ]),
+    'id:    x\n名称:  测试\n',
+  );
 });
 
 test('StreamingTable: widths from the first rows, later rows written as they come', () => {
@@ -75,9 +89,15 @@ test('StreamingTable: widths from the first rows, later rows written as they com
   assert.equal(out, 'KEY   N\na     1\nbb   22\ntoolong   3\n');
   assert.equal(writes.length, 2);
   assert.equal(t.count, 3);
-  const none = new StreamingTable<number>(() => ({ headers: ['X'], row: (n) => [n] }), () => assert.fail('nothing to write'));
+  const none = new StreamingTable<number>(
+    () => ({ headers: ['X'], row: (n) => [n] }),
+    () => assert.fail('nothing to write'),
+  );
   none.end();
-  const few = new StreamingTable<number>(() => ({ headers: ['X'], row: (n) => [n] }), (s) => (out = s));
+  const few = new StreamingTable<number>(
+    () => ({ headers: ['X'], row: (n) => [n] }),
+    (s) => (out = s),
+  );
   few.add(7);
   few.end();
   assert.equal(out, 'X\n7\n');

@@ -91,7 +91,11 @@ export function renderRow(cells: readonly Cell[], widths: readonly number[], opt
 }
 
 /** Renders a header line and rows, every line ending in a newline and without trailing spaces. */
-export function renderTable(headers: readonly string[], rows: ReadonlyArray<readonly Cell[]>, opts: TableOptions = {}): string {
+export function renderTable(
+  headers: readonly string[],
+  rows: ReadonlyArray<readonly Cell[]>,
+  opts: TableOptions = {},
+): string {
   const widths = columnWidths(headers, rows);
   return [headers, ...rows].map((r) => renderRow(r, widths, opts)).join('');
 }

@@ -16,10 +16,33 @@ import type { DataElement } from '../standard/types.js';
 import type { RejectedRow } from '../ingest/schema.js';
 
 export type Element = DataElement & { builtin?: boolean };
-export interface ListOf<T> { items: T[] }
-export interface Page<T> { total: number; items: T[] }
+export interface ListOf<T> {
+  items: T[];
+}
+export interface Page<T> {
+  total: number;
+  items: T[];
+}
 export type RejectsPage = Page<RejectedRow>;
-export interface IssuedToken { id: string; departmentId: string; name: string; token: string; expiresAt: string | null }
-export interface ValidateResult { element: string; valid: boolean; value?: string | number | boolean; code?: string; message?: string }
-export interface Purpose { code: string; name: { 'zh-CN': string; en: string } }
-export interface RecordPage<T> { items: T[]; next: string | null }
+export interface IssuedToken {
+  id: string;
+  departmentId: string;
+  name: string;
+  token: string;
+  expiresAt: string | null;
+}
+export interface ValidateResult {
+  element: string;
+  valid: boolean;
+  value?: string | number | boolean;
+  code?: string;
+  message?: string;
+}
+export interface Purpose {
+  code: string;
+  name: { 'zh-CN': string; en: string };
+}
+export interface RecordPage<T> {
+  items: T[];
+  next: string | null;
+}

@@ -1,5 +1,8 @@
 export type Lang = 'zh-CN' | 'en';
-export interface LocalizedText { 'zh-CN': string; en: string }
+export interface LocalizedText {
+  'zh-CN': string;
+  en: string;
+}
 
 /** Picks the user's language from an Accept-Language header: zh* means zh-CN, anything else English. */
 export function pickLang(acceptLanguage: string | undefined): Lang {

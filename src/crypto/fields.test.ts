@@ -76,7 +76,13 @@ test('decryptJsonValue of a value that is not a JSON scalar is malformed', () =>
 test('the same plaintext encrypts to different tokens (random IV)', () => {
   const tokens = new Set(Array.from({ length: 2000 }, () => encryptValue(ring, 'same', 'ctx')));
   assert.equal(tokens.size, 2000);
-  const ivs = new Set([...tokens].map((t) => Buffer.from(t.slice(t.lastIndexOf(':') + 1), 'base64url').subarray(0, 12).toString('hex')));
+  const ivs = new Set(
+    [...tokens].map((t) =>
+      Buffer.from(t.slice(t.lastIndexOf(':') + 1), 'base64url')
+        .subarray(0, 12)
+        .toString('hex'),
+    ),
+  );
   assert.equal(ivs.size, 2000);
 });
 
@@ -95,7 +101,8 @@ test('a token whose key id is in the keyring but with other key material fails w
 test('a flipped bit anywhere (IV, ciphertext, tag) fails with auth_failed', () => {
   const token = encryptValue(ring, 'sensitive value', 'ctx');
   const len = Buffer.from(token.slice(token.lastIndexOf(':') + 1), 'base64url').length;
-  for (let i = 0; i < len; i++) failsWith('auth_failed', () => decryptValue(ring, flipBit(token, i), 'ctx'), `byte ${i}`);
+  for (let i = 0; i < len; i++)
+    failsWith('auth_failed', () => decryptValue(ring, flipBit(token, i), 'ctx'), `byte ${i}`);
 });
 
 test('a wrong or missing AAD fails with auth_failed', () => {
@@ -133,7 +140,8 @@ test('malformed tokens fail with malformed', () => {
 
 test('isEncrypted and keyIdOf', () => {
   assert.equal(isEncrypted(encryptValue(ring, 'x')), true);
-  for (const v of ['x', '', 'enc:v2:k:abc', 42, null, undefined, { a: 1 }]) assert.equal(isEncrypted(v), false, String(v));
+  for (const v of ['x', '', 'enc:v2:k:abc', 42, null, undefined, { a: 1 }])
+    assert.equal(isEncrypted(v), false, String(v));
   assert.equal(keyIdOf('enc:v1:k1:abc'), 'k1');
   assert.equal(keyIdOf('enc:v1:k1'), undefined);
   assert.equal(keyIdOf('enc:v1::abc'), undefined);
@@ -142,7 +150,11 @@ test('isEncrypted and keyIdOf', () => {
 
 test('rotation: old tokens still decrypt, reencryptValue moves them to the new key, and leaves new ones alone', () => {
   const old = Keyring.generate();
-  const oldTokens = [encryptValue(old, '张三', 'p/name'), encryptJsonValue(old, 37.5, 'p/temp'), encryptJsonValue(old, true, 'p/flag')];
+  const oldTokens = [
+    encryptValue(old, '张三', 'p/name'),
+    encryptJsonValue(old, 37.5, 'p/temp'),
+    encryptJsonValue(old, true, 'p/flag'),
+  ];
   const aads = ['p/name', 'p/temp', 'p/flag'];
   const ring2 = old.rotate();
   assert.equal(decryptValue(ring2, oldTokens[0]!, 'p/name'), '张三');
@@ -172,7 +184,11 @@ test('blindIndex is deterministic, 32 base64url characters, and differs by value
   assert.match(a, /^[A-Za-z0-9_-]{32}$/);
   assert.equal(blindIndex(ring, '440106199001011234', 'citizen_id'), a);
   assert.equal(blindIndex(Keyring.parse(ring.toJSON()), '440106199001011234', 'citizen_id'), a);
-  assert.equal(blindIndex(ring.rotate(), '440106199001011234', 'citizen_id'), a, 'field-key rotation keeps blind indexes');
+  assert.equal(
+    blindIndex(ring.rotate(), '440106199001011234', 'citizen_id'),
+    a,
+    'field-key rotation keeps blind indexes',
+  );
   assert.notEqual(blindIndex(ring, '440106199001011235', 'citizen_id'), a);
   assert.notEqual(blindIndex(ring, '440106199001011234', 'phone'), a);
   assert.notEqual(blindIndex(Keyring.generate(), '440106199001011234', 'citizen_id'), a);
@@ -198,7 +214,11 @@ test('contentHash is a keyed, deterministic 43-character hash', () => {
 
 test('blindIndex and contentHash match HMAC-SHA256 over the documented inputs (known answer)', () => {
   const indexKey = Buffer.alloc(32, 0x42);
-  const fixed = Keyring.parse({ active: 'k1', keys: [{ id: 'k1', key: Buffer.alloc(32, 1).toString('base64'), createdAt: '2024-01-01T00:00:00Z' }], indexKey: indexKey.toString('base64') });
+  const fixed = Keyring.parse({
+    active: 'k1',
+    keys: [{ id: 'k1', key: Buffer.alloc(32, 1).toString('base64'), createdAt: '2024-01-01T00:00:00Z' }],
+    indexKey: indexKey.toString('base64'),
+  });
   const hmac = (s: string): string => createHmac('sha256', indexKey).update(s, 'utf8').digest('base64url');
   assert.equal(blindIndex(fixed, '张三', 'name'), hmac('name\u0000张三').slice(0, 32));
   assert.equal(contentHash(fixed, '{"a":1}'), hmac('content\u0000{"a":1}'));

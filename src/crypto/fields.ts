@@ -50,9 +50,11 @@ export function keyIdOf(token: string): string | undefined {
 
 function parseToken(token: string): { id: string; body: Buffer } {
   const id = typeof token === 'string' ? keyIdOf(token) : undefined;
-  if (id === undefined) throw new CryptoError('malformed', `not an encrypted value (expected ${ENC_PREFIX}<keyId>:<data>)`);
+  if (id === undefined)
+    throw new CryptoError('malformed', `not an encrypted value (expected ${ENC_PREFIX}<keyId>:<data>)`);
   const data = token.slice(ENC_PREFIX.length + id.length + 1);
-  if (!B64URL.test(data) || data.length % 4 === 1) throw new CryptoError('malformed', 'encrypted value is not valid base64url');
+  if (!B64URL.test(data) || data.length % 4 === 1)
+    throw new CryptoError('malformed', 'encrypted value is not valid base64url');
   const body = Buffer.from(data, 'base64url');
   if (body.length < IV + TAG) throw new CryptoError('malformed', 'encrypted value is too short');
   return { id, body };
@@ -82,7 +84,10 @@ export function decryptValue(ring: Keyring, token: string, aad?: string): string
   try {
     decipher.final(); // GCM: verifies the tag, no output
   } catch {
-    throw new CryptoError('auth_failed', `encrypted value under key "${id}" failed authentication (wrong context, or tampered)`);
+    throw new CryptoError(
+      'auth_failed',
+      `encrypted value under key "${id}" failed authentication (wrong context, or tampered)`,
+    );
   }
   return pt.toString('utf8');
 }
@@ -124,12 +129,16 @@ const CONTENT_DOMAIN = 'content';
  * characters), for equality lookups without the value. The domain (e.g. 'citizen_id') separates uses.
  */
 export function blindIndex(ring: Keyring, value: string, domain: string): string {
-  if (domain === '' || domain.includes('\u0000')) throw new TypeError('blindIndex: domain must be non-empty and without NUL');
-  if (domain === CONTENT_DOMAIN) throw new TypeError(`blindIndex: domain "${CONTENT_DOMAIN}" is reserved for contentHash`);
+  if (domain === '' || domain.includes('\u0000'))
+    throw new TypeError('blindIndex: domain must be non-empty and without NUL');
+  if (domain === CONTENT_DOMAIN)
+    throw new TypeError(`blindIndex: domain "${CONTENT_DOMAIN}" is reserved for contentHash`);
   return createHmac('sha256', ring.indexKey).update(`${domain}\u0000${value}`, 'utf8').digest('base64url').slice(0, 32);
 }
 
 /** A keyed hash of a record's canonical JSON (43 base64url characters), so low-entropy content cannot be dictionary-checked. */
 export function contentHash(ring: Keyring, canonicalJson: string): string {
-  return createHmac('sha256', ring.indexKey).update(`${CONTENT_DOMAIN}\u0000${canonicalJson}`, 'utf8').digest('base64url');
+  return createHmac('sha256', ring.indexKey)
+    .update(`${CONTENT_DOMAIN}\u0000${canonicalJson}`, 'utf8')
+    .digest('base64url');
 }

@@ -64,7 +64,8 @@ test('parse rejects bad keyrings with a message naming the problem and never the
       () => Keyring.parse(input as KeyringData),
       (e: Error) => {
         assert.match(e.message, re, name);
-        for (const s of secrets) assert.ok(!e.message.includes(s), `${name}: message contains key material: ${e.message}`);
+        for (const s of secrets)
+          assert.ok(!e.message.includes(s), `${name}: message contains key material: ${e.message}`);
         return true;
       },
       name,
@@ -120,18 +121,26 @@ test('loadKeyring without create throws when there is no file and no env', () =>
   });
 });
 
-test('loadKeyring refuses a keyring file readable by group or others, and says how to fix it', { skip: process.platform === 'win32' }, () => {
-  withTmp((dir) => {
-    const file = join(dir, 'field-keys.json');
-    saveKeyring(file, Keyring.generate());
-    for (const mode of [0o644, 0o640, 0o604, 0o660]) {
-      chmodSync(file, mode);
-      assert.throws(() => loadKeyring({ file, create: true }), /accessible by group or others.*chmod 600/, mode.toString(8));
-    }
-    chmodSync(file, 0o600);
-    assert.ok(loadKeyring({ file, create: false }));
-  });
-});
+test(
+  'loadKeyring refuses a keyring file readable by group or others, and says how to fix it',
+  { skip: process.platform === 'win32' },
+  () => {
+    withTmp((dir) => {
+      const file = join(dir, 'field-keys.json');
+      saveKeyring(file, Keyring.generate());
+      for (const mode of [0o644, 0o640, 0o604, 0o660]) {
+        chmodSync(file, mode);
+        assert.throws(
+          () => loadKeyring({ file, create: true }),
+          /accessible by group or others.*chmod 600/,
+          mode.toString(8),
+        );
+      }
+      chmodSync(file, 0o600);
+      assert.ok(loadKeyring({ file, create: false }));
+    });
+  },
+);
 
 test('loadKeyring prefers the env value over the file, and names the env variable on a bad value', () => {
   withTmp((dir) => {
@@ -142,7 +151,10 @@ test('loadKeyring prefers the env value over the file, and names the env variabl
     const ring = loadKeyring({ env: JSON.stringify(fromEnv.toJSON()), file, create: true });
     assert.equal(ring.activeId, fromEnv.activeId);
     assert.notEqual(ring.activeId, onDisk.activeId);
-    assert.throws(() => loadKeyring({ env: '{"keys": []}', file, create: true }), /^Error: GOVSHARE_FIELD_KEYS: field keyring: "keys"/);
+    assert.throws(
+      () => loadKeyring({ env: '{"keys": []}', file, create: true }),
+      /^Error: GOVSHARE_FIELD_KEYS: field keyring: "keys"/,
+    );
   });
 });
 
@@ -150,7 +162,10 @@ test('loadKeyring names the file on a corrupt keyring file', () => {
   withTmp((dir) => {
     const file = join(dir, 'field-keys.json');
     writeFileSync(file, '{"active":', { mode: 0o600 });
-    assert.throws(() => loadKeyring({ file, create: true }), (e: Error) => e.message.startsWith(`${file}: field keyring: not valid JSON`));
+    assert.throws(
+      () => loadKeyring({ file, create: true }),
+      (e: Error) => e.message.startsWith(`${file}: field keyring: not valid JSON`),
+    );
   });
 });
 

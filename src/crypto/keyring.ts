@@ -1,5 +1,16 @@
 import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
-import { closeSync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 
 /** The stored (JSON) form of a keyring. Key material is base64 of exactly 32 bytes. */
@@ -41,7 +52,11 @@ function newId(taken: ReadonlySet<string>): string {
   }
 }
 
-const newEntry = (taken: ReadonlySet<string>): Entry => ({ id: newId(taken), key: createSecretKey(randomBytes(KEY_BYTES)), createdAt: new Date().toISOString() });
+const newEntry = (taken: ReadonlySet<string>): Entry => ({
+  id: newId(taken),
+  key: createSecretKey(randomBytes(KEY_BYTES)),
+  createdAt: new Date().toISOString(),
+});
 
 /**
  * AES-256 field keys (one active for new encryptions, older ones kept for decryption until rotation has
@@ -82,10 +97,12 @@ export class Keyring {
     d.keys.forEach((k: unknown, i) => {
       if (typeof k !== 'object' || k === null) return fail(`keys[${i}] must be an object`);
       const { id, key, createdAt } = k as Record<string, unknown>;
-      if (typeof id !== 'string' || !KEY_ID_PATTERN.test(id)) return fail(`keys[${i}].id must match ${KEY_ID_PATTERN.source}`);
+      if (typeof id !== 'string' || !KEY_ID_PATTERN.test(id))
+        return fail(`keys[${i}].id must match ${KEY_ID_PATTERN.source}`);
       if (seen.has(id)) return fail(`duplicate key id "${id}"`);
       seen.add(id);
-      if (typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt))) return fail(`key "${id}": createdAt must be an ISO 8601 date`);
+      if (typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt)))
+        return fail(`key "${id}": createdAt must be an ISO 8601 date`);
       entries.push({ id, key: keyOf(key, `key "${id}"`), createdAt });
     });
     if (typeof d.active !== 'string' || !KEY_ID_PATTERN.test(d.active)) return fail(`"active" must be a key id`);
@@ -93,7 +110,8 @@ export class Keyring {
     const indexKey = keyOf(d.indexKey, '"indexKey"');
     entries.forEach((a, i) => {
       if (a.key.equals(indexKey)) fail(`indexKey must differ from field key "${a.id}"`);
-      for (const b of entries.slice(i + 1)) if (a.key.equals(b.key)) fail(`keys "${a.id}" and "${b.id}" have the same key material`);
+      for (const b of entries.slice(i + 1))
+        if (a.key.equals(b.key)) fail(`keys "${a.id}" and "${b.id}" have the same key material`);
     });
     return new Keyring(entries, d.active, indexKey);
   }
@@ -102,7 +120,11 @@ export class Keyring {
   toJSON(): KeyringData {
     return {
       active: this.#active.id,
-      keys: [...this.#entries.values()].map((e) => ({ id: e.id, key: e.key.export().toString('base64'), createdAt: e.createdAt })),
+      keys: [...this.#entries.values()].map((e) => ({
+        id: e.id,
+        key: e.key.export().toString('base64'),
+        createdAt: e.createdAt,
+      })),
       indexKey: this.#indexKey.export().toString('base64'),
     };
   }
@@ -149,7 +171,11 @@ export class Keyring {
   retire(id: string): Keyring {
     if (id === this.#active.id) fail(`cannot retire the active key "${id}"`);
     if (!this.#entries.has(id)) fail(`no key "${id}"`);
-    return new Keyring([...this.#entries.values()].filter((e) => e.id !== id), this.#active.id, this.#indexKey);
+    return new Keyring(
+      [...this.#entries.values()].filter((e) => e.id !== id),
+      this.#active.id,
+      this.#indexKey,
+    );
   }
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {
@@ -259,11 +285,14 @@ function createKeyringFile(file: string): Keyring {
  * not be accessible by group or others), else, when `create`, a new keyring written to `file` with mode 0600.
  */
 export function loadKeyring(opts: LoadKeyringOptions): Keyring {
-  if (opts.env !== undefined && opts.env.trim() !== '') return withContext('GOVSHARE_FIELD_KEYS', () => Keyring.parse(opts.env!));
+  if (opts.env !== undefined && opts.env.trim() !== '')
+    return withContext('GOVSHARE_FIELD_KEYS', () => Keyring.parse(opts.env!));
   const existing = readKeyringFile(opts.file);
   if (existing) return existing;
   if (!opts.create) {
-    throw new Error(`field keyring: ${opts.file} does not exist and GOVSHARE_FIELD_KEYS is not set; without the keys, encrypted fields cannot be read`);
+    throw new Error(
+      `field keyring: ${opts.file} does not exist and GOVSHARE_FIELD_KEYS is not set; without the keys, encrypted fields cannot be read`,
+    );
   }
   return createKeyringFile(opts.file);
 }

@@ -13,7 +13,10 @@ export interface OpenOptions {
 export async function openDatabase(opts: OpenOptions): Promise<Db> {
   const db = opts.databaseUrl
     ? await openPostgres({ url: opts.databaseUrl, ...(opts.schema ? { schema: opts.schema } : {}) })
-    : await openPglite({ ...(opts.dataDir ? { dataDir: opts.dataDir } : {}), ...(opts.schema ? { schema: opts.schema } : {}) });
+    : await openPglite({
+        ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+        ...(opts.schema ? { schema: opts.schema } : {}),
+      });
   try {
     await migrate(db);
   } catch (err) {

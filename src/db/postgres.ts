@@ -59,7 +59,9 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
     },
     async openCopy(table: string, columns: readonly string[]): Promise<CopyWriter> {
       const client = await pool.connect();
-      const stream = client.query(copyFrom(`COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`));
+      const stream = client.query(
+        copyFrom(`COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`),
+      );
       let failure: Error | undefined;
       let released = false;
       const release = (err?: Error) => {

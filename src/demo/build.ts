@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeCtx, type Platform } from '../access/context.js';
+import { makeCtx } from '../access/context.js';
+import type { Platform } from '../platform/platform.js';
 import { systemPrincipal } from '../access/principal.js';
 import { insertToken } from '../auth/tokens.js';
 import { createDataset } from '../catalog/service.js';
@@ -40,7 +41,31 @@ export interface DemoSummary {
   health: DemoHealth;
 }
 
-const APP_TABLES = ['code_scans', 'appeals', 'hc_jobs', 'hc_watermarks', 'hc_dirty', 'health_status_history', 'health_status', 'risk_areas', 'corrections', 'share_events', 'share_requests', 'audit_subjects', 'audit_nodes', 'audit_entries', 'audit_tree_heads', 'records', 'ingest_rejects', 'ingest_batches', 'mapping_profiles', 'dataset_versions', 'datasets', 'api_tokens', 'departments'];
+const APP_TABLES = [
+  'code_scans',
+  'appeals',
+  'hc_jobs',
+  'hc_watermarks',
+  'hc_dirty',
+  'health_status_history',
+  'health_status',
+  'risk_areas',
+  'corrections',
+  'share_events',
+  'share_requests',
+  'audit_subjects',
+  'audit_nodes',
+  'audit_entries',
+  'audit_tree_heads',
+  'records',
+  'ingest_rejects',
+  'ingest_batches',
+  'mapping_profiles',
+  'dataset_versions',
+  'datasets',
+  'api_tokens',
+  'departments',
+];
 
 export async function isEmpty(db: Db): Promise<boolean> {
   return (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM departments')).rows[0]?.n === 0;
@@ -55,21 +80,76 @@ type Row = Record<string, unknown>;
 type RowsOf = (p: Person, e: PersonEvents) => Row[];
 
 const DATASET_ROWS: Record<string, RowsOf> = {
-  residents: (p) => [{ citizen_id: p.citizenId, person_name: p.name, sex: p.sex, birth_date: p.birthDate, phone: p.phone, division_code: p.division.code, address: p.address }],
-  'nucleic-acid-results': (p, e) => e.tests.map((t) => ({ citizen_id: p.citizenId, person_name: p.name, sample_time: t.sampleTime, result: t.result, lab_code: t.lab, division_code: p.division.code })),
+  residents: (p) => [
+    {
+      citizen_id: p.citizenId,
+      person_name: p.name,
+      sex: p.sex,
+      birth_date: p.birthDate,
+      phone: p.phone,
+      division_code: p.division.code,
+      address: p.address,
+    },
+  ],
+  'nucleic-acid-results': (p, e) =>
+    e.tests.map((t) => ({
+      citizen_id: p.citizenId,
+      person_name: p.name,
+      sample_time: t.sampleTime,
+      result: t.result,
+      lab_code: t.lab,
+      division_code: p.division.code,
+    })),
   'antigen-results': (p, e) => e.antigen.map((t) => ({ citizen_id: p.citizenId, test_time: t.time, result: t.result })),
-  vaccinations: (p, e) => e.doses.map((d) => ({ citizen_id: p.citizenId, product: d.product, dose: d.dose, vaccination_date: d.date })),
-  'travel-itineraries': (p, e) => e.trips.map((t) => ({ citizen_id: p.citizenId, mode: t.mode, trip_number: t.trip, station: t.station, departure_time: t.departure, arrival_time: t.arrival })),
-  'inbound-travellers': (p, e) => (e.inbound ? [{ citizen_id: p.citizenId, person_name: p.name, trip_number: e.inbound.trip, arrival_time: e.inbound.arrival, quarantine_start: e.inbound.quarantineStart, quarantine_end: e.inbound.quarantineEnd }] : []),
+  vaccinations: (p, e) =>
+    e.doses.map((d) => ({ citizen_id: p.citizenId, product: d.product, dose: d.dose, vaccination_date: d.date })),
+  'travel-itineraries': (p, e) =>
+    e.trips.map((t) => ({
+      citizen_id: p.citizenId,
+      mode: t.mode,
+      trip_number: t.trip,
+      station: t.station,
+      departure_time: t.departure,
+      arrival_time: t.arrival,
+    })),
+  'inbound-travellers': (p, e) =>
+    e.inbound
+      ? [
+          {
+            citizen_id: p.citizenId,
+            person_name: p.name,
+            trip_number: e.inbound.trip,
+            arrival_time: e.inbound.arrival,
+            quarantine_start: e.inbound.quarantineStart,
+            quarantine_end: e.inbound.quarantineEnd,
+          },
+        ]
+      : [],
   // The Tianhe community grid records its own residents' venue scans and declarations.
-  'venue-scans': (p, e) => (p.division.code === '440106' ? e.scans.map((s) => ({ citizen_id: p.citizenId, venue_code: s.venue, scan_time: s.time })) : []),
-  'symptom-declarations': (p, e) => (p.division.code === '440106' ? e.declarations.map((d) => ({ citizen_id: p.citizenId, declaration_time: d.time, temperature: d.temperature, symptoms: d.symptoms })) : []),
+  'venue-scans': (p, e) =>
+    p.division.code === '440106'
+      ? e.scans.map((s) => ({ citizen_id: p.citizenId, venue_code: s.venue, scan_time: s.time }))
+      : [],
+  'symptom-declarations': (p, e) =>
+    p.division.code === '440106'
+      ? e.declarations.map((d) => ({
+          citizen_id: p.citizenId,
+          declaration_time: d.time,
+          temperature: d.temperature,
+          symptoms: d.symptoms,
+        }))
+      : [],
 };
 
 const caseId = (p: Person) => `GD${p.index.toString(36).toUpperCase().padStart(8, '0')}`;
 
 /** Cases and their contacts: every positive resident is a case; tracing finds close and secondary contacts. */
-function* caseRows(seed: number, persons: number, asOf: number, dataset: 'case-reports' | 'close-contacts'): Generator<Row> {
+function* caseRows(
+  seed: number,
+  persons: number,
+  asOf: number,
+  dataset: 'case-reports' | 'close-contacts',
+): Generator<Row> {
   for (let i = 0; i < persons; i++) {
     const p = personAt(seed, i);
     const e = eventsOf(seed, p, asOf);
@@ -79,8 +159,13 @@ function* caseRows(seed: number, persons: number, asOf: number, dataset: 'case-r
     if (dataset === 'case-reports') {
       const r = rng(seed + i * 31);
       yield {
-        case_id: caseId(p), citizen_id: p.citizenId, person_name: p.name, diagnosis: r() < 0.6 ? 'confirmed' : 'asymptomatic',
-        onset_date: new Date(reported - 86_400_000).toISOString().slice(0, 10), report_time: new Date(reported).toISOString(), division_code: p.division.code,
+        case_id: caseId(p),
+        citizen_id: p.citizenId,
+        person_name: p.name,
+        diagnosis: r() < 0.6 ? 'confirmed' : 'asymptomatic',
+        onset_date: new Date(reported - 86_400_000).toISOString().slice(0, 10),
+        report_time: new Date(reported).toISOString(),
+        division_code: p.division.code,
       };
       continue;
     }
@@ -96,7 +181,10 @@ function* caseRows(seed: number, persons: number, asOf: number, dataset: 'case-r
       seen.add(j);
       const type = k < Math.ceil(n * 0.7) ? 'close' : 'secondary';
       yield {
-        case_id: caseId(p), citizen_id: personAt(seed, j).citizenId, contact_type: type, exposure_date: exposure,
+        case_id: caseId(p),
+        citizen_id: personAt(seed, j).citizenId,
+        contact_type: type,
+        exposure_date: exposure,
         ...(type === 'close' ? { quarantine_start: qStart, quarantine_end: qEnd } : {}),
       };
     }
@@ -115,7 +203,8 @@ export async function buildDemo(platform: Platform, opts: DemoOptions, credentia
   const db = platform.db;
   const seed = opts.seed ?? 2022;
   const asOfDay = opts.asOf ?? new Date().toISOString().slice(0, 10);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOfDay) || Number.isNaN(Date.parse(asOfDay))) throw new Error(`--as-of must be a date YYYY-MM-DD (got ${asOfDay})`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOfDay) || Number.isNaN(Date.parse(asOfDay)))
+    throw new Error(`--as-of must be a date YYYY-MM-DD (got ${asOfDay})`);
   const asOf = Date.parse(`${asOfDay}T12:00:00+08:00`);
   const ctx = makeCtx(platform, systemPrincipal('demo'));
   await seedBaseline(db);
@@ -128,9 +217,13 @@ export async function buildDemo(platform: Platform, opts: DemoOptions, credentia
   for (const p of DEMO_PROFILES) await putProfile(ctx, p.dataset, p.name, p.spec);
   let records = 0;
   for (const ds of DEMO_DATASETS) {
-    const rows = ds.id === 'case-reports' || ds.id === 'close-contacts' ? caseRows(seed, opts.persons, asOf, ds.id) : personRows(seed, opts.persons, asOf, DATASET_ROWS[ds.id]!);
+    const rows =
+      ds.id === 'case-reports' || ds.id === 'close-contacts'
+        ? caseRows(seed, opts.persons, asOf, ds.id)
+        : personRows(seed, opts.persons, asOf, DATASET_ROWS[ds.id]!);
     const receipt = await ingest(ctx, ds.id, { format: 'json', records: rows });
-    if (receipt.rowsRejected > 0) throw new Error(`demo data for ${ds.id} was rejected: ${JSON.stringify(receipt.rejected.slice(0, 3))}`);
+    if (receipt.rowsRejected > 0)
+      throw new Error(`demo data for ${ds.id} was rejected: ${JSON.stringify(receipt.rejected.slice(0, 3))}`);
     records += receipt.inserted;
   }
   // Fresh statistics after the bulk load, so the planner walks indexes instead of guessing from an empty table.
@@ -139,23 +232,65 @@ export async function buildDemo(platform: Platform, opts: DemoOptions, credentia
   const health = await buildDemoHealth(platform, seed, opts.persons);
   mkdirSync(credentialsDir, { recursive: true });
   const credentialsFile = join(credentialsDir, 'demo-credentials.json');
-  writeFileSync(credentialsFile, JSON.stringify({ adminDepartment: DEMO_ADMIN, asOf: asOfDay, seed, persons: opts.persons, tokens, sampleResidents: sharing.sampleResidents, healthSamples: health.samples }, null, 2) + '\n', { mode: 0o600 });
+  writeFileSync(
+    credentialsFile,
+    JSON.stringify(
+      {
+        adminDepartment: DEMO_ADMIN,
+        asOf: asOfDay,
+        seed,
+        persons: opts.persons,
+        tokens,
+        sampleResidents: sharing.sampleResidents,
+        healthSamples: health.samples,
+      },
+      null,
+      2,
+    ) + '\n',
+    { mode: 0o600 },
+  );
   chmodSync(credentialsFile, 0o600);
   return {
-    persons: opts.persons, departments: DEMO_DEPARTMENTS.length, datasets: DEMO_DATASETS.length, records, credentialsFile, tokens, adminDepartment: DEMO_ADMIN, asOf: asOfDay,
-    sharingRequests: sharing.requests, sharedReads: sharing.reads, sampleResidents: sharing.sampleResidents, health,
+    persons: opts.persons,
+    departments: DEMO_DEPARTMENTS.length,
+    datasets: DEMO_DATASETS.length,
+    records,
+    credentialsFile,
+    tokens,
+    adminDepartment: DEMO_ADMIN,
+    asOf: asOfDay,
+    sharingRequests: sharing.requests,
+    sharedReads: sharing.reads,
+    sampleResidents: sharing.sampleResidents,
+    health,
   };
 }
 
 /** `govshare demo`: opens the configured database and builds the demo province (refuses a non-empty one unless reset). */
-export async function runDemo(opts: { config: Config; seed?: number | undefined; asOf?: string | undefined; reset?: boolean | undefined }): Promise<DemoSummary> {
+export async function runDemo(opts: {
+  config: Config;
+  seed?: number | undefined;
+  asOf?: string | undefined;
+  reset?: boolean | undefined;
+}): Promise<DemoSummary> {
   const platform = await openPlatform(opts.config);
   try {
     if (!(await isEmpty(platform.db))) {
-      if (!opts.reset) throw new Error('The database already holds departments; pass --reset to replace everything with the demo province.');
+      if (!opts.reset)
+        throw new Error(
+          'The database already holds departments; pass --reset to replace everything with the demo province.',
+        );
       await resetData(platform.db);
     }
-    return await buildDemo(platform, { persons: opts.config.demoPersons, ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(opts.asOf ? { asOf: opts.asOf } : {}) }, opts.config.dataDir);
+    return await buildDemo(
+      platform,
+      {
+        persons: opts.config.demoPersons,
+        ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+        ...(opts.asOf ? { asOf: opts.asOf } : {}),
+      },
+      opts.config.dataDir,
+    );
   } finally {
     await platform.close();
   }

@@ -60,7 +60,10 @@ describeEachEngine('demo province', (getDb) => {
     assert.deepEqual([...classes].sort(), ['conditional', 'not_shared', 'unconditional']);
     const residents = catalog.body.items.find((d: any) => d.id === 'residents');
     assert.equal(residents.recordCount, 3000);
-    assert.ok(catalog.body.items.every((d: any) => d.recordCount > 0), 'every dataset holds records');
+    assert.ok(
+      catalog.body.items.every((d: any) => d.recordCount > 0),
+      'every dataset holds records',
+    );
   });
 
   test('each department reads its own data with its own token, and not others’', async () => {
@@ -79,20 +82,31 @@ describeEachEngine('demo province', (getDb) => {
     const all = (await admin('GET', '/api/v1/sharing/requests')).body.items;
     const statuses = new Set(all.map((r: any) => r.status));
     for (const s of ['granted', 'pending', 'refused', 'revoked']) assert.ok(statuses.has(s), `a ${s} request`);
-    assert.ok(all.some((r: any) => r.overdue), 'an overdue request');
+    assert.ok(
+      all.some((r: any) => r.overdue),
+      'an overdue request',
+    );
     const resident = creds.sampleResidents[0];
     const person = (await admin('POST', '/api/v1/persons/tokens', { citizenId: resident })).body.token;
     const log = (await client(server.url, person)('GET', '/api/v1/me/access-log')).body.items;
-    assert.ok(log.some((e: any) => e.action === 'records.read' && e.department === 'gd-cdc' && e.purpose === 'contact_tracing'));
+    assert.ok(
+      log.some((e: any) => e.action === 'records.read' && e.department === 'gd-cdc' && e.purpose === 'contact_tracing'),
+    );
     const report = (await admin('GET', '/api/v1/reports/sharing')).body.departments;
     assert.ok(report.find((d: any) => d.department === 'gd-labs').recordsReadByOthers > 0);
-    assert.ok(report.find((d: any) => d.department === 'th-grid').overdue === 0 && report.find((d: any) => d.department === 'gd-ps').overdue === 1);
+    assert.ok(
+      report.find((d: any) => d.department === 'th-grid').overdue === 0 &&
+        report.find((d: any) => d.department === 'gd-ps').overdue === 1,
+    );
   });
 
   test('records match the generator', async () => {
     const { db, ring } = await getDb();
     const p = personAt(11, 0);
-    const row = await db.query<{ data: any }>(`SELECT data FROM records WHERE dataset_id = 'residents' AND subject = $1`, [subjectOf(ring, p.citizenId)]);
+    const row = await db.query<{ data: any }>(
+      `SELECT data FROM records WHERE dataset_id = 'residents' AND subject = $1`,
+      [subjectOf(ring, p.citizenId)],
+    );
     assert.equal(row.rows[0]!.data.person_name, p.name);
     assert.equal(row.rows[0]!.data.division_code, p.division.code);
   });
@@ -106,7 +120,9 @@ test('the same options build the same province, another seed another one', async
     const d = mkdtempSync(join(tmpdir(), 'govshare-demo-'));
     try {
       await buildDemo(platform, { persons: 400, seed, asOf: '2022-05-01' }, d);
-      const res = await db.query<{ k: string }>(`SELECT string_agg(dataset_id || ':' || record_key || ':' || hash, ',' ORDER BY dataset_id, record_key) AS k FROM records`);
+      const res = await db.query<{ k: string }>(
+        `SELECT string_agg(dataset_id || ':' || record_key || ':' || hash, ',' ORDER BY dataset_id, record_key) AS k FROM records`,
+      );
       return res.rows[0]!.k;
     } finally {
       await platform.close();

@@ -22,7 +22,12 @@ describeEachEngine('departments and tokens', (getDb) => {
   after(async () => server.close());
 
   const body = (id: string, creditCode: string) => ({
-    id, name: { 'zh-CN': '天河区卫健局', en: 'Tianhe Health Bureau' }, creditCode, level: 'district', region: '440106', contact: { person: '张三', email: 'a@b.cn' },
+    id,
+    name: { 'zh-CN': '天河区卫健局', en: 'Tianhe Health Bureau' },
+    creditCode,
+    level: 'district',
+    region: '440106',
+    contact: { person: '张三', email: 'a@b.cn' },
   });
 
   test('the administrator registers a department; the credit code check character is validated', async () => {
@@ -38,7 +43,10 @@ describeEachEngine('departments and tokens', (getDb) => {
     assert.match(bad.body.detail, /check character/);
     const dup = await api('POST', '/api/v1/departments', body('th-health', credit('MB2C90019')));
     assert.equal(dup.status, 409);
-    const badRegion = await api('POST', '/api/v1/departments', { ...body('th-x', credit('MB2C90020')), region: '449999' });
+    const badRegion = await api('POST', '/api/v1/departments', {
+      ...body('th-x', credit('MB2C90020')),
+      region: '449999',
+    });
     assert.equal(badRegion.status, 400);
     assert.equal(badRegion.body.code, 'invalid_region');
     const unknownField = await api('POST', '/api/v1/departments', { ...body('th-y', credit('MB2C90021')), budget: 1 });
@@ -67,7 +75,9 @@ describeEachEngine('departments and tokens', (getDb) => {
     const token: string = issued.body.token;
     assert.match(token, /^gst_/);
     const db = (await getDb()).db;
-    const stored = await db.query<{ token_hash: string }>('SELECT token_hash FROM api_tokens WHERE id = $1', [issued.body.id]);
+    const stored = await db.query<{ token_hash: string }>('SELECT token_hash FROM api_tokens WHERE id = $1', [
+      issued.body.id,
+    ]);
     assert.notEqual(stored.rows[0]!.token_hash, token);
     assert.ok(!JSON.stringify(stored.rows).includes(token.slice(4)));
     const me = await client(server.url, token)('GET', '/api/v1/me');
@@ -85,13 +95,18 @@ describeEachEngine('departments and tokens', (getDb) => {
 
   test('administrative actions are in the audit ledger', async () => {
     const db = (await getDb()).db;
-    const actions = (await db.query<{ entry: string }>('SELECT entry FROM audit_entries')).rows.map((r) => JSON.parse(r.entry));
+    const actions = (await db.query<{ entry: string }>('SELECT entry FROM audit_entries')).rows.map((r) =>
+      JSON.parse(r.entry),
+    );
     for (const a of ['departments.create', 'tokens.issue', 'tokens.revoke']) {
       const e = actions.find((x) => x.action === a);
       assert.ok(e, `${a} audited`);
       assert.equal(e.actor.department, admin.id);
     }
-    assert.ok(actions.some((x) => x.action === 'auth.failed'), 'the revoked token’s failed sign-in is audited');
+    assert.ok(
+      actions.some((x) => x.action === 'auth.failed'),
+      'the revoked token’s failed sign-in is audited',
+    );
   });
 
   test('a department changes its own contact, nothing else', async () => {

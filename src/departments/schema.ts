@@ -1,7 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { SLUG_PATTERN } from '../core/ids.js';
 
-export const Level = Type.Union([Type.Literal('national'), Type.Literal('provincial'), Type.Literal('city'), Type.Literal('district')]);
+export const Level = Type.Union([
+  Type.Literal('national'),
+  Type.Literal('provincial'),
+  Type.Literal('city'),
+  Type.Literal('district'),
+]);
 export const RoleSchema = Type.Union([Type.Literal('admin'), Type.Literal('department')]);
 
 export const Contact = Type.Object(
@@ -16,7 +21,10 @@ export const Contact = Type.Object(
 export const DepartmentInput = Type.Object(
   {
     id: Type.String({ pattern: SLUG_PATTERN, description: 'Short stable identifier, e.g. gd-cdc' }),
-    name: Type.Object({ 'zh-CN': Type.String({ minLength: 1, maxLength: 128 }), en: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false }),
+    name: Type.Object(
+      { 'zh-CN': Type.String({ minLength: 1, maxLength: 128 }), en: Type.String({ minLength: 1, maxLength: 128 }) },
+      { additionalProperties: false },
+    ),
     creditCode: Type.String({ description: 'Unified social credit code (GB 32100-2015), check character validated' }),
     level: Level,
     region: Type.String({ description: 'Administrative division code (GB/T 2260)' }),
@@ -27,7 +35,9 @@ export const DepartmentInput = Type.Object(
 );
 export type DepartmentInput = Static<typeof DepartmentInput>;
 
-export const DepartmentPatch = Type.Partial(Type.Omit(DepartmentInput, ['id', 'role']), { additionalProperties: false });
+export const DepartmentPatch = Type.Partial(Type.Omit(DepartmentInput, ['id', 'role']), {
+  additionalProperties: false,
+});
 export type DepartmentPatch = Static<typeof DepartmentPatch>;
 
 export const Department = Type.Object({

@@ -35,11 +35,16 @@ const toDepartment = (r: Row): Department => ({
 function checkIdentifiers(input: { creditCode?: string | undefined; region?: string | undefined }): void {
   if (input.creditCode !== undefined) {
     const issue = validateCreditCode(input.creditCode);
-    if (issue) throw badRequest('invalid_credit_code', `creditCode: ${issue.message.en}`, { field: 'creditCode', reason: issue.code });
+    if (issue)
+      throw badRequest('invalid_credit_code', `creditCode: ${issue.message.en}`, {
+        field: 'creditCode',
+        reason: issue.code,
+      });
   }
   if (input.region !== undefined) {
     const issue = validateDivisionCode(input.region);
-    if (issue) throw badRequest('invalid_region', `region: ${issue.message.en}`, { field: 'region', reason: issue.code });
+    if (issue)
+      throw badRequest('invalid_region', `region: ${issue.message.en}`, { field: 'region', reason: issue.code });
   }
 }
 
@@ -58,7 +63,16 @@ export async function insertDepartment(q: Queryable, raw: DepartmentInput): Prom
   const res = await q.query<Row>(
     `INSERT INTO departments (id, name_zh, name_en, credit_code, level, region, role, contact)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
-    [input.id, input.name['zh-CN'], input.name.en, input.creditCode, input.level, input.region, input.role ?? 'department', JSON.stringify(input.contact ?? {})],
+    [
+      input.id,
+      input.name['zh-CN'],
+      input.name.en,
+      input.creditCode,
+      input.level,
+      input.region,
+      input.role ?? 'department',
+      JSON.stringify(input.contact ?? {}),
+    ],
   );
   return toDepartment(res.rows[0]!);
 }
@@ -104,10 +118,15 @@ export async function updateDepartment(ctx: Ctx, id: string, patch: DepartmentPa
       [id, next.name['zh-CN'], next.name.en, next.creditCode, next.level, next.region, JSON.stringify(next.contact)],
     );
     const d = toDepartment(res.rows[0]!);
-    await audit(ctx, { action: 'departments.update', outcome: 'ok', detail: { department: id, changed: Object.keys(patch) } });
+    await audit(ctx, {
+      action: 'departments.update',
+      outcome: 'ok',
+      detail: { department: id, changed: Object.keys(patch) },
+    });
     return d;
   } catch (err) {
-    if ((err as { code?: string }).code === '23505') throw conflict('department_exists', `Credit code ${next.creditCode} is already registered.`);
+    if ((err as { code?: string }).code === '23505')
+      throw conflict('department_exists', `Credit code ${next.creditCode} is already registered.`);
     throw err;
   }
 }

@@ -1,7 +1,7 @@
 // Cross-region events: cases and contacts of other regions' residents go to their home region; risk-area changes
 // go to every region. Produced by following committed ingest batches and risk-area changes (own areas only), each
 // batch of messages written with its watermark in one transaction, so nothing is sent twice or skipped.
-import type { Platform } from '../access/context.js';
+import type { Platform } from '../platform/platform.js';
 import { searchCatalogInternal } from '../catalog/service.js';
 import { loadSources, type Source } from '../healthcode/facts/sources.js';
 import { subjectOf } from '../records/keys.js';
@@ -23,7 +23,10 @@ const behind = (iso: string): string => new Date(Date.parse(iso) - OVERLAP_MS).t
 const EPOCH = new Date(0).toISOString();
 
 /** Case and contact facts of a record, by its source kind; undefined when the record is not one. */
-function factOf(source: Source, data: Record<string, unknown>): { kind: 'case' | 'contact'; values: Record<string, string> } | undefined {
+function factOf(
+  source: Source,
+  data: Record<string, unknown>,
+): { kind: 'case' | 'contact'; values: Record<string, string> } | undefined {
   const get = (el: string): string | undefined => {
     const name = source.fields[el];
     const v = name === undefined ? undefined : data[name];
@@ -38,7 +41,12 @@ function factOf(source: Source, data: Record<string, unknown>): { kind: 'case' |
     const type = get('contact_type');
     const exposure = get('exposure_date');
     const end = get('quarantine_end');
-    return type && exposure ? { kind: 'contact', values: { contact_type: type, exposure_date: exposure, ...(end ? { quarantine_end: end } : {}) } } : undefined;
+    return type && exposure
+      ? {
+          kind: 'contact',
+          values: { contact_type: type, exposure_date: exposure, ...(end ? { quarantine_end: end } : {}) },
+        }
+      : undefined;
   }
   return undefined;
 }
@@ -61,24 +69,35 @@ async function produceFromBatches(p: Platform): Promise<number> {
   const nat = await national(p);
   const regions = [...nat.regions.keys()];
   if (regions.length === 0) return 0;
-  const idField = new Map((await searchCatalogInternal(p.db)).map((d) => [d.id, d.fields.find((f) => f.element === 'citizen_id')?.name]));
+  const idField = new Map(
+    (await searchCatalogInternal(p.db)).map((d) => [d.id, d.fields.find((f) => f.element === 'citizen_id')?.name]),
+  );
   const me = await nodeIdentity(p);
   return p.db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['govshare.federation.events.batches']);
     const mark = (await getState<BatchMark>(tx, 'events.batches')) ?? { at: EPOCH, recent: [] };
     const next = mark.partial
-      ? (await tx.query<{ id: string; dataset_id: string; finished_at: Date | string }>('SELECT id, dataset_id, finished_at FROM ingest_batches WHERE id = $1', [mark.partial.batch])).rows[0]
-      : (await tx.query<{ id: string; dataset_id: string; finished_at: Date | string }>(
-          `SELECT id, dataset_id, finished_at FROM ingest_batches WHERE status = 'committed' AND finished_at > $1 AND dataset_id = ANY($2::text[])
+      ? (
+          await tx.query<{ id: string; dataset_id: string; finished_at: Date | string }>(
+            'SELECT id, dataset_id, finished_at FROM ingest_batches WHERE id = $1',
+            [mark.partial.batch],
+          )
+        ).rows[0]
+      : (
+          await tx.query<{ id: string; dataset_id: string; finished_at: Date | string }>(
+            `SELECT id, dataset_id, finished_at FROM ingest_batches WHERE status = 'committed' AND finished_at > $1 AND dataset_id = ANY($2::text[])
             ORDER BY finished_at LIMIT 100`,
-          [behind(mark.at), [...new Set(sources.map((s) => s.dataset))]],
-        )).rows.find((b) => !mark.recent.includes(b.id));
+            [behind(mark.at), [...new Set(sources.map((s) => s.dataset))]],
+          )
+        ).rows.find((b) => !mark.recent.includes(b.id));
     if (!next) return 0;
     const after = mark.partial?.batch === next.id ? mark.partial.after : '';
-    const rows = (await tx.query<{ record_key: string; data: Record<string, unknown> }>(
-      'SELECT record_key, data FROM records WHERE batch_id = $1 AND valid_to IS NULL AND record_key > $2 ORDER BY record_key LIMIT $3',
-      [next.id, after, PRODUCE_CHUNK],
-    )).rows;
+    const rows = (
+      await tx.query<{ record_key: string; data: Record<string, unknown> }>(
+        'SELECT record_key, data FROM records WHERE batch_id = $1 AND valid_to IS NULL AND record_key > $2 ORDER BY record_key LIMIT $3',
+        [next.id, after, PRODUCE_CHUNK],
+      )
+    ).rows;
     const field = idField.get(next.dataset_id);
     const out: Outgoing[] = [];
     for (const r of rows) {
@@ -91,15 +110,25 @@ async function produceFromBatches(p: Platform): Promise<number> {
       for (const s of sources.filter((x) => x.dataset === next.dataset_id)) {
         const fact = factOf(s, data);
         if (!fact) continue;
-        out.push({ to: peer.region, type: fact.kind, payload: (id) => ({ person: sealFor(peer.key, citizenId, id), ...fact.values }) });
+        out.push({
+          to: peer.region,
+          type: fact.kind,
+          payload: (id) => ({ person: sealFor(peer.key, citizenId, id), ...fact.values }),
+        });
       }
     }
     await enqueueMessages(tx, p, me, out);
     if (rows.length === PRODUCE_CHUNK) {
-      await setState(tx, 'events.batches', { ...mark, partial: { batch: next.id, after: rows[rows.length - 1]!.record_key } } satisfies BatchMark);
+      await setState(tx, 'events.batches', {
+        ...mark,
+        partial: { batch: next.id, after: rows[rows.length - 1]!.record_key },
+      } satisfies BatchMark);
     } else {
       const finished = new Date(next.finished_at).toISOString();
-      await setState(tx, 'events.batches', { at: finished > mark.at ? finished : mark.at, recent: [...mark.recent, next.id].slice(-500) } satisfies BatchMark);
+      await setState(tx, 'events.batches', {
+        at: finished > mark.at ? finished : mark.at,
+        recent: [...mark.recent, next.id].slice(-500),
+      } satisfies BatchMark);
     }
     // Rows were read (or the batch finished): report progress so the caller keeps going.
     return Math.max(out.length, 1);
@@ -131,20 +160,40 @@ async function produceFromAreas(p: Platform): Promise<number> {
   return p.db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['govshare.federation.events.areas']);
     const mark = (await getState<Mark>(tx, 'events.areas')) ?? { at: EPOCH, recent: [] };
-    const rows = (await tx.query<AreaRow>(
-      'SELECT * FROM risk_areas WHERE origin IS NULL AND updated_at > $1 ORDER BY updated_at LIMIT 200',
-      [behind(mark.at)],
-    )).rows.filter((a) => !mark.recent.includes(`${a.id}@${new Date(a.updated_at).toISOString()}`));
+    const rows = (
+      await tx.query<AreaRow>(
+        'SELECT * FROM risk_areas WHERE origin IS NULL AND updated_at > $1 ORDER BY updated_at LIMIT 200',
+        [behind(mark.at)],
+      )
+    ).rows.filter((a) => !mark.recent.includes(`${a.id}@${new Date(a.updated_at).toISOString()}`));
     for (const a of rows) {
       const area = {
-        id: a.id, division: a.division, name: a.name, level: a.level, places: a.places, startsAt: new Date(a.starts_at).toISOString(),
-        lastCaseAt: isoOrNull(a.last_case_at), endsAt: isoOrNull(a.ends_at), liftedBy: a.lifted_by, liftReason: a.lift_reason,
+        id: a.id,
+        division: a.division,
+        name: a.name,
+        level: a.level,
+        places: a.places,
+        startsAt: new Date(a.starts_at).toISOString(),
+        lastCaseAt: isoOrNull(a.last_case_at),
+        endsAt: isoOrNull(a.ends_at),
+        liftedBy: a.lifted_by,
+        liftReason: a.lift_reason,
       };
-      await enqueueMessages(tx, p, me, others.map((to) => ({ to, type: 'risk_area' as const, payload: () => ({ area }) })));
+      await enqueueMessages(
+        tx,
+        p,
+        me,
+        others.map((to) => ({ to, type: 'risk_area' as const, payload: () => ({ area }) })),
+      );
     }
     if (rows.length > 0) {
-      const last = rows.reduce((m, a) => (new Date(a.updated_at).toISOString() > m ? new Date(a.updated_at).toISOString() : m), mark.at);
-      const recent = [...mark.recent, ...rows.map((a) => `${a.id}@${new Date(a.updated_at).toISOString()}`)].slice(-1000);
+      const last = rows.reduce(
+        (m, a) => (new Date(a.updated_at).toISOString() > m ? new Date(a.updated_at).toISOString() : m),
+        mark.at,
+      );
+      const recent = [...mark.recent, ...rows.map((a) => `${a.id}@${new Date(a.updated_at).toISOString()}`)].slice(
+        -1000,
+      );
       await setState(tx, 'events.areas', { at: last, recent } satisfies Mark);
     }
     return rows.length * others.length;
@@ -172,14 +221,42 @@ export const applyMessage: Applier = async (p: Platform, m: SignedMessage, me) =
       );
     };
   }
-  const a = (e.payload as { area: { id: string; division: string; name: unknown; level: string; places: string[]; startsAt: string; lastCaseAt: string | null; endsAt: string | null; liftedBy: string | null; liftReason: string | null } }).area;
+  const a = (
+    e.payload as {
+      area: {
+        id: string;
+        division: string;
+        name: unknown;
+        level: string;
+        places: string[];
+        startsAt: string;
+        lastCaseAt: string | null;
+        endsAt: string | null;
+        liftedBy: string | null;
+        liftReason: string | null;
+      };
+    }
+  ).area;
   return async (tx) => {
     await tx.query(
       `INSERT INTO risk_areas (id, division, name, level, places, starts_at, last_case_at, ends_at, lifted_by, lift_reason, declared_by, origin, updated_at)
        VALUES ($1, $2, $3, $4, $5::text[], $6, $7, $8, $9, $10, $11, $12, now())
        ON CONFLICT (id) DO UPDATE SET level = excluded.level, places = excluded.places, last_case_at = excluded.last_case_at, ends_at = excluded.ends_at,
          lifted_by = excluded.lifted_by, lift_reason = excluded.lift_reason, updated_at = now()`,
-      [`${e.from}:${a.id}`, a.division, JSON.stringify(a.name), a.level, a.places, a.startsAt, a.lastCaseAt, a.endsAt, a.liftedBy, a.liftReason, `federation:${e.from}`, e.from],
+      [
+        `${e.from}:${a.id}`,
+        a.division,
+        JSON.stringify(a.name),
+        a.level,
+        a.places,
+        a.startsAt,
+        a.lastCaseAt,
+        a.endsAt,
+        a.liftedBy,
+        a.liftReason,
+        `federation:${e.from}`,
+        e.from,
+      ],
     );
   };
 };

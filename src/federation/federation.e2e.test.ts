@@ -12,7 +12,9 @@ import { client } from '../testing/server.js';
 const GD = '440000';
 const BJ = '110000';
 
-const tokensOf = (n: NodeProcess): Record<string, string> => (JSON.parse(readFileSync(join(n.dataDir, 'demo-credentials.json'), 'utf8')) as { tokens: Record<string, string> }).tokens;
+const tokensOf = (n: NodeProcess): Record<string, string> =>
+  (JSON.parse(readFileSync(join(n.dataDir, 'demo-credentials.json'), 'utf8')) as { tokens: Record<string, string> })
+    .tokens;
 const admin = (n: NodeProcess) => client(n.url, n.adminToken);
 const as = (n: NodeProcess, dept: string) => client(n.url, tokensOf(n)[dept]);
 
@@ -34,7 +36,13 @@ const check = async (n: NodeProcess, code: string) => {
 
 async function reportCase(n: NodeProcess, citizenId: string): Promise<void> {
   const r = await as(n, 'gd-cdc')('POST', '/api/v1/datasets/case-reports/records', [
-    { case_id: `K${Date.now()}${++seq}`, citizen_id: citizenId, diagnosis: 'confirmed', report_time: new Date(Date.now() - 3_600_000).toISOString(), division_code: n.region === GD ? '440106' : '110105' },
+    {
+      case_id: `K${Date.now()}${++seq}`,
+      citizen_id: citizenId,
+      diagnosis: 'confirmed',
+      report_time: new Date(Date.now() - 3_600_000).toISOString(),
+      division_code: n.region === GD ? '440106' : '110105',
+    },
   ]);
   assert.equal(r.status, 200, JSON.stringify(r.body));
   assert.equal(r.body.rowsRejected, 0, JSON.stringify(r.body));
@@ -52,11 +60,14 @@ describe('federation across real node processes', { timeout: 600_000 }, () => {
     bj = c.regions[BJ]!;
     // Both regions hold a national list naming both regions and their code keys.
     for (const n of [gd, bj]) {
-      await eventually(async () => {
-        const s = await status(n);
-        assert.ok(s.trustList.version >= 1, JSON.stringify(s.trustList));
-        assert.deepEqual(s.peers.map((p: { region: string }) => p.region).sort(), [BJ, GD]);
-      }, { what: `${n.region} has the national trust list` });
+      await eventually(
+        async () => {
+          const s = await status(n);
+          assert.ok(s.trustList.version >= 1, JSON.stringify(s.trustList));
+          assert.deepEqual(s.peers.map((p: { region: string }) => p.region).sort(), [BJ, GD]);
+        },
+        { what: `${n.region} has the national trust list` },
+      );
     }
   });
   after(async () => c?.stop());
@@ -64,11 +75,14 @@ describe('federation across real node processes', { timeout: 600_000 }, () => {
   test('a code issued in Guangdong is accepted in Beijing: offline with the national list, online from the issuer', async () => {
     const id = cantonese();
     const { code } = await issue(gd, id);
-    const offline = await eventually(async () => {
-      const r = (await client(bj.url)('POST', '/api/v1/codes/verify', { code })).body;
-      assert.equal(r.valid, true, JSON.stringify(r));
-      return r;
-    }, { what: 'Beijing verifies the Guangdong code offline' });
+    const offline = await eventually(
+      async () => {
+        const r = (await client(bj.url)('POST', '/api/v1/codes/verify', { code })).body;
+        assert.equal(r.valid, true, JSON.stringify(r));
+        return r;
+      },
+      { what: 'Beijing verifies the Guangdong code offline' },
+    );
     assert.equal(offline.region, GD);
     // The CLI verifies offline in-process with the lists the Beijing node serves (its own and the national one).
     const io = memoryIo({ env: { GOVSHARE_URL: bj.url }, fetch });
@@ -86,16 +100,23 @@ describe('federation across real node processes', { timeout: 600_000 }, () => {
     const { code } = await issue(bj, id);
     assert.equal((await check(bj, code)).colour, 'green');
     await reportCase(gd, id);
-    const after = await eventually(async () => {
-      const r = await check(bj, code);
-      assert.equal(r.colour, 'red', JSON.stringify(r));
-      return r;
-    }, { what: 'the case reaches Beijing' });
+    const after = await eventually(
+      async () => {
+        const r = await check(bj, code);
+        assert.equal(r.colour, 'red', JSON.stringify(r));
+        return r;
+      },
+      { what: 'the case reaches Beijing' },
+    );
     assert.equal(after.changedSinceIssue, true);
     // The reason names the region whose data decided it.
     const looked = await admin(bj)('POST', '/api/v1/health-status/lookup', { citizenId: id });
     assert.equal(looked.body.status.reasons[0].rule, 'red.case-confirmed');
-    assert.ok(looked.body.status.reasons[0].evidence.some((e: { dataset: string; key: string }) => e.dataset === 'federation:case' && e.key.startsWith(`${GD}/`)));
+    assert.ok(
+      looked.body.status.reasons[0].evidence.some(
+        (e: { dataset: string; key: string }) => e.dataset === 'federation:case' && e.key.startsWith(`${GD}/`),
+      ),
+    );
     // A Guangdong code for the same person, checked in Beijing, asks Guangdong, which has the case too.
     const gdCode = await issue(gd, id);
     assert.equal((await check(bj, gdCode.code)).colour, 'red');
@@ -107,33 +128,56 @@ describe('federation across real node processes', { timeout: 600_000 }, () => {
     const bjCode = await issue(bj, id);
     assert.equal((await check(gd, gdCode.code)).colour, 'green');
     await reportCase(bj, id); // at home, in Beijing: Guangdong's own data knows nothing of it
-    for (const [where, code] of [[gd, gdCode.code], [bj, gdCode.code], [gd, bjCode.code], [bj, bjCode.code]] as const) {
-      const r = await eventually(async () => {
-        const x = await check(where, code);
-        assert.equal(x.colour, 'red', JSON.stringify(x));
-        return x;
-      }, { what: `the ${where.region} verifier sees red` });
+    for (const [where, code] of [
+      [gd, gdCode.code],
+      [bj, gdCode.code],
+      [gd, bjCode.code],
+      [bj, bjCode.code],
+    ] as const) {
+      const r = await eventually(
+        async () => {
+          const x = await check(where, code);
+          assert.equal(x.colour, 'red', JSON.stringify(x));
+          return x;
+        },
+        { what: `the ${where.region} verifier sees red` },
+      );
       assert.equal(r.decidedBy, BJ, JSON.stringify(r));
     }
   });
 
   test('a risk area declared in Guangdong reaches Beijing; a rotated Guangdong key verifies in Beijing after the next sync', async () => {
     const declared = await admin(gd)('POST', '/api/v1/risk-areas', {
-      division: '440106', level: 'high', places: ['V4401069999'], name: { 'zh-CN': '联邦测试风险区', en: 'Federation test area' },
+      division: '440106',
+      level: 'high',
+      places: ['V4401069999'],
+      name: { 'zh-CN': '联邦测试风险区', en: 'Federation test area' },
     });
     assert.equal(declared.status, 201, JSON.stringify(declared.body));
-    await eventually(async () => {
-      const areas = (await client(bj.url)('GET', '/api/v1/risk-areas?inForce=true')).body.items as { id: string; level: string }[];
-      assert.ok(areas.some((a) => a.id === `${GD}:${declared.body.id}` && a.level === 'high'), JSON.stringify(areas.map((a) => a.id)));
-    }, { what: 'the risk area reaches Beijing' });
+    await eventually(
+      async () => {
+        const areas = (await client(bj.url)('GET', '/api/v1/risk-areas?inForce=true')).body.items as {
+          id: string;
+          level: string;
+        }[];
+        assert.ok(
+          areas.some((a) => a.id === `${GD}:${declared.body.id}` && a.level === 'high'),
+          JSON.stringify(areas.map((a) => a.id)),
+        );
+      },
+      { what: 'the risk area reaches Beijing' },
+    );
     const rotated = await admin(gd)('POST', '/api/v1/admin/code-keys/rotate');
     assert.equal(rotated.status, 201, JSON.stringify(rotated.body));
     const { code, kid } = await issue(gd, cantonese());
     assert.equal(kid, rotated.body.active.kid);
-    await eventually(async () => {
-      const v = (await client(bj.url)('POST', '/api/v1/codes/verify', { code })).body;
-      assert.equal(v.valid, true, JSON.stringify(v));
-    }, { what: 'the new key reaches Beijing' });
+    await eventually(
+      async () => {
+        const v = (await client(bj.url)('POST', '/api/v1/codes/verify', { code })).body;
+        assert.equal(v.valid, true, JSON.stringify(v));
+      },
+      { what: 'the new key reaches Beijing' },
+    );
   });
 
   test('with the hub down, codes still verify from the kept national list', async () => {
@@ -161,23 +205,35 @@ describe('federation across real node processes', { timeout: 600_000 }, () => {
       // Beijing reports cases of three Guangdong residents while Guangdong is down.
       const people = [cantonese(), cantonese(), cantonese()];
       for (const p of people) await reportCase(bj, p);
-      await eventually(async () => {
-        const out = (await admin(bj)('GET', '/api/v1/federation/outbox?pending=true')).body.items;
-        assert.ok(out.length >= 3 && out.every((m: { attempts: number }) => m.attempts >= 1), JSON.stringify(out.map((m: { attempts: number }) => m.attempts)));
-      }, { what: 'the messages wait in the outbox after failed attempts' });
+      await eventually(
+        async () => {
+          const out = (await admin(bj)('GET', '/api/v1/federation/outbox?pending=true')).body.items;
+          assert.ok(
+            out.length >= 3 && out.every((m: { attempts: number }) => m.attempts >= 1),
+            JSON.stringify(out.map((m: { attempts: number }) => m.attempts)),
+          );
+        },
+        { what: 'the messages wait in the outbox after failed attempts' },
+      );
       await gd.start();
-      await eventually(async () => {
-        const s = await status(bj);
-        assert.equal(s.outbox.pending, 0);
-      }, { what: 'the outbox drains', timeoutMs: 120_000 });
+      await eventually(
+        async () => {
+          const s = await status(bj);
+          assert.equal(s.outbox.pending, 0);
+        },
+        { what: 'the outbox drains', timeoutMs: 120_000 },
+      );
       const s = await status(gd);
       assert.equal(s.inbox.received - before, 3, 'each message applied exactly once');
       for (const p of people) {
-        const r = await eventually(async () => {
-          const x = await admin(gd)('POST', '/api/v1/health-status/lookup', { citizenId: p });
-          assert.equal(x.body.status.colour, 'red');
-          return x;
-        }, { what: 'the Guangdong resident is red at home' });
+        const r = await eventually(
+          async () => {
+            const x = await admin(gd)('POST', '/api/v1/health-status/lookup', { citizenId: p });
+            assert.equal(x.body.status.colour, 'red');
+            return x;
+          },
+          { what: 'the Guangdong resident is red at home' },
+        );
         assert.ok(r.body.status.reasons[0].evidence.some((e: { key: string }) => e.key.startsWith(`${BJ}/`)));
       }
     } finally {
@@ -193,31 +249,55 @@ describe('federation across real node processes', { timeout: 600_000 }, () => {
     const replayed = await inbox('POST', '/api/v1/federation/inbox', m);
     assert.equal(replayed.status, 409);
     assert.equal(replayed.body.code, 'replayed');
-    const tampered = await inbox('POST', '/api/v1/federation/inbox', { ...m, envelope: { ...m.envelope, id: 'm_AAAAAAAAAAAAAAAAAAAAAA', payload: { ...m.envelope.payload, diagnosis: 'excluded' } } });
+    const tampered = await inbox('POST', '/api/v1/federation/inbox', {
+      ...m,
+      envelope: {
+        ...m.envelope,
+        id: 'm_AAAAAAAAAAAAAAAAAAAAAA',
+        payload: { ...m.envelope.payload, diagnosis: 'excluded' },
+      },
+    });
     assert.equal(tampered.body.code, 'bad_signature');
     const unsigned = await inbox('POST', '/api/v1/federation/inbox', { envelope: m.envelope });
     assert.equal(unsigned.body.code, 'unsigned');
-    const stranger = await inbox('POST', '/api/v1/federation/inbox', { ...m, envelope: { ...m.envelope, from: '310000' } });
+    const stranger = await inbox('POST', '/api/v1/federation/inbox', {
+      ...m,
+      envelope: { ...m.envelope, from: '310000' },
+    });
     assert.equal(stranger.body.code, 'unknown_sender');
     // The batch endpoint judges each message on its own.
     const batch = await inbox('POST', '/api/v1/federation/inbox/batch', { messages: [m, { envelope: m.envelope }] });
     assert.equal(batch.status, 200, JSON.stringify(batch.body));
-    assert.deepEqual(batch.body.results.map((r: { status: string; reason?: string }) => [r.status, r.reason ?? null]), [['replayed', null], ['refused', 'unsigned']]);
+    assert.deepEqual(
+      batch.body.results.map((r: { status: string; reason?: string }) => [r.status, r.reason ?? null]),
+      [
+        ['replayed', null],
+        ['refused', 'unsigned'],
+      ],
+    );
     assert.equal((await inbox('POST', '/api/v1/federation/inbox/batch', { messages: [] })).status, 400);
     const logged = (await status(gd)).rejected.map((r: { reason: string }) => r.reason);
-    for (const reason of ['replayed', 'bad_signature', 'unsigned', 'unknown_sender']) assert.ok(logged.includes(reason), `${reason} is logged: ${logged.join(',')}`);
+    for (const reason of ['replayed', 'bad_signature', 'unsigned', 'unknown_sender'])
+      assert.ok(logged.includes(reason), `${reason} is logged: ${logged.join(',')}`);
   });
 
   test('a key revoked at the hub: Beijing refuses Guangdong codes after the next sync', async () => {
     const { code, kid } = await issue(gd, cantonese());
     assert.equal((await client(bj.url)('POST', '/api/v1/codes/verify', { code })).body.valid, true);
-    const r = await admin(c.hub)('POST', `/api/v1/federation/keys/${Buffer.from(kid, 'base64').toString('base64url')}/revoke`, { reason: 'key compromised (test)' });
+    const r = await admin(c.hub)(
+      'POST',
+      `/api/v1/federation/keys/${Buffer.from(kid, 'base64').toString('base64url')}/revoke`,
+      { reason: 'key compromised (test)' },
+    );
     assert.equal(r.status, 200, JSON.stringify(r.body));
-    await eventually(async () => {
-      const v = (await client(bj.url)('POST', '/api/v1/codes/verify', { code })).body;
-      assert.equal(v.valid, false);
-      assert.equal(v.reason, 'key_revoked');
-    }, { what: 'the revocation reaches Beijing' });
+    await eventually(
+      async () => {
+        const v = (await client(bj.url)('POST', '/api/v1/codes/verify', { code })).body;
+        assert.equal(v.valid, false);
+        assert.equal(v.reason, 'key_revoked');
+      },
+      { what: 'the revocation reaches Beijing' },
+    );
     const io = memoryIo({ env: { GOVSHARE_URL: bj.url }, fetch });
     assert.equal(await run(['code', 'verify', code], io), 1, 'the CLI exits non-zero for a revoked key');
     assert.equal(JSON.parse(io.stdout()).reason, 'key_revoked');

@@ -13,18 +13,28 @@ export class PeerError extends Error {
   }
 }
 
-export async function peerJson<T>(url: string, init: { method?: string; body?: unknown } = {}, timeoutMs = PEER_TIMEOUT_MS): Promise<T> {
+export async function peerJson<T>(
+  url: string,
+  init: { method?: string; body?: unknown } = {},
+  timeoutMs = PEER_TIMEOUT_MS,
+): Promise<T> {
   let res: Response;
   try {
     res = await fetch(url, {
       method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-      headers: init.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      headers:
+        init.body === undefined
+          ? { accept: 'application/json' }
+          : { accept: 'application/json', 'content-type': 'application/json' },
       ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
       signal: AbortSignal.timeout(timeoutMs),
       redirect: 'error',
     });
   } catch (e) {
-    throw new PeerError(url, `unreachable (${e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e)})`);
+    throw new PeerError(
+      url,
+      `unreachable (${e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e)})`,
+    );
   }
   const text = await res.text();
   let body: unknown;
@@ -33,6 +43,12 @@ export async function peerJson<T>(url: string, init: { method?: string; body?: u
   } catch {
     throw new PeerError(url, `answered ${res.status} with a body that is not JSON`, res.status);
   }
-  if (!res.ok) throw new PeerError(url, `answered ${res.status}${typeof body === 'object' && body && 'code' in body ? ` (${String((body as { code: unknown }).code)})` : ''}`, res.status, body);
+  if (!res.ok)
+    throw new PeerError(
+      url,
+      `answered ${res.status}${typeof body === 'object' && body && 'code' in body ? ` (${String((body as { code: unknown }).code)})` : ''}`,
+      res.status,
+      body,
+    );
   return body as T;
 }

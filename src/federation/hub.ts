@@ -1,7 +1,8 @@
 // The hub: registers region nodes (pinning their node keys), fetches and checks their trust lists, and signs the
 // national trust list; notifies the regions when it changes. See docs/federation.md.
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import { audit, makeCtx, type Ctx, type Platform } from '../access/context.js';
+import { audit, makeCtx, type Ctx } from '../access/context.js';
+import type { Platform } from '../platform/platform.js';
 import { requireAdmin } from '../access/policy.js';
 import { systemPrincipal } from '../access/principal.js';
 import { canonicalJson } from '../core/canonical-json.js';
@@ -11,7 +12,13 @@ import { kidOf, normaliseKid } from '../keys/signing.js';
 import { validateDivisionCode } from '../standard/index.js';
 import { peerJson } from './http.js';
 import { nodeIdentity } from './identity.js';
-import { mergeEntries, signNationalList, type NationalListDoc, type RegionDoc, type SignedNationalList } from './protocol/index.js';
+import {
+  mergeEntries,
+  signNationalList,
+  type NationalListDoc,
+  type RegionDoc,
+  type SignedNationalList,
+} from './protocol/index.js';
 import { getState, setState } from './state.js';
 
 interface RegionRow {
@@ -37,34 +44,49 @@ export interface RegionInfo {
 
 const iso = (v: Date | string | null): string | null => (v === null ? null : new Date(v).toISOString());
 const info = (r: RegionRow): RegionInfo => ({
-  region: r.region, url: r.url, nodeKid: r.node_kid, registeredAt: iso(r.registered_at)!, lastFetchedAt: iso(r.fetched_at), lastError: r.last_error,
+  region: r.region,
+  url: r.url,
+  nodeKid: r.node_kid,
+  registeredAt: iso(r.registered_at)!,
+  lastFetchedAt: iso(r.fetched_at),
+  lastError: r.last_error,
   keys: r.trust_list?.length ?? 0,
 });
 
 function requireHub(ctx: Ctx): void {
-  if (ctx.platform.settings.federation.role !== 'hub') throw forbidden('not_a_hub', 'This node is not the hub (start it with --role hub).');
+  if (ctx.platform.settings.federation.role !== 'hub')
+    throw forbidden('not_a_hub', 'This node is not the hub (start it with --role hub).');
 }
 
 /** Registers (or re-registers) a region node: fetches its node key from its URL and pins it. */
 export async function registerRegion(ctx: Ctx, input: { region: string; url: string }): Promise<RegionInfo> {
   requireAdmin(ctx);
   requireHub(ctx);
-  if (validateDivisionCode(input.region) !== null) throw badRequest('invalid_region', `region ${input.region} is not a known GB/T 2260 code.`);
+  if (validateDivisionCode(input.region) !== null)
+    throw badRequest('invalid_region', `region ${input.region} is not a known GB/T 2260 code.`);
   let url: URL;
   try {
     url = new URL(input.url);
   } catch {
     throw badRequest('invalid_url', `url ${input.url} is not a URL.`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badRequest('invalid_url', 'url must be http or https.');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw badRequest('invalid_url', 'url must be http or https.');
   const base = url.origin + url.pathname.replace(/\/+$/, '');
   let node: { region?: unknown; kid?: unknown; publicKey?: unknown };
   try {
     node = await peerJson(`${base}/api/v1/federation/node`);
   } catch (e) {
-    throw badRequest('region_unreachable', `cannot fetch the node key from ${base}: ${e instanceof Error ? e.message : String(e)}`);
+    throw badRequest(
+      'region_unreachable',
+      `cannot fetch the node key from ${base}: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
-  if (node.region !== input.region) throw conflict('region_mismatch', `The node at ${base} says it is region ${String(node.region)}, not ${input.region}.`);
+  if (node.region !== input.region)
+    throw conflict(
+      'region_mismatch',
+      `The node at ${base} says it is region ${String(node.region)}, not ${input.region}.`,
+    );
   let key: KeyObject;
   try {
     key = createPublicKey({ key: Buffer.from(String(node.publicKey), 'base64'), format: 'der', type: 'spki' });
@@ -77,9 +99,19 @@ export async function registerRegion(ctx: Ctx, input: { region: string; url: str
     `INSERT INTO fed_regions (region, url, node_kid, node_key, registered_by) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (region) DO UPDATE SET url = excluded.url, node_kid = excluded.node_kid, node_key = excluded.node_key,
        registered_by = excluded.registered_by, registered_at = now(), trust_list = NULL, fetched_at = NULL, last_error = NULL`,
-    [input.region, base, kid, der.toString('base64'), ctx.principal.kind === 'department' ? ctx.principal.departmentId : 'system'],
+    [
+      input.region,
+      base,
+      kid,
+      der.toString('base64'),
+      ctx.principal.kind === 'department' ? ctx.principal.departmentId : 'system',
+    ],
   );
-  await audit(ctx, { action: 'federation.region.register', outcome: 'ok', detail: { region: input.region, url: base, nodeKid: kid } });
+  await audit(ctx, {
+    action: 'federation.region.register',
+    outcome: 'ok',
+    detail: { region: input.region, url: base, nodeKid: kid },
+  });
   await syncRegion(ctx.platform, input.region);
   await publishNational(ctx.platform);
   return getRegion(ctx.platform, input.region);
@@ -103,9 +135,15 @@ export async function syncRegion(p: Platform, region: string): Promise<void> {
     const signed = await peerJson<SignedTrustList>(`${row.url}/api/v1/trust-list`);
     const key = createPublicKey({ key: Buffer.from(row.node_key, 'base64'), format: 'der', type: 'spki' });
     if (!verifyTrustList(signed, key)) throw new Error('its trust list is not signed by its registered node key');
-    await p.db.query('UPDATE fed_regions SET trust_list = $2, fetched_at = now(), last_error = NULL WHERE region = $1', [region, JSON.stringify(signed.list.entries)]);
+    await p.db.query(
+      'UPDATE fed_regions SET trust_list = $2, fetched_at = now(), last_error = NULL WHERE region = $1',
+      [region, JSON.stringify(signed.list.entries)],
+    );
   } catch (e) {
-    await p.db.query('UPDATE fed_regions SET last_error = $2 WHERE region = $1', [region, e instanceof Error ? e.message : String(e)]);
+    await p.db.query('UPDATE fed_regions SET last_error = $2 WHERE region = $1', [
+      region,
+      e instanceof Error ? e.message : String(e),
+    ]);
   }
 }
 
@@ -114,7 +152,8 @@ export async function revokeNationally(ctx: Ctx, kidParam: string, reason: strin
   requireAdmin(ctx);
   requireHub(ctx);
   const kid = normaliseKid(kidParam);
-  if (kid === undefined) throw badRequest('invalid_kid', 'kid must be a code key id: 8 bytes in base64url (or base64).');
+  if (kid === undefined)
+    throw badRequest('invalid_kid', 'kid must be a code key id: 8 bytes in base64url (or base64).');
   await ctx.db.query(
     `INSERT INTO fed_revocations (kid, reason, revoked_by) VALUES ($1, $2, $3) ON CONFLICT (kid) DO NOTHING`,
     [kid, reason, ctx.principal.kind === 'department' ? ctx.principal.departmentId : 'system'],
@@ -137,13 +176,29 @@ export async function publishNational(p: Platform): Promise<{ signed: SignedNati
   return p.db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['govshare.federation.national']);
     const rows = (await tx.query<RegionRow>('SELECT * FROM fed_regions ORDER BY region')).rows;
-    const revoked = new Set((await tx.query<{ kid: string }>('SELECT kid FROM fed_revocations')).rows.map((r) => r.kid));
-    const entries = mergeEntries(rows.map((r) => ({ region: r.region, entries: r.trust_list ?? [] })), revoked);
-    const regions: RegionDoc[] = rows.map((r) => ({ region: r.region, url: r.url, kid: r.node_kid, publicKey: r.node_key }));
+    const revoked = new Set(
+      (await tx.query<{ kid: string }>('SELECT kid FROM fed_revocations')).rows.map((r) => r.kid),
+    );
+    const entries = mergeEntries(
+      rows.map((r) => ({ region: r.region, entries: r.trust_list ?? [] })),
+      revoked,
+    );
+    const regions: RegionDoc[] = rows.map((r) => ({
+      region: r.region,
+      url: r.url,
+      kid: r.node_kid,
+      publicKey: r.node_key,
+    }));
     const hash = createHash('sha256').update(canonicalJson({ entries, regions })).digest('hex');
     const prev = await getState<Published>(tx, 'hub.national');
     if (prev && prev.hash === hash) return { signed: prev.signed, changed: false };
-    const list: NationalListDoc = { version: (prev?.version ?? 0) + 1, issuedAt: new Date().toISOString(), issuer: p.settings.region, entries, regions };
+    const list: NationalListDoc = {
+      version: (prev?.version ?? 0) + 1,
+      issuedAt: new Date().toISOString(),
+      issuer: p.settings.region,
+      entries,
+      regions,
+    };
     const signed = signNationalList(list, { kid: id.kid, privateKey: id.privateKey });
     await setState(tx, 'hub.national', { version: list.version, hash, signed } satisfies Published);
     return { signed, changed: true };
@@ -159,7 +214,9 @@ export async function nationalList(p: Platform): Promise<SignedNationalList> {
 /** Tells every region a new list is out (best effort: they also fetch on their own schedule). */
 async function notifyRegions(p: Platform, version: number): Promise<void> {
   const rows = (await p.db.query<{ url: string }>('SELECT url FROM fed_regions')).rows;
-  await Promise.all(rows.map((r) => peerJson(`${r.url}/api/v1/federation/notify`, { body: { version } }, 2_000).catch(() => undefined)));
+  await Promise.all(
+    rows.map((r) => peerJson(`${r.url}/api/v1/federation/notify`, { body: { version } }, 2_000).catch(() => undefined)),
+  );
 }
 
 /** One hub round: fetch every region's list, publish, notify when the national list changed. */
@@ -170,7 +227,9 @@ export async function hubRound(p: Platform): Promise<{ version: number; changed:
   if (r.changed) {
     await notifyRegions(p, r.signed.list.version);
     await audit(makeCtx(p, systemPrincipal('federation.hub')), {
-      action: 'federation.trust_list.publish', outcome: 'ok', detail: { version: r.signed.list.version, entries: r.signed.list.entries.length },
+      action: 'federation.trust_list.publish',
+      outcome: 'ok',
+      detail: { version: r.signed.list.version, entries: r.signed.list.entries.length },
     });
   }
   return { version: r.signed.list.version, changed: r.changed };

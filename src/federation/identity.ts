@@ -1,6 +1,6 @@
 // This node in the federation: its node key (ES256, purpose 'node'), which signs its trust list and its messages.
 import type { KeyObject } from 'node:crypto';
-import type { Platform } from '../access/context.js';
+import type { Platform } from '../platform/platform.js';
 import { lockedActiveKey } from '../keys/signing.js';
 
 export interface NodeIdentity {
@@ -19,7 +19,12 @@ export function nodeIdentity(p: Platform): Promise<NodeIdentity> {
   const hit = cache.get(p);
   if (hit && Date.now() - hit.at < TTL_MS) return hit.value;
   const value = lockedActiveKey(p.db, p.ring, 'node').then((k) => ({
-    region: p.settings.region, role: p.settings.federation.role, kid: k.kid, publicKey: k.publicKey, publicDer: k.publicDer, privateKey: k.privateKey,
+    region: p.settings.region,
+    role: p.settings.federation.role,
+    kid: k.kid,
+    publicKey: k.publicKey,
+    publicDer: k.publicDer,
+    privateKey: k.privateKey,
   }));
   value.catch(() => cache.delete(p));
   cache.set(p, { at: Date.now(), value });

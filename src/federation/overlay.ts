@@ -2,7 +2,7 @@
 // home region, which receives every other region's cases and contacts about its residents, and shows the strictest
 // of the two, with the reasons and the region whose data decided it.
 import { randomBytes } from 'node:crypto';
-import type { Platform } from '../access/context.js';
+import type { Platform } from '../platform/platform.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import { Problem } from '../core/problem.js';
 import { decryptValue, encryptValue } from '../crypto/fields.js';
@@ -28,7 +28,9 @@ export async function rememberIdentity(q: Queryable, ring: Keyring, subject: str
 }
 
 async function identityOf(p: Platform, subject: string): Promise<string | undefined> {
-  const r = (await p.db.query<{ citizen_id: string }>('SELECT citizen_id FROM hc_identities WHERE subject = $1', [subject])).rows[0];
+  const r = (
+    await p.db.query<{ citizen_id: string }>('SELECT citizen_id FROM hc_identities WHERE subject = $1', [subject])
+  ).rows[0];
   return r ? decryptValue(p.ring, r.citizen_id, `hc_identities/${subject}`) : undefined;
 }
 
@@ -54,7 +56,12 @@ interface HomeAnswer {
 /** The strictest of this node's status and the person's home region's (when that is another, reachable node). */
 export async function overlayStatus(p: Platform, local: PersonStatus): Promise<OverlayStatus> {
   const self = p.settings.region;
-  const mine: OverlayStatus = { colour: local.colour, reasons: local.reasons.map((r) => ({ ...r, region: self })), decidedBy: self, consulted: [self] };
+  const mine: OverlayStatus = {
+    colour: local.colour,
+    reasons: local.reasons.map((r) => ({ ...r, region: self })),
+    decidedBy: self,
+    consulted: [self],
+  };
   if (p.settings.federation.role !== 'region') return mine;
   const citizenId = await identityOf(p, local.subject);
   if (!citizenId) return mine;
@@ -64,14 +71,27 @@ export async function overlayStatus(p: Platform, local: PersonStatus): Promise<O
   if (!peer || home === self) return mine;
   try {
     const nonce = randomBytes(12).toString('base64url');
-    const query: HomeQuery = { from: self, to: peer.region, person: sealFor(peer.key, citizenId, nonce), at: new Date().toISOString(), nonce };
-    const answer = await peerJson<Signed<HomeAnswer>>(`${peer.url}/api/v1/federation/person-status`, { body: await signBody(p, query) }, 3_000);
-    if (!(await signedBy(p, peer.region, answer)) || canonicalJson(answer.body.query) !== canonicalJson(query)) return mine;
+    const query: HomeQuery = {
+      from: self,
+      to: peer.region,
+      person: sealFor(peer.key, citizenId, nonce),
+      at: new Date().toISOString(),
+      nonce,
+    };
+    const answer = await peerJson<Signed<HomeAnswer>>(
+      `${peer.url}/api/v1/federation/person-status`,
+      { body: await signBody(p, query) },
+      3_000,
+    );
+    if (!(await signedBy(p, peer.region, answer)) || canonicalJson(answer.body.query) !== canonicalJson(query))
+      return mine;
     const theirs = answer.body;
     const colour = RANK[theirs.colour] > RANK[local.colour] ? theirs.colour : local.colour;
     return {
       colour,
-      reasons: [...mine.reasons, ...theirs.reasons.map((r) => ({ ...r, region: peer.region }))].sort((a, b) => RANK[b.colour] - RANK[a.colour]),
+      reasons: [...mine.reasons, ...theirs.reasons.map((r) => ({ ...r, region: peer.region }))].sort(
+        (a, b) => RANK[b.colour] - RANK[a.colour],
+      ),
       decidedBy: RANK[theirs.colour] > RANK[local.colour] ? peer.region : self,
       consulted: [self, peer.region],
     };
@@ -87,7 +107,12 @@ export async function answerPersonStatus(p: Platform, input: unknown): Promise<S
   try {
     citizenId = openSealed((await nodeIdentity(p)).privateKey, q.person, q.nonce);
   } catch {
-    throw new Problem({ status: 400, code: 'malformed', title: 'Status query refused', detail: 'The person is not sealed for this node.' });
+    throw new Problem({
+      status: 400,
+      code: 'malformed',
+      title: 'Status query refused',
+      detail: 'The person is not sealed for this node.',
+    });
   }
   const status = await currentStatus(p, subjectOf(p.ring, citizenId));
   await auditDisclosure(p, q.from, status.subject, status.colour);

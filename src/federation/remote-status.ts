@@ -1,7 +1,7 @@
 // The current status behind a code issued by another region: asked of the issuer (request and answer signed by
 // the two node keys, checked against the national list); when the issuer is unreachable, the last answer kept.
 import { randomBytes } from 'node:crypto';
-import type { Platform } from '../access/context.js';
+import type { Platform } from '../platform/platform.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import { statusBySub } from '../healthcode/status/service.js';
 import type { StatusReason } from '../healthcode/status/service.js';
@@ -28,7 +28,6 @@ export interface StatusAnswer {
   decidedBy?: string;
 }
 
-
 /** POST /api/v1/federation/status: another region asks for the status behind one of this node's codes. */
 export async function answerStatusQuery(p: Platform, input: unknown): Promise<Signed<StatusAnswer>> {
   const q = await checkSignedQuery<StatusQuery>(p, input, ['sub']);
@@ -36,8 +35,15 @@ export async function answerStatusQuery(p: Platform, input: unknown): Promise<Si
   const overlay = status ? await overlayStatus(p, status) : undefined;
   if (status) await auditDisclosure(p, q.from, status.subject, overlay!.colour);
   return signBody(p, {
-    query: q, known: status !== undefined, colour: overlay?.colour ?? null, reasons: overlay?.reasons ?? [], ruleSet: status?.ruleSet ?? null,
-    ruleVersion: status?.ruleVersion ?? null, since: status?.since ?? null, computedAt: status?.computedAt ?? null, region: p.settings.region,
+    query: q,
+    known: status !== undefined,
+    colour: overlay?.colour ?? null,
+    reasons: overlay?.reasons ?? [],
+    ruleSet: status?.ruleSet ?? null,
+    ruleVersion: status?.ruleVersion ?? null,
+    since: status?.since ?? null,
+    computedAt: status?.computedAt ?? null,
+    region: p.settings.region,
     ...(overlay ? { decidedBy: overlay.decidedBy } : {}),
   });
 }
@@ -49,9 +55,20 @@ export async function remoteStatus(p: Platform, issuer: string, sub: string): Pr
   const peer = (await national(p)).regions.get(issuer);
   if (peer) {
     try {
-      const query: StatusQuery = { from: p.settings.region, to: issuer, sub, at: new Date().toISOString(), nonce: randomBytes(12).toString('base64url') };
-      const answer = await peerJson<Signed<StatusAnswer>>(`${peer.url}/api/v1/federation/status`, { body: await signBody(p, query) }, 3_000);
-      if (!(await signedBy(p, issuer, answer)) || canonicalJson(answer.body.query) !== canonicalJson(query)) throw new Error('the answer is not signed by the issuer or not to this query');
+      const query: StatusQuery = {
+        from: p.settings.region,
+        to: issuer,
+        sub,
+        at: new Date().toISOString(),
+        nonce: randomBytes(12).toString('base64url'),
+      };
+      const answer = await peerJson<Signed<StatusAnswer>>(
+        `${peer.url}/api/v1/federation/status`,
+        { body: await signBody(p, query) },
+        3_000,
+      );
+      if (!(await signedBy(p, issuer, answer)) || canonicalJson(answer.body.query) !== canonicalJson(query))
+        throw new Error('the answer is not signed by the issuer or not to this query');
       const receivedAt = new Date().toISOString();
       if (answer.body.known) {
         await p.db.query(
@@ -65,6 +82,11 @@ export async function remoteStatus(p: Platform, issuer: string, sub: string): Pr
       /* unreachable or invalid: fall back to the replica */
     }
   }
-  const kept = (await p.db.query<{ answer: StatusAnswer; received_at: Date | string }>('SELECT answer, received_at FROM fed_status_replicas WHERE issuer = $1 AND code_sub = $2', [issuer, sub])).rows[0];
+  const kept = (
+    await p.db.query<{ answer: StatusAnswer; received_at: Date | string }>(
+      'SELECT answer, received_at FROM fed_status_replicas WHERE issuer = $1 AND code_sub = $2',
+      [issuer, sub],
+    )
+  ).rows[0];
   return kept ? { ...kept.answer, source: 'replica', receivedAt: new Date(kept.received_at).toISOString() } : undefined;
 }

@@ -1,5 +1,6 @@
 // The federation capability as a node runs it: its background loop, its status for operators, notifications.
-import type { Ctx, Platform } from '../access/context.js';
+import type { Ctx } from '../access/context.js';
+import type { Platform } from '../platform/platform.js';
 import { requireAdmin } from '../access/policy.js';
 import { produceEvents } from './events.js';
 import { hubRound, listRegions, nationalList, type RegionInfo } from './hub.js';
@@ -26,18 +27,36 @@ export async function federationStatus(ctx: Ctx): Promise<FederationStatus> {
   const [id, outbox, inbox, rejected] = await Promise.all([
     nodeIdentity(p),
     outboxBacklog(p.db),
-    p.db.query<{ n: number; last: Date | string | null }>('SELECT count(*)::int AS n, max(received_at) AS last FROM fed_inbox'),
+    p.db.query<{ n: number; last: Date | string | null }>(
+      'SELECT count(*)::int AS n, max(received_at) AS last FROM fed_inbox',
+    ),
     recentRejections(p.db),
   ]);
   const i = inbox.rows[0]!;
-  const base = { role: f.role, region: p.settings.region, nodeKid: id.kid, hub: f.hubUrl ?? null, outbox, inbox: { received: i.n, lastAt: i.last === null ? null : new Date(i.last).toISOString() }, rejected };
+  const base = {
+    role: f.role,
+    region: p.settings.region,
+    nodeKid: id.kid,
+    hub: f.hubUrl ?? null,
+    outbox,
+    inbox: { received: i.n, lastAt: i.last === null ? null : new Date(i.last).toISOString() },
+    rejected,
+  };
   if (f.role === 'hub') {
     const list = await nationalList(p);
-    return { ...base, trustList: { version: list.list.version, issuedAt: list.list.issuedAt }, peers: await listRegions(p) };
+    return {
+      ...base,
+      trustList: { version: list.list.version, issuedAt: list.list.issuedAt },
+      peers: await listRegions(p),
+    };
   }
   const s = await syncState(p);
   const kept = await national(p);
-  return { ...base, trustList: s, peers: [...kept.regions.values()].map((r) => ({ region: r.region, url: r.url, kid: r.kid })) };
+  return {
+    ...base,
+    trustList: s,
+    peers: [...kept.regions.values()].map((r) => ({ region: r.region, url: r.url, kid: r.kid })),
+  };
 }
 
 /** A hub's notice that a new national list is out: fetch it now (at most one fetch at a time). */
@@ -45,7 +64,9 @@ const pending = new WeakMap<Platform, Promise<unknown>>();
 export function notified(p: Platform): { accepted: boolean } {
   if (p.settings.federation.role !== 'region') return { accepted: false };
   if (!pending.has(p)) {
-    const run = syncNational(p).catch(() => undefined).finally(() => pending.delete(p));
+    const run = syncNational(p)
+      .catch(() => undefined)
+      .finally(() => pending.delete(p));
     pending.set(p, run);
   }
   return { accepted: true };

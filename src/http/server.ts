@@ -4,7 +4,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { audit, makeCtx, type Platform } from '../access/context.js';
+import { audit, makeCtx } from '../access/context.js';
+import type { Platform } from '../platform/platform.js';
 import { ANONYMOUS } from '../access/principal.js';
 import { authenticate } from '../auth/tokens.js';
 import { pickLang } from '../core/i18n.js';
@@ -45,27 +46,53 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 // Bodies are validated strictly (no coercion, unknown properties refused); query strings and path
 // parameters arrive as text, so numbers and booleans there are coerced.
 function makeAjv(coerce: boolean): Ajv {
-  const ajv = new Ajv({ allErrors: false, coerceTypes: coerce, removeAdditional: false, useDefaults: true, strict: false });
+  const ajv = new Ajv({
+    allErrors: false,
+    coerceTypes: coerce,
+    removeAdditional: false,
+    useDefaults: true,
+    strict: false,
+  });
   addFormats(ajv);
   return ajv;
 }
 
-function toProblem(err: FastifyError | Problem | Error, instance: string): { status: number; body: Record<string, unknown> } {
+function toProblem(
+  err: FastifyError | Problem | Error,
+  instance: string,
+): { status: number; body: Record<string, unknown> } {
   if (err instanceof Problem) return { status: err.status, body: err.toJSON(instance) };
   const fe = err as FastifyError;
   if (fe.validation) {
     const where = fe.validationContext ?? 'request';
     const details = fe.validation.map((v) => {
       const path = v.instancePath || '';
-      const extra = v.keyword === 'additionalProperties' ? ` (${String((v.params as { additionalProperty?: string }).additionalProperty)})` : '';
+      const extra =
+        v.keyword === 'additionalProperties'
+          ? ` (${String((v.params as { additionalProperty?: string }).additionalProperty)})`
+          : '';
       return `${where}${path.replace(/\//g, '.')} ${v.message ?? 'is invalid'}${extra}`;
     });
-    const p = new Problem({ status: 400, code: 'validation_failed', title: 'Invalid request', detail: details.join('; '), extra: { errors: details } });
+    const p = new Problem({
+      status: 400,
+      code: 'validation_failed',
+      title: 'Invalid request',
+      detail: details.join('; '),
+      extra: { errors: details },
+    });
     return { status: 400, body: p.toJSON(instance) };
   }
   const status = typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500 ? fe.statusCode : 500;
   if (status === 500) {
-    return { status, body: new Problem({ status, code: 'internal_error', title: 'Internal error', detail: 'The server failed to handle the request; it has been logged.' }).toJSON(instance) };
+    return {
+      status,
+      body: new Problem({
+        status,
+        code: 'internal_error',
+        title: 'Internal error',
+        detail: 'The server failed to handle the request; it has been logged.',
+      }).toJSON(instance),
+    };
   }
   const byCode: Record<string, string> = {
     FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
@@ -86,8 +113,16 @@ function toProblem(err: FastifyError | Problem | Error, instance: string): { sta
 
 /** Problem titles for Chinese-speaking callers (details stay as written: they name fields and codes). */
 const ZH_TITLES: Record<number, string> = {
-  400: '请求有误', 401: '需要身份认证', 403: '无权执行此操作', 404: '未找到', 409: '与现有数据冲突', 413: '请求内容过大',
-  415: '不支持的内容类型', 422: '内容无法处理', 500: '服务器内部错误', 503: '服务暂不可用',
+  400: '请求有误',
+  401: '需要身份认证',
+  403: '无权执行此操作',
+  404: '未找到',
+  409: '与现有数据冲突',
+  413: '请求内容过大',
+  415: '不支持的内容类型',
+  422: '内容无法处理',
+  500: '服务器内部错误',
+  503: '服务暂不可用',
 };
 
 export async function buildServer(opts: ServerOptions): Promise<App> {
@@ -98,12 +133,16 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
 
   const strict = makeAjv(false);
   const coercing = makeAjv(true);
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict.compile(schema) : coercing.compile(schema)));
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    httpPart === 'body' ? strict.compile(schema) : coercing.compile(schema),
+  );
 
   app.addSchema(ProblemSchema);
 
   // CSV and NDJSON uploads stream straight into ingest; the handler reads them chunk by chunk.
-  app.addContentTypeParser(['text/csv', 'application/x-ndjson', 'application/ndjson'], (_req, payload, done) => done(null, payload));
+  app.addContentTypeParser(['text/csv', 'application/x-ndjson', 'application/ndjson'], (_req, payload, done) =>
+    done(null, payload),
+  );
 
   await app.register(swagger, {
     openapi: {
@@ -116,9 +155,19 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
           '政务数据共享平台：数据标准、数据主体目录、数据汇聚、分类共享与受控访问、防篡改审计日志、公民查询。Errors are RFC 9457 problem details with a stable `code`.',
         version: opts.version ?? '0.1.0',
       },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'Department API token (gst_...) or person token (gsp_...)' } } },
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'Department API token (gst_...) or person token (gsp_...)',
+          },
+        },
+      },
     },
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+    },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
@@ -133,10 +182,24 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
     }
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     const token = m?.[1];
-    const principal = token === undefined ? undefined : isPersonToken(token) ? await authenticatePerson(db, token) : await authenticate(db, token);
+    const principal =
+      token === undefined
+        ? undefined
+        : isPersonToken(token)
+          ? await authenticatePerson(db, token)
+          : await authenticate(db, token);
     if (!principal) {
-      await audit(makeCtx(opts.platform, ANONYMOUS, lang), { action: 'auth.failed', outcome: 'denied', detail: { method: req.method, path: req.url.split('?')[0] } });
-      throw new Problem({ status: 401, code: 'invalid_token', title: 'Authentication failed', detail: 'The bearer token is unknown, revoked or expired.' });
+      await audit(makeCtx(opts.platform, ANONYMOUS, lang), {
+        action: 'auth.failed',
+        outcome: 'denied',
+        detail: { method: req.method, path: req.url.split('?')[0] },
+      });
+      throw new Problem({
+        status: 401,
+        code: 'invalid_token',
+        title: 'Authentication failed',
+        detail: 'The bearer token is unknown, revoked or expired.',
+      });
     }
     req.ctx = makeCtx(opts.platform, principal, lang);
   });
@@ -148,7 +211,12 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
     void reply.status(status).type('application/problem+json').send(body);
   });
   app.setNotFoundHandler(async (req) => {
-    throw new Problem({ status: 404, code: 'route_not_found', title: 'Not found', detail: `No route ${req.method} ${req.url.split('?')[0]}.` });
+    throw new Problem({
+      status: 404,
+      code: 'route_not_found',
+      title: 'Not found',
+      detail: `No route ${req.method} ${req.url.split('?')[0]}.`,
+    });
   });
 
   registerSystemRoutes(app, db);

@@ -21,15 +21,27 @@ function same(text: string, expected: string[][]): void {
 }
 
 test('plain lines, CRLF, a missing final newline, empty lines and a BOM', () => {
-  same('\uFEFFa,b,c\r\n1,2,3\n\n4,,6', [['a', 'b', 'c'], ['1', '2', '3'], ['4', '', '6']]);
+  same('\uFEFFa,b,c\r\n1,2,3\n\n4,,6', [
+    ['a', 'b', 'c'],
+    ['1', '2', '3'],
+    ['4', '', '6'],
+  ]);
 });
 
 test('quoted fields with delimiters, newlines and doubled quotes', () => {
-  same('a,b\n"x, y","line1\nline2"\n"say ""hi""",""\r\n"",z\n', [['a', 'b'], ['x, y', 'line1\nline2'], ['say "hi"', ''], ['', 'z']]);
+  same('a,b\n"x, y","line1\nline2"\n"say ""hi""",""\r\n"",z\n', [
+    ['a', 'b'],
+    ['x, y', 'line1\nline2'],
+    ['say "hi"', ''],
+    ['', 'z'],
+  ]);
 });
 
 test('Chinese text passes through', () => {
-  same('身份证号,检测结果\n440106199001011234,阴性\n', [['身份证号', '检测结果'], ['440106199001011234', '阴性']]);
+  same('身份证号,检测结果\n440106199001011234,阴性\n', [
+    ['身份证号', '检测结果'],
+    ['440106199001011234', '阴性'],
+  ]);
 });
 
 test('malformed quoting fails with the line number', () => {
@@ -37,10 +49,13 @@ test('malformed quoting fails with the line number', () => {
     for (const size of [1, 4, text.length]) {
       const s = new CsvSplitter();
       const out: string[][] = [];
-      assert.throws(() => {
-        for (let i = 0; i < text.length; i += size) s.push(text.slice(i, i + size), out);
-        s.end(out);
-      }, (err: unknown) => err instanceof Problem && err.code === 'csv_malformed' && re.test(err.detail ?? ''));
+      assert.throws(
+        () => {
+          for (let i = 0; i < text.length; i += size) s.push(text.slice(i, i + size), out);
+          s.end(out);
+        },
+        (err: unknown) => err instanceof Problem && err.code === 'csv_malformed' && re.test(err.detail ?? ''),
+      );
     }
   };
   fails('a,b\n1,2\n"3,4\n5,6\n', /line 3: a quoted field is not closed/);

@@ -88,7 +88,13 @@ export class CsvSplitter {
         }
         for (let k = value.indexOf('\n'); k !== -1; k = value.indexOf('\n', k + 1)) lines += 1;
         const c = buf.charCodeAt(pos);
-        if (pos < buf.length && c !== d && c !== 10 && !(c === 13 && buf.charCodeAt(pos + 1) === 10) && !(c === 13 && pos + 1 === buf.length)) {
+        if (
+          pos < buf.length &&
+          c !== d &&
+          c !== 10 &&
+          !(c === 13 && buf.charCodeAt(pos + 1) === 10) &&
+          !(c === 13 && pos + 1 === buf.length)
+        ) {
           throw this.fail(lines, 'unexpected text after a closing quote');
         }
       } else {
@@ -96,7 +102,8 @@ export class CsvSplitter {
         for (; i < buf.length; i++) {
           const c = buf.charCodeAt(i);
           if (c === d || c === 10) break;
-          if (c === 34) throw this.fail(lines, 'a quote inside an unquoted field (quote the whole field and double the quote)');
+          if (c === 34)
+            throw this.fail(lines, 'a quote inside an unquoted field (quote the whole field and double the quote)');
         }
         value = buf.slice(pos, i);
         if (value.endsWith('\r') && (i === buf.length || buf.charCodeAt(i) === 10)) value = value.slice(0, -1);
@@ -124,6 +131,8 @@ export class CsvSplitter {
   }
 
   private fail(extraLines: number, reason: string) {
-    return badRequest('csv_malformed', `The CSV is malformed at line ${this.line + extraLines}: ${reason}.`, { line: this.line + extraLines });
+    return badRequest('csv_malformed', `The CSV is malformed at line ${this.line + extraLines}: ${reason}.`, {
+      line: this.line + extraLines,
+    });
   }
 }

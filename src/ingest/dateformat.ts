@@ -10,7 +10,7 @@ export interface DateParser {
 export function compileDateFormat(format: string, kind: 'date' | 'datetime', timezone = '+08:00'): DateParser {
   let source = '^';
   const order: Token[] = [];
-  for (let i = 0; i < format.length; ) {
+  for (let i = 0; i < format.length;) {
     const tok = TOKENS.find((t) => format.startsWith(t, i));
     if (tok) {
       order.push(tok);

@@ -27,7 +27,10 @@ const dataset = (dsId: string) => ({
 
 /** Everything a dataset holds, to compare before and after a failed batch. */
 async function snapshot(db: Db, dsId: string) {
-  const rows = await db.query('SELECT record_key, version, hash, valid_to IS NULL AS current FROM records WHERE dataset_id = $1 ORDER BY record_key, version', [dsId]);
+  const rows = await db.query(
+    'SELECT record_key, version, hash, valid_to IS NULL AS current FROM records WHERE dataset_id = $1 ORDER BY record_key, version',
+    [dsId],
+  );
   const meta = await db.query('SELECT record_count FROM datasets WHERE id = $1', [dsId]);
   return JSON.stringify({ rows: rows.rows, meta: meta.rows });
 }
@@ -70,11 +73,22 @@ describeEachEngine('ingest', (getDb) => {
     assert.equal(r.status, 'committed');
     assert.deepEqual([r.rowsTotal, r.rowsAccepted, r.rowsRejected, r.inserted], [4, 2, 2, 2]);
     const byRow = (row: number) => r.rejected.filter((x: any) => x.row === row);
-    assert.deepEqual(byRow(2).map((x: any) => [x.field, x.element, x.code]), [['citizen_id', 'citizen_id', 'check_character']]);
-    assert.deepEqual(byRow(3).map((x: any) => x.code).sort(), ['format', 'value_set']);
+    assert.deepEqual(
+      byRow(2).map((x: any) => [x.field, x.element, x.code]),
+      [['citizen_id', 'citizen_id', 'check_character']],
+    );
+    assert.deepEqual(
+      byRow(3)
+        .map((x: any) => x.code)
+        .sort(),
+      ['format', 'value_set'],
+    );
     assert.ok(byRow(3).every((x: any) => typeof x.message === 'string' && x.message.length > 0));
     // Times are normalised to UTC; a time without an offset is China Standard Time.
-    const rec = await api('GET', `/api/v1/datasets/${ds}/records/${encodeURIComponent(`${id(3)}|2022-05-01T01:00:00.000Z`)}`);
+    const rec = await api(
+      'GET',
+      `/api/v1/datasets/${ds}/records/${encodeURIComponent(`${id(3)}|2022-05-01T01:00:00.000Z`)}`,
+    );
     assert.equal(rec.status, 200, JSON.stringify(rec.body));
     assert.equal(rec.body.data.result, 'positive');
   });
@@ -95,7 +109,13 @@ describeEachEngine('ingest', (getDb) => {
     assert.equal(count.rows[0]!.n, 3);
     const key = encodeURIComponent(`${id(10)}|2022-05-01T08:00:00.000Z`);
     const hist = await api('GET', `/api/v1/datasets/${ds}/records/${key}/history`);
-    assert.deepEqual(hist.body.items.map((v: any) => [v.version, v.data.result, v.validTo === null]), [[1, 'negative', false], [2, 'positive', true]]);
+    assert.deepEqual(
+      hist.body.items.map((v: any) => [v.version, v.data.result, v.validTo === null]),
+      [
+        [1, 'negative', false],
+        [2, 'positive', true],
+      ],
+    );
     const meta = await api('GET', `/api/v1/datasets/${ds}`);
     assert.equal(meta.body.recordCount, 2);
   });
@@ -107,7 +127,10 @@ describeEachEngine('ingest', (getDb) => {
       { citizen_id: id(20), sample_time: '2022-05-02T08:00:00Z', result: 'positive' },
     ]);
     assert.deepEqual([res.body.inserted, res.body.duplicatesInBatch], [1, 1]);
-    const rec = await api('GET', `/api/v1/datasets/${ds}/records/${encodeURIComponent(`${id(20)}|2022-05-02T08:00:00.000Z`)}`);
+    const rec = await api(
+      'GET',
+      `/api/v1/datasets/${ds}/records/${encodeURIComponent(`${id(20)}|2022-05-02T08:00:00.000Z`)}`,
+    );
     assert.equal(rec.body.data.result, 'positive');
   });
 
@@ -123,7 +146,13 @@ describeEachEngine('ingest', (getDb) => {
     const res = await api('POST', `/api/v1/datasets/${ds}/records`, body, { 'content-type': 'application/x-ndjson' });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.deepEqual([res.body.rowsTotal, res.body.inserted], [4, 2]);
-    assert.deepEqual(res.body.rejected.map((x: any) => [x.row, x.code]), [[2, 'malformed'], [3, 'unknown_field']]);
+    assert.deepEqual(
+      res.body.rejected.map((x: any) => [x.row, x.code]),
+      [
+        [2, 'malformed'],
+        [3, 'unknown_field'],
+      ],
+    );
   });
 
   test('CSV streams in, quoted cells and a BOM included; a short row is one bad row', async () => {
@@ -147,12 +176,15 @@ describeEachEngine('ingest', (getDb) => {
         pull(controller) {
           if (i === 0) controller.enqueue(enc.encode('citizen_id,sample_time,result\n'));
           let chunk = '';
-          for (let k = 0; k < 1000 && i < total; k++, i++) chunk += `${generateCitizenId('440106', String(19500101 + Math.floor(i / 1000) * 10000), i % 1000)},2022-05-05T08:00:00Z,negative\n`;
+          for (let k = 0; k < 1000 && i < total; k++, i++)
+            chunk += `${generateCitizenId('440106', String(19500101 + Math.floor(i / 1000) * 10000), i % 1000)},2022-05-05T08:00:00Z,negative\n`;
           controller.enqueue(enc.encode(chunk));
           if (i >= total) controller.close();
         },
       });
-      const res = await client(big.url, owner.token)('POST', `/api/v1/datasets/${ds}/records`, stream, { 'content-type': 'text/csv' });
+      const res = await client(big.url, owner.token)('POST', `/api/v1/datasets/${ds}/records`, stream, {
+        'content-type': 'text/csv',
+      });
       assert.equal(res.status, 200, JSON.stringify(res.body).slice(0, 500));
       assert.deepEqual([res.body.rowsTotal, res.body.inserted, res.body.rowsRejected], [total, total, 0]);
     } finally {
@@ -178,7 +210,9 @@ describeEachEngine('ingest', (getDb) => {
 
   test('every row rejected: 422 all_rows_rejected', async () => {
     const ds = await newDataset();
-    const res = await api('POST', `/api/v1/datasets/${ds}/records`, [{ citizen_id: BAD_ID, sample_time: '2022-05-06T08:00:00Z', result: 'negative' }]);
+    const res = await api('POST', `/api/v1/datasets/${ds}/records`, [
+      { citizen_id: BAD_ID, sample_time: '2022-05-06T08:00:00Z', result: 'negative' },
+    ]);
     assert.equal(res.status, 422);
     assert.equal(res.body.code, 'all_rows_rejected');
   });
@@ -192,31 +226,103 @@ describeEachEngine('ingest', (getDb) => {
     const before = await snapshot(db, ds);
     const path = `/api/v1/datasets/${ds}/records`;
     const cases: [string, () => Promise<{ status: number; body: any }>, number, string][] = [
-      ['malformed JSON', () => api('POST', path, '[{"citizen_id": ', { 'content-type': 'application/json' }), 400, 'malformed_json'],
+      [
+        'malformed JSON',
+        () => api('POST', path, '[{"citizen_id": ', { 'content-type': 'application/json' }),
+        400,
+        'malformed_json',
+      ],
       ['JSON that is not rows', () => api('POST', path, { rows: [] }), 400, 'validation_failed'],
-      ['unclosed CSV quote after good rows', () => api('POST', path, `citizen_id,sample_time,result\n${id(62)},2022-05-07T08:00:00Z,positive\n"${id(63)},2022-05-07T08:00:00Z,negative\n`, { 'content-type': 'text/csv' }), 400, 'csv_malformed'],
-      ['unknown CSV column', () => api('POST', path, `citizen_id,sample_time,result,shoe_size\n${id(64)},2022-05-07T08:00:00Z,negative,42\n`, { 'content-type': 'text/csv' }), 400, 'unknown_field'],
+      [
+        'unclosed CSV quote after good rows',
+        () =>
+          api(
+            'POST',
+            path,
+            `citizen_id,sample_time,result\n${id(62)},2022-05-07T08:00:00Z,positive\n"${id(63)},2022-05-07T08:00:00Z,negative\n`,
+            { 'content-type': 'text/csv' },
+          ),
+        400,
+        'csv_malformed',
+      ],
+      [
+        'unknown CSV column',
+        () =>
+          api('POST', path, `citizen_id,sample_time,result,shoe_size\n${id(64)},2022-05-07T08:00:00Z,negative,42\n`, {
+            'content-type': 'text/csv',
+          }),
+        400,
+        'unknown_field',
+      ],
       ['empty CSV', () => api('POST', path, '', { 'content-type': 'text/csv' }), 400, 'csv_malformed'],
-      ['wrong content type', () => api('POST', path, 'citizen_id=1', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'unsupported_media_type'],
-      ['oversized JSON body', () => api('POST', `/api/v1/departments/${owner.id}`, 'x'.repeat(2 * 1024 * 1024), { 'content-type': 'application/json' }), 413, 'payload_too_large'],
-      ['oversized stream', () => api('POST', path, `citizen_id,sample_time,result\n` + `${id(65)},2022-05-07T08:00:00Z,negative\n`.repeat(6000), { 'content-type': 'text/csv' }), 413, 'payload_too_large'],
+      [
+        'wrong content type',
+        () => api('POST', path, 'citizen_id=1', { 'content-type': 'application/x-www-form-urlencoded' }),
+        415,
+        'unsupported_media_type',
+      ],
+      [
+        'oversized JSON body',
+        () =>
+          api('POST', `/api/v1/departments/${owner.id}`, 'x'.repeat(2 * 1024 * 1024), {
+            'content-type': 'application/json',
+          }),
+        413,
+        'payload_too_large',
+      ],
+      [
+        'oversized stream',
+        () =>
+          api(
+            'POST',
+            path,
+            `citizen_id,sample_time,result\n` + `${id(65)},2022-05-07T08:00:00Z,negative\n`.repeat(6000),
+            { 'content-type': 'text/csv' },
+          ),
+        413,
+        'payload_too_large',
+      ],
       ['unknown dataset', () => api('POST', '/api/v1/datasets/no-such-dataset/records', []), 404, 'dataset_not_found'],
       ['unknown profile', () => api('POST', `${path}?profile=nope`, []), 404, 'profile_not_found'],
       ['unknown query parameter', () => api('POST', `${path}?fast=yes`, []), 400, 'validation_failed'],
-      ['another department writes', () => client(server.url, other.token)('POST', path, [{ citizen_id: id(66), sample_time: '2022-05-07T08:00:00Z', result: 'negative' }]), 403, 'not_dataset_owner'],
-      ['no token', () => client(server.url)('POST', path, [{ citizen_id: id(67), sample_time: '2022-05-07T08:00:00Z', result: 'negative' }]), 401, 'unauthorized'],
+      [
+        'another department writes',
+        () =>
+          client(server.url, other.token)('POST', path, [
+            { citizen_id: id(66), sample_time: '2022-05-07T08:00:00Z', result: 'negative' },
+          ]),
+        403,
+        'not_dataset_owner',
+      ],
+      [
+        'no token',
+        () =>
+          client(server.url)('POST', path, [
+            { citizen_id: id(67), sample_time: '2022-05-07T08:00:00Z', result: 'negative' },
+          ]),
+        401,
+        'unauthorized',
+      ],
       ['bad token', () => client(server.url, 'gst_nope')('POST', path, []), 401, 'invalid_token'],
     ];
     for (const [what, call, status, code] of cases) {
       const res = await call();
       assert.equal(res.status, status, `${what}: ${JSON.stringify(res.body)}`);
       assert.equal(res.body?.code, code, `${what}: ${JSON.stringify(res.body)}`);
-      assert.ok(typeof res.body.detail === 'string' && res.body.detail.length > 5, `${what}: a detail says what was wrong`);
+      assert.ok(
+        typeof res.body.detail === 'string' && res.body.detail.length > 5,
+        `${what}: a detail says what was wrong`,
+      );
       assert.equal(await snapshot(db, ds), before, `${what}: the dataset is unchanged`);
     }
-    const staging = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE tablename LIKE 'ingest_stage_%' AND schemaname = current_schema()`);
+    const staging = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_tables WHERE tablename LIKE 'ingest_stage_%' AND schemaname = current_schema()`,
+    );
     assert.equal(staging.rows[0]!.n, 0, 'failed batches leave no staging table behind');
-    const failed = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ingest_batches WHERE dataset_id = $1 AND status = 'failed'`, [ds]);
+    const failed = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ingest_batches WHERE dataset_id = $1 AND status = 'failed'`,
+      [ds],
+    );
     assert.ok(failed.rows[0]!.n >= 3, 'failed batches are recorded as failed');
   });
 
@@ -233,8 +339,18 @@ describeEachEngine('ingest', (getDb) => {
     const res = await api('POST', `/api/v1/datasets/${ds}/records?profile=lis`, csv, { 'content-type': 'text/csv' });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.inserted, 1);
-    assert.deepEqual(res.body.rejected.map((x: any) => [x.row, x.field, x.code]), [[2, 'sample_time', 'date_format'], [2, 'sample_time', 'required'], [3, 'result', 'value_set']]);
-    const rec = await api('GET', `/api/v1/datasets/${ds}/records/${encodeURIComponent(`${id(70)}|2022-05-08T01:30:00.000Z`)}`);
+    assert.deepEqual(
+      res.body.rejected.map((x: any) => [x.row, x.field, x.code]),
+      [
+        [2, 'sample_time', 'date_format'],
+        [2, 'sample_time', 'required'],
+        [3, 'result', 'value_set'],
+      ],
+    );
+    const rec = await api(
+      'GET',
+      `/api/v1/datasets/${ds}/records/${encodeURIComponent(`${id(70)}|2022-05-08T01:30:00.000Z`)}`,
+    );
     assert.equal(rec.status, 200, JSON.stringify(rec.body));
     assert.equal(rec.body.data.result, 'negative');
     const broken = await api('PUT', `/api/v1/datasets/${ds}/mappings/bad`, { columns: { x: 'not_a_field' } });
@@ -244,7 +360,15 @@ describeEachEngine('ingest', (getDb) => {
 
   test('receipts speak Chinese when asked', async () => {
     const ds = await newDataset();
-    const res = await api('POST', `/api/v1/datasets/${ds}/records`, [{ citizen_id: id(80), sample_time: '2022-05-09T08:00:00Z' }, { citizen_id: id(81), sample_time: '2022-05-09T08:00:00Z', result: 'negative' }], { 'accept-language': 'zh-CN,zh;q=0.9' });
+    const res = await api(
+      'POST',
+      `/api/v1/datasets/${ds}/records`,
+      [
+        { citizen_id: id(80), sample_time: '2022-05-09T08:00:00Z' },
+        { citizen_id: id(81), sample_time: '2022-05-09T08:00:00Z', result: 'negative' },
+      ],
+      { 'accept-language': 'zh-CN,zh;q=0.9' },
+    );
     assert.match(res.body.rejected[0].message, /必填/);
   });
 });

@@ -26,7 +26,8 @@ export function compileMapping(spec: MappingSpec | undefined, fields: readonly F
   const fieldNames = new Set(fields.map((f) => f.name));
   const rename = new Map<string, string>();
   for (const [col, field] of Object.entries(spec?.columns ?? {})) {
-    if (!fieldNames.has(field)) throw badRequest('invalid_mapping', `mapping column ${col} → ${field}: ${field} is not a field of the dataset.`);
+    if (!fieldNames.has(field))
+      throw badRequest('invalid_mapping', `mapping column ${col} → ${field}: ${field} is not a field of the dataset.`);
     rename.set(col, field);
   }
   const ignore = new Set(spec?.ignore ?? []);
@@ -65,9 +66,13 @@ export function compileMapping(spec: MappingSpec | undefined, fields: readonly F
     checkColumns(columns) {
       const unknown = columns.filter((c) => targetOf(c) === undefined);
       if (unknown.length > 0) {
-        throw badRequest('unknown_field', `Unknown column(s) ${unknown.join(', ')}: not fields of the dataset${identity ? '' : ' nor mapped by the profile'}.`, {
-          columns: unknown,
-        });
+        throw badRequest(
+          'unknown_field',
+          `Unknown column(s) ${unknown.join(', ')}: not fields of the dataset${identity ? '' : ' nor mapped by the profile'}.`,
+          {
+            columns: unknown,
+          },
+        );
       }
     },
     map(raw, issues) {
@@ -75,7 +80,11 @@ export function compileMapping(spec: MappingSpec | undefined, fields: readonly F
       if (identity) {
         for (const col in raw) {
           if (!fieldNames.has(col)) {
-            issues.push({ field: col, code: 'unknown_field', message: { en: `${col} is not a field of the dataset`, 'zh-CN': `${col} 不是该数据集的字段` } });
+            issues.push({
+              field: col,
+              code: 'unknown_field',
+              message: { en: `${col} is not a field of the dataset`, 'zh-CN': `${col} 不是该数据集的字段` },
+            });
           }
         }
         return out;
@@ -84,7 +93,11 @@ export function compileMapping(spec: MappingSpec | undefined, fields: readonly F
         const target = targetOf(col);
         if (target === null) continue;
         if (target === undefined) {
-          issues.push({ field: col, code: 'unknown_field', message: { en: `column ${col} is neither a field nor mapped`, 'zh-CN': `列 ${col} 既不是字段也未映射` } });
+          issues.push({
+            field: col,
+            code: 'unknown_field',
+            message: { en: `column ${col} is neither a field nor mapped`, 'zh-CN': `列 ${col} 既不是字段也未映射` },
+          });
           continue;
         }
         out[target] = raw[col];
@@ -103,7 +116,11 @@ export function compileMapping(spec: MappingSpec | undefined, fields: readonly F
         if (v === undefined || v === null || v === '') continue;
         const iso = parse(String(v));
         if (iso === undefined) {
-          issues.push({ field, code: 'date_format', message: { en: `does not match the profile's date format`, 'zh-CN': '与映射配置的日期格式不符' } });
+          issues.push({
+            field,
+            code: 'date_format',
+            message: { en: `does not match the profile's date format`, 'zh-CN': '与映射配置的日期格式不符' },
+          });
           delete out[field];
         } else {
           out[field] = iso;

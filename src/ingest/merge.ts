@@ -19,7 +19,12 @@ export const stageTableSql = (table: string): string =>
  * statement. Per key the last row of the batch wins; a row identical to the current version (same content hash)
  * adds nothing; a changed row closes the current version and stores the next one, so history is kept.
  */
-export async function mergeBatch(tx: Queryable, stageTable: string, batchId: string, datasetId: string): Promise<MergeCounts> {
+export async function mergeBatch(
+  tx: Queryable,
+  stageTable: string,
+  batchId: string,
+  datasetId: string,
+): Promise<MergeCounts> {
   // Batches of one dataset merge one at a time (several API processes on PostgreSQL).
   await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`govshare.records.${datasetId}`]);
   // Sorting a large batch by key in memory instead of on disk (this transaction only).
@@ -48,6 +53,9 @@ export async function mergeBatch(tx: Queryable, stageTable: string, batchId: str
   );
   const { staged, distinct_rows, updated, written } = res.rows[0]!;
   const inserted = written - updated;
-  await tx.query('UPDATE datasets SET record_count = record_count + $2, last_ingest_at = now() WHERE id = $1', [datasetId, inserted]);
+  await tx.query('UPDATE datasets SET record_count = record_count + $2, last_ingest_at = now() WHERE id = $1', [
+    datasetId,
+    inserted,
+  ]);
   return { inserted, updated, unchanged: distinct_rows - written, duplicates: staged - distinct_rows };
 }

@@ -16,7 +16,8 @@ async function* limited(source: Chunks, maxBytes: number): AsyncGenerator<Buffer
   for await (const chunk of source) {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     seen += buf.length;
-    if (seen > maxBytes) throw tooLarge(`The upload exceeds the ingest limit of ${maxBytes} bytes; split it into several batches.`);
+    if (seen > maxBytes)
+      throw tooLarge(`The upload exceeds the ingest limit of ${maxBytes} bytes; split it into several batches.`);
     yield buf;
   }
 }
@@ -32,7 +33,8 @@ export async function* ndjsonRows(source: Chunks, maxBytes: number): AsyncGenera
     row += 1;
     try {
       const v: unknown = JSON.parse(text);
-      if (v === null || typeof v !== 'object' || Array.isArray(v)) return { row, malformed: 'the line is not a JSON object' };
+      if (v === null || typeof v !== 'object' || Array.isArray(v))
+        return { row, malformed: 'the line is not a JSON object' };
       return { row, values: v as Record<string, unknown> };
     } catch (err) {
       return { row, malformed: `the line is not valid JSON (${(err as Error).message})` };
@@ -48,7 +50,8 @@ export async function* ndjsonRows(source: Chunks, maxBytes: number): AsyncGenera
       start = nl + 1;
     }
     rest = text.slice(start);
-    if (rest.length > 16 * 1024 * 1024) throw badRequest('ndjson_malformed', `Line ${row + 1} is longer than 16 MiB; is this really NDJSON?`);
+    if (rest.length > 16 * 1024 * 1024)
+      throw badRequest('ndjson_malformed', `Line ${row + 1} is longer than 16 MiB; is this really NDJSON?`);
   }
   const r = lineOf(rest + decoder.decode());
   if (r) yield r;
@@ -58,7 +61,11 @@ export async function* ndjsonRows(source: Chunks, maxBytes: number): AsyncGenera
  * CSV with a header line (RFC 4180; see csv.ts). A structurally broken file (an unclosed quote, say) fails the
  * whole batch; a row with the wrong number of cells is one bad row.
  */
-export async function* csvRows(source: Chunks, maxBytes: number, checkHeader: (columns: string[]) => void): AsyncGenerator<RawRow> {
+export async function* csvRows(
+  source: Chunks,
+  maxBytes: number,
+  checkHeader: (columns: string[]) => void,
+): AsyncGenerator<RawRow> {
   const splitter = new CsvSplitter();
   const decoder = new TextDecoder('utf-8');
   let header: string[] | undefined;
@@ -69,7 +76,8 @@ export async function* csvRows(source: Chunks, maxBytes: number, checkHeader: (c
       if (!header) {
         header = record.map((h) => h.trim());
         if (header.some((h) => h === '')) throw badRequest('csv_malformed', 'The CSV header has an empty column name.');
-        if (new Set(header).size !== header.length) throw badRequest('csv_malformed', 'The CSV header names a column twice.');
+        if (new Set(header).size !== header.length)
+          throw badRequest('csv_malformed', 'The CSV header names a column twice.');
         checkHeader(header);
         continue;
       }
@@ -102,7 +110,8 @@ export async function* objectRows(records: Iterable<unknown> | AsyncIterable<unk
   let row = 0;
   for await (const v of records) {
     row += 1;
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) yield { row, malformed: 'the record is not a JSON object' };
+    if (v === null || typeof v !== 'object' || Array.isArray(v))
+      yield { row, malformed: 'the record is not a JSON object' };
     else yield { row, values: v as Record<string, unknown> };
   }
 }

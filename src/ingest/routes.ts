@@ -15,80 +15,190 @@ const JsonRows = Type.Union([
 ]);
 
 export function registerIngestRoutes(app: App, opts: { maxIngestBytes: number }): void {
-  app.post('/api/v1/datasets/:id/records', {
-    bodyLimit: 64 * 1024 * 1024,
-    schema: {
-      tags,
-      summary: 'Push records into an own dataset (JSON, NDJSON or CSV; streamed)',
-      description:
-        'Every row is validated against the data standard. Bad rows are listed in the receipt and never stop good ones, unless atomic=true. ' +
-        'Re-sending the same rows adds nothing; a changed row becomes a new version. 422 when atomic=true and a row was rejected, or when no row was accepted.',
-      security: bearer,
-      params: Id,
-      querystring: Type.Object({
-        profile: Type.Optional(Type.String({ description: 'Mapping profile translating local columns and codes' })),
-        atomic: Type.Optional(Type.Boolean({ description: 'All or nothing: store no row if any row is rejected' })),
-      }, { additionalProperties: false }),
-      body: {
-        content: {
-          'application/json': { schema: JsonRows },
-          'application/x-ndjson': { schema: Type.Any({ description: 'One JSON object per line' }) },
-          'text/csv': { schema: Type.Any({ description: 'CSV with a header line (RFC 4180)' }) },
+  app.post(
+    '/api/v1/datasets/:id/records',
+    {
+      bodyLimit: 64 * 1024 * 1024,
+      schema: {
+        tags,
+        summary: 'Push records into an own dataset (JSON, NDJSON or CSV; streamed)',
+        description:
+          'Every row is validated against the data standard. Bad rows are listed in the receipt and never stop good ones, unless atomic=true. ' +
+          'Re-sending the same rows adds nothing; a changed row becomes a new version. 422 when atomic=true and a row was rejected, or when no row was accepted.',
+        security: bearer,
+        params: Id,
+        querystring: Type.Object(
+          {
+            profile: Type.Optional(Type.String({ description: 'Mapping profile translating local columns and codes' })),
+            atomic: Type.Optional(Type.Boolean({ description: 'All or nothing: store no row if any row is rejected' })),
+          },
+          { additionalProperties: false },
+        ),
+        body: {
+          content: {
+            'application/json': { schema: JsonRows },
+            'application/x-ndjson': { schema: Type.Any({ description: 'One JSON object per line' }) },
+            'text/csv': { schema: Type.Any({ description: 'CSV with a header line (RFC 4180)' }) },
+          },
+        },
+        response: {
+          200: Receipt,
+          ...errors,
+          422: Type.Intersect([Type.Ref('Problem'), Type.Object({ receipt: Receipt })]),
         },
       },
-      response: { 200: Receipt, ...errors, 422: Type.Intersect([Type.Ref('Problem'), Type.Object({ receipt: Receipt })]) },
     },
-  }, async (req, reply) => {
-    const ctx = ctxOf(req);
-    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    const body = req.body as unknown;
-    const source: IngestSource =
-      type === 'text/csv' ? { format: 'csv', stream: body as Readable }
-        : type === 'application/json' ? { format: 'json', records: Array.isArray(body) ? body : (body as { records: unknown[] }).records }
-          : { format: 'ndjson', stream: body as Readable };
-    let receipt;
-    try {
-      receipt = await ingest(ctx, req.params.id, source, { profile: req.query.profile, atomic: req.query.atomic, maxBytes: opts.maxIngestBytes });
-    } catch (err) {
-      // Let the client finish sending (so it reads our answer) unless the upload is the problem.
-      if (source.format !== 'json') {
-        if (err instanceof Problem && err.status === 413) void reply.header('connection', 'close');
-        else (body as Readable).resume();
+    async (req, reply) => {
+      const ctx = ctxOf(req);
+      const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      const body = req.body as unknown;
+      const source: IngestSource =
+        type === 'text/csv'
+          ? { format: 'csv', stream: body as Readable }
+          : type === 'application/json'
+            ? { format: 'json', records: Array.isArray(body) ? body : (body as { records: unknown[] }).records }
+            : { format: 'ndjson', stream: body as Readable };
+      let receipt;
+      try {
+        receipt = await ingest(ctx, req.params.id, source, {
+          profile: req.query.profile,
+          atomic: req.query.atomic,
+          maxBytes: opts.maxIngestBytes,
+        });
+      } catch (err) {
+        // Let the client finish sending (so it reads our answer) unless the upload is the problem.
+        if (source.format !== 'json') {
+          if (err instanceof Problem && err.status === 413) void reply.header('connection', 'close');
+          else (body as Readable).resume();
+        }
+        throw err;
       }
-      throw err;
-    }
-    if (receipt.status === 'rejected') {
-      throw unprocessable('batch_rejected', `${receipt.rowsRejected} of ${receipt.rowsTotal} rows were rejected; atomic=true, so nothing was stored.`, { receipt });
-    }
-    if (receipt.rowsAccepted === 0 && receipt.rowsRejected > 0) {
-      throw unprocessable('all_rows_rejected', `All ${receipt.rowsRejected} rows were rejected; nothing was stored.`, { receipt });
-    }
-    return reply.status(200).send(receipt);
-  });
+      if (receipt.status === 'rejected') {
+        throw unprocessable(
+          'batch_rejected',
+          `${receipt.rowsRejected} of ${receipt.rowsTotal} rows were rejected; atomic=true, so nothing was stored.`,
+          { receipt },
+        );
+      }
+      if (receipt.rowsAccepted === 0 && receipt.rowsRejected > 0) {
+        throw unprocessable(
+          'all_rows_rejected',
+          `All ${receipt.rowsRejected} rows were rejected; nothing was stored.`,
+          { receipt },
+        );
+      }
+      return reply.status(200).send(receipt);
+    },
+  );
 
-  app.get('/api/v1/ingest/batches/:id', {
-    schema: { tags, summary: 'An ingest batch and its counts', security: bearer, params: Id, response: { 200: Type.Object({
-      id: Type.String(), dataset: Type.String(), department: Type.String(), format: Type.String(), profile: Type.Union([Type.String(), Type.Null()]),
-      atomic: Type.Boolean(), status: Type.String(), rowsTotal: Type.Integer(), rowsRejected: Type.Integer(), inserted: Type.Integer(),
-      updated: Type.Integer(), unchanged: Type.Integer(), error: Type.Unknown(), startedAt: Type.String(), finishedAt: Type.Union([Type.String(), Type.Null()]),
-    }), ...errors } },
-  }, async (req) => getBatch(ctxOf(req), req.params.id));
-  app.get('/api/v1/ingest/batches/:id/rejects', {
-    schema: { tags, summary: 'Every rejected row of a batch', security: bearer, params: Id,
-      querystring: Type.Object({ offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, default: 1000 })) }, { additionalProperties: false }),
-      response: { 200: Type.Object({ total: Type.Integer(), items: Type.Array(RejectedRow) }), ...errors } },
-  }, async (req) => getBatchRejects(ctxOf(req), req.params.id, req.query.offset ?? 0, req.query.limit ?? 1000));
+  app.get(
+    '/api/v1/ingest/batches/:id',
+    {
+      schema: {
+        tags,
+        summary: 'An ingest batch and its counts',
+        security: bearer,
+        params: Id,
+        response: {
+          200: Type.Object({
+            id: Type.String(),
+            dataset: Type.String(),
+            department: Type.String(),
+            format: Type.String(),
+            profile: Type.Union([Type.String(), Type.Null()]),
+            atomic: Type.Boolean(),
+            status: Type.String(),
+            rowsTotal: Type.Integer(),
+            rowsRejected: Type.Integer(),
+            inserted: Type.Integer(),
+            updated: Type.Integer(),
+            unchanged: Type.Integer(),
+            error: Type.Unknown(),
+            startedAt: Type.String(),
+            finishedAt: Type.Union([Type.String(), Type.Null()]),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => getBatch(ctxOf(req), req.params.id),
+  );
+  app.get(
+    '/api/v1/ingest/batches/:id/rejects',
+    {
+      schema: {
+        tags,
+        summary: 'Every rejected row of a batch',
+        security: bearer,
+        params: Id,
+        querystring: Type.Object(
+          {
+            offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, default: 1000 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ total: Type.Integer(), items: Type.Array(RejectedRow) }), ...errors },
+      },
+    },
+    async (req) => getBatchRejects(ctxOf(req), req.params.id, req.query.offset ?? 0, req.query.limit ?? 1000),
+  );
 
   const Named = Type.Object({ id: Type.String(), name: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' }) });
-  app.get('/api/v1/datasets/:id/mappings', { schema: { tags, summary: 'Mapping profiles of an own dataset', security: bearer, params: Id, response: { 200: Type.Object({ items: Type.Array(MappingProfile) }), ...errors } } },
-    async (req) => ({ items: await listProfiles(ctxOf(req), req.params.id) }));
-  app.put('/api/v1/datasets/:id/mappings/:name', { schema: { tags, summary: 'Create or replace a mapping profile', security: bearer, params: Named, body: MappingSpec, response: { 200: MappingProfile, ...errors } } },
-    async (req) => putProfile(ctxOf(req), req.params.id, req.params.name, req.body));
-  app.get('/api/v1/datasets/:id/mappings/:name', { schema: { tags, summary: 'One mapping profile', security: bearer, params: Named, response: { 200: MappingProfile, ...errors } } },
-    async (req) => readProfile(ctxOf(req), req.params.id, req.params.name));
-  app.delete('/api/v1/datasets/:id/mappings/:name', { schema: { tags, summary: 'Delete a mapping profile', security: bearer, params: Named, response: { 204: Type.Null(), ...errors } } },
+  app.get(
+    '/api/v1/datasets/:id/mappings',
+    {
+      schema: {
+        tags,
+        summary: 'Mapping profiles of an own dataset',
+        security: bearer,
+        params: Id,
+        response: { 200: Type.Object({ items: Type.Array(MappingProfile) }), ...errors },
+      },
+    },
+    async (req) => ({ items: await listProfiles(ctxOf(req), req.params.id) }),
+  );
+  app.put(
+    '/api/v1/datasets/:id/mappings/:name',
+    {
+      schema: {
+        tags,
+        summary: 'Create or replace a mapping profile',
+        security: bearer,
+        params: Named,
+        body: MappingSpec,
+        response: { 200: MappingProfile, ...errors },
+      },
+    },
+    async (req) => putProfile(ctxOf(req), req.params.id, req.params.name, req.body),
+  );
+  app.get(
+    '/api/v1/datasets/:id/mappings/:name',
+    {
+      schema: {
+        tags,
+        summary: 'One mapping profile',
+        security: bearer,
+        params: Named,
+        response: { 200: MappingProfile, ...errors },
+      },
+    },
+    async (req) => readProfile(ctxOf(req), req.params.id, req.params.name),
+  );
+  app.delete(
+    '/api/v1/datasets/:id/mappings/:name',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a mapping profile',
+        security: bearer,
+        params: Named,
+        response: { 204: Type.Null(), ...errors },
+      },
+    },
     async (req, reply) => {
       await deleteProfile(ctxOf(req), req.params.id, req.params.name);
       return reply.status(204).send(null);
-    });
+    },
+  );
 }

@@ -8,18 +8,30 @@ export const MappingSpec = Type.Object(
       }),
     ),
     ignore: Type.Optional(Type.Array(Type.String({ maxLength: 128 }), { description: 'Local columns to drop' })),
-    ignoreUnknown: Type.Optional(Type.Boolean({ description: 'Drop columns that are neither mapped nor fields instead of rejecting them' })),
+    ignoreUnknown: Type.Optional(
+      Type.Boolean({ description: 'Drop columns that are neither mapped nor fields instead of rejecting them' }),
+    ),
     dateFormats: Type.Optional(
       Type.Record(Type.String(), Type.String({ minLength: 2, maxLength: 64 }), {
-        description: 'Field → local date/time format using YYYY MM DD HH mm ss tokens, e.g. "YYYY/MM/DD HH:mm" or "YYYYMMDD"',
+        description:
+          'Field → local date/time format using YYYY MM DD HH mm ss tokens, e.g. "YYYY/MM/DD HH:mm" or "YYYYMMDD"',
       }),
     ),
-    timezone: Type.Optional(Type.String({ pattern: '^[+-][0-9]{2}:[0-9]{2}$', description: 'Offset of local times without one (default +08:00)' })),
+    timezone: Type.Optional(
+      Type.String({
+        pattern: '^[+-][0-9]{2}:[0-9]{2}$',
+        description: 'Offset of local times without one (default +08:00)',
+      }),
+    ),
     codes: Type.Optional(
-      Type.Record(Type.String(), Type.Record(Type.String(), Type.String()), { description: 'Field → { local code → standard code }' }),
+      Type.Record(Type.String(), Type.Record(Type.String(), Type.String()), {
+        description: 'Field → { local code → standard code }',
+      }),
     ),
     defaults: Type.Optional(
-      Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), { description: 'Field → value used when the row has none' }),
+      Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), {
+        description: 'Field → value used when the row has none',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -57,9 +69,13 @@ export const Receipt = Type.Object({
   inserted: Type.Integer({ description: 'New records' }),
   updated: Type.Integer({ description: 'Records whose content changed: a new version was stored' }),
   unchanged: Type.Integer({ description: 'Records identical to the current version: nothing stored' }),
-  duplicatesInBatch: Type.Integer({ description: 'Rows whose key appeared again later in the same batch (the later row wins)' }),
+  duplicatesInBatch: Type.Integer({
+    description: 'Rows whose key appeared again later in the same batch (the later row wins)',
+  }),
   rejected: Type.Array(RejectedRow),
-  rejectedTruncated: Type.Boolean({ description: 'More rejections than listed here; all are at GET /api/v1/ingest/batches/{id}/rejects' }),
+  rejectedTruncated: Type.Boolean({
+    description: 'More rejections than listed here; all are at GET /api/v1/ingest/batches/{id}/rejects',
+  }),
 });
 export type Receipt = Static<typeof Receipt>;
 

@@ -32,29 +32,48 @@ describeEachEngine('field-key rotation', (getPlatform) => {
 
   test('rotation re-encrypts every stored value under the new key in the background; lookups keep working', async () => {
     const oldKey = platform.ring.activeId;
-    const before = await platform.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM records WHERE data::text LIKE $1`, [`%enc:v1:${oldKey}:%`]);
+    const before = await platform.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM records WHERE data::text LIKE $1`,
+      [`%enc:v1:${oldKey}:%`],
+    );
     assert.ok(before.rows[0]!.n > 0);
     assert.equal((await f.api(f.admin.token)('POST', '/api/v1/audit/tree-heads')).status, 201); // creates the audit signing key
-    const signing = await platform.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM node_keys WHERE private_key LIKE $1`, [`enc:v1:${oldKey}:%`]);
+    const signing = await platform.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM node_keys WHERE private_key LIKE $1`,
+      [`enc:v1:${oldKey}:%`],
+    );
     assert.equal(signing.rows[0]!.n, 1);
     assert.equal((await f.api(f.consumer.token)('POST', '/api/v1/admin/field-keys/rotate')).status, 403);
     const res = await f.api(f.admin.token)('POST', '/api/v1/admin/field-keys/rotate');
     assert.equal(res.status, 202, JSON.stringify(res.body));
     assert.notEqual(res.body.activeKey, oldKey);
     assert.deepEqual(res.body.keys, [oldKey, res.body.activeKey]);
-    assert.equal(JSON.parse(readFileSync(keyFile, 'utf8')).active, res.body.activeKey, 'the key file holds the new active key');
+    assert.equal(
+      JSON.parse(readFileSync(keyFile, 'utf8')).active,
+      res.body.activeKey,
+      'the key file holds the new active key',
+    );
     await reencryptionDone(platform);
     const status = (await f.api(f.admin.token)('GET', '/api/v1/admin/field-keys')).body;
     assert.equal(status.running, false);
     assert.equal(status.error, null);
     assert.ok(status.reencrypted >= before.rows[0]!.n);
-    const left = await platform.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM records WHERE data::text LIKE $1`, [`%enc:v1:${oldKey}:%`]);
+    const left = await platform.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM records WHERE data::text LIKE $1`,
+      [`%enc:v1:${oldKey}:%`],
+    );
     assert.equal(left.rows[0]!.n, 0, 'nothing left under the old key');
-    const own = await f.api(f.owner.token)('GET', `/api/v1/datasets/${f.ds.conditional}/records/${f.people[0]!.citizen_id}`);
+    const own = await f.api(f.owner.token)(
+      'GET',
+      `/api/v1/datasets/${f.ds.conditional}/records/${f.people[0]!.citizen_id}`,
+    );
     assert.equal(own.body.data.citizen_id, f.people[0]!.citizen_id, 'blind-index lookup and decryption after rotation');
     const ing = await f.api(f.owner.token)('POST', `/api/v1/datasets/${f.ds.conditional}/records`, [f.people[0]]);
     assert.equal(ing.body.unchanged, 1, 'content hashes survive rotation: the same row is still unchanged');
-    const keysLeft = await platform.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM node_keys WHERE private_key LIKE $1`, [`enc:v1:${oldKey}:%`]);
+    const keysLeft = await platform.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM node_keys WHERE private_key LIKE $1`,
+      [`enc:v1:${oldKey}:%`],
+    );
     assert.equal(keysLeft.rows[0]!.n, 0, 'the node’s own signing keys are re-encrypted too');
   });
 });

@@ -1,4 +1,5 @@
-import { audit, type Ctx, type Platform } from '../access/context.js';
+import { audit, type Ctx } from '../access/context.js';
+import type { Platform } from '../platform/platform.js';
 import { requireAdmin } from '../access/policy.js';
 import { conflict } from '../core/problem.js';
 import { resealRecord } from '../records/sealed.js';
@@ -25,8 +26,13 @@ export function fieldKeyStatus(ctx: Ctx): ReencryptStatus {
   requireAdmin(ctx);
   const j = jobs.get(ctx.platform);
   return {
-    running: j?.running ?? false, activeKey: ctx.platform.ring.activeId, keys: ctx.platform.ring.ids, reencrypted: j?.reencrypted ?? 0,
-    startedAt: j?.startedAt ?? null, finishedAt: j?.finishedAt ?? null, error: j?.error ?? null,
+    running: j?.running ?? false,
+    activeKey: ctx.platform.ring.activeId,
+    keys: ctx.platform.ring.ids,
+    reencrypted: j?.reencrypted ?? 0,
+    startedAt: j?.startedAt ?? null,
+    finishedAt: j?.finishedAt ?? null,
+    error: j?.error ?? null,
   };
 }
 
@@ -35,7 +41,12 @@ async function reencryptAll(p: Platform, status: ReencryptStatus, batch = 500): 
   const pattern = `enc:v1:(?!${p.ring.activeId}:)`;
   let after: [string, string, number] = ['', '', 0];
   for (;;) {
-    const rows = await p.db.query<{ dataset_id: string; record_key: string; version: number; data: Record<string, unknown> }>(
+    const rows = await p.db.query<{
+      dataset_id: string;
+      record_key: string;
+      version: number;
+      data: Record<string, unknown>;
+    }>(
       `SELECT dataset_id, record_key, version, data FROM records
        WHERE (dataset_id, record_key, version) > ($1, $2, $3) AND data::text ~ $4
        ORDER BY dataset_id, record_key, version LIMIT $5`,
@@ -71,9 +82,23 @@ export function startReencryption(ctx: Ctx): ReencryptStatus {
   requireAdmin(ctx);
   const current = jobs.get(ctx.platform);
   if (current?.running) return fieldKeyStatus(ctx);
-  const status = { running: true, activeKey: ctx.platform.ring.activeId, keys: ctx.platform.ring.ids, reencrypted: 0, startedAt: new Date().toISOString(), finishedAt: null as string | null, error: null as string | null };
+  const status = {
+    running: true,
+    activeKey: ctx.platform.ring.activeId,
+    keys: ctx.platform.ring.ids,
+    reencrypted: 0,
+    startedAt: new Date().toISOString(),
+    finishedAt: null as string | null,
+    error: null as string | null,
+  };
   const done = reencryptAll(ctx.platform, status)
-    .then(() => audit(ctx, { action: 'keys.reencrypted', outcome: 'ok', detail: { activeKey: status.activeKey, values: status.reencrypted } }))
+    .then(() =>
+      audit(ctx, {
+        action: 'keys.reencrypted',
+        outcome: 'ok',
+        detail: { activeKey: status.activeKey, values: status.reencrypted },
+      }),
+    )
     .catch(async (err: unknown) => {
       status.error = (err as Error).message;
       await audit(ctx, { action: 'keys.reencrypted', outcome: 'failed', reason: status.error }).catch(() => undefined);
@@ -94,8 +119,13 @@ export async function reencryptionDone(p: Platform): Promise<void> {
 /** A new active field key (key file mode): saved, used at once for new values, old values re-encrypted in the background. */
 export async function rotateFieldKey(ctx: Ctx, keyFile: string | undefined): Promise<ReencryptStatus> {
   requireAdmin(ctx);
-  if (!keyFile) throw conflict('keys_from_environment', 'The field keys come from GOVSHARE_FIELD_KEYS: add a new active key there, restart, then POST /api/v1/admin/field-keys/reencrypt.');
-  if (jobs.get(ctx.platform)?.running) throw conflict('reencryption_running', 'A re-encryption is still running; wait for it to finish.');
+  if (!keyFile)
+    throw conflict(
+      'keys_from_environment',
+      'The field keys come from GOVSHARE_FIELD_KEYS: add a new active key there, restart, then POST /api/v1/admin/field-keys/reencrypt.',
+    );
+  if (jobs.get(ctx.platform)?.running)
+    throw conflict('reencryption_running', 'A re-encryption is still running; wait for it to finish.');
   const next = ctx.platform.ring.rotate();
   saveKeyring(keyFile, next);
   ctx.platform.ring = next;

@@ -1,4 +1,11 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign as cryptoSign,
+  verify as cryptoVerify,
+  type KeyObject,
+} from 'node:crypto';
 import { decryptValue, encryptValue } from '../crypto/fields.js';
 import { kidOf as codeKid } from '../healthcode/hcert/hcert.js';
 import type { Keyring } from '../crypto/keyring.js';
@@ -19,7 +26,8 @@ export interface SigningKey {
 export const kidOf = (spki: Buffer): string => codeKid(spki).toString('base64');
 
 /** Signs bytes with ES256; the signature is the 64-byte IEEE P1363 form (r || s), as JOSE and COSE use. */
-export const signBytes = (key: KeyObject, data: Uint8Array): Buffer => cryptoSign('sha256', data, { key, dsaEncoding: 'ieee-p1363' });
+export const signBytes = (key: KeyObject, data: Uint8Array): Buffer =>
+  cryptoSign('sha256', data, { key, dsaEncoding: 'ieee-p1363' });
 
 export const verifyBytes = (key: KeyObject, data: Uint8Array, signature: Uint8Array): boolean => {
   try {
@@ -54,7 +62,10 @@ export async function rotateSigningKey(q: Queryable, ring: Keyring, purpose: Key
   const spki = publicKey.export({ format: 'der', type: 'spki' });
   const kid = kidOf(spki);
   const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
-  await q.query(`UPDATE node_keys SET status = 'retired', retired_at = now() WHERE purpose = $1 AND status = 'active'`, [purpose]);
+  await q.query(
+    `UPDATE node_keys SET status = 'retired', retired_at = now() WHERE purpose = $1 AND status = 'active'`,
+    [purpose],
+  );
   await q.query(
     `INSERT INTO node_keys (kid, purpose, alg, public_key, private_key, status) VALUES ($1, $2, 'ES256', $3, $4, 'active')`,
     [kid, purpose, spki.toString('base64'), encryptValue(ring, pkcs8, `node_keys/${kid}`)],
@@ -64,15 +75,32 @@ export async function rotateSigningKey(q: Queryable, ring: Keyring, purpose: Key
 
 /** The active key for a purpose, created on first use. */
 export async function activeSigningKey(q: Queryable, ring: Keyring, purpose: KeyPurpose): Promise<SigningKey> {
-  const res = await q.query<Row>(`SELECT kid, purpose, public_key, private_key FROM node_keys WHERE purpose = $1 AND status = 'active'`, [purpose]);
+  const res = await q.query<Row>(
+    `SELECT kid, purpose, public_key, private_key FROM node_keys WHERE purpose = $1 AND status = 'active'`,
+    [purpose],
+  );
   if (res.rows[0]) return load(ring, res.rows[0]);
   return rotateSigningKey(q, ring, purpose);
 }
 
 /** Every public key of a purpose (active, retired and revoked), for verification. */
-export async function publicKeys(q: Queryable, purpose: KeyPurpose): Promise<Map<string, { key: KeyObject; status: string }>> {
-  const res = await q.query<{ kid: string; public_key: string; status: string }>('SELECT kid, public_key, status FROM node_keys WHERE purpose = $1', [purpose]);
-  return new Map(res.rows.map((r) => [r.kid, { key: createPublicKey({ key: Buffer.from(r.public_key, 'base64'), format: 'der', type: 'spki' }), status: r.status }]));
+export async function publicKeys(
+  q: Queryable,
+  purpose: KeyPurpose,
+): Promise<Map<string, { key: KeyObject; status: string }>> {
+  const res = await q.query<{ kid: string; public_key: string; status: string }>(
+    'SELECT kid, public_key, status FROM node_keys WHERE purpose = $1',
+    [purpose],
+  );
+  return new Map(
+    res.rows.map((r) => [
+      r.kid,
+      {
+        key: createPublicKey({ key: Buffer.from(r.public_key, 'base64'), format: 'der', type: 'spki' }),
+        status: r.status,
+      },
+    ]),
+  );
 }
 
 /** Re-encrypts the stored private keys under the keyring's active field key (part of field-key rotation). */
@@ -82,7 +110,10 @@ export async function reencryptSigningKeys(q: Queryable, ring: Keyring): Promise
   for (const r of res.rows) {
     const plain = decryptValue(ring, r.private_key, `node_keys/${r.kid}`);
     if (r.private_key.startsWith(`enc:v1:${ring.activeId}:`)) continue;
-    await q.query('UPDATE node_keys SET private_key = $2 WHERE kid = $1', [r.kid, encryptValue(ring, plain, `node_keys/${r.kid}`)]);
+    await q.query('UPDATE node_keys SET private_key = $2 WHERE kid = $1', [
+      r.kid,
+      encryptValue(ring, plain, `node_keys/${r.kid}`),
+    ]);
     n += 1;
   }
   return n;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Platform, PlatformSettings } from '../access/context.js';
+import type { Platform, PlatformSettings } from '../platform/platform.js';
 import { signTreeHead } from '../audit/heads.js';
 import { Ledger } from '../audit/ledger.js';
 import type { Config } from '../config.js';
@@ -43,7 +43,11 @@ export function platformOn(
     audit: ledger,
     ledger,
     keyFile: opts.keyFile,
-    settings: { ...DEFAULT_SETTINGS, ...opts.settings, ...(opts.answerWorkingDays !== undefined ? { answerWorkingDays: opts.answerWorkingDays } : {}) },
+    settings: {
+      ...DEFAULT_SETTINGS,
+      ...opts.settings,
+      ...(opts.answerWorkingDays !== undefined ? { answerWorkingDays: opts.answerWorkingDays } : {}),
+    },
     async close() {
       await ledger.flush();
       if (opts.auditDb) await opts.auditDb.close();
@@ -53,7 +57,9 @@ export function platformOn(
 
 /** A small pool for the audit ledger on PostgreSQL (the same schema); none on PGlite, which has one connection. */
 export async function openAuditDb(db: Db, databaseUrl: string | undefined): Promise<Db | undefined> {
-  return db.engine === 'postgres' && databaseUrl ? openPostgres({ url: databaseUrl, schema: db.schema, max: 2 }) : undefined;
+  return db.engine === 'postgres' && databaseUrl
+    ? openPostgres({ url: databaseUrl, schema: db.schema, max: 2 })
+    : undefined;
 }
 
 /** Opens everything a node runs on, per the configuration. */
@@ -63,13 +69,21 @@ export async function openPlatform(config: Config): Promise<RunningPlatform> {
     await seedBaseline(db);
     const keyFile = config.fieldKeys ? undefined : join(config.dataDir, 'field-keys.json');
     const ring = loadKeyring({ env: config.fieldKeys, file: keyFile ?? '', create: true });
-    const p = platformOn(db, { ring, keyFile, answerWorkingDays: config.answerWorkingDays,
+    const p = platformOn(db, {
+      ring,
+      keyFile,
+      answerWorkingDays: config.answerWorkingDays,
       auditDb: await openAuditDb(db, config.databaseUrl),
       settings: {
         region: config.region,
         codeTtlSeconds: config.codeTtlSeconds,
         retentionDays: config.retentionDays,
-        federation: { role: config.role, hubUrl: config.hubUrl, hubKey: config.hubKey, syncMs: config.syncSeconds * 1000 },
+        federation: {
+          role: config.role,
+          hubUrl: config.hubUrl,
+          hubKey: config.hubKey,
+          syncMs: config.syncSeconds * 1000,
+        },
       },
     });
     return {

@@ -19,8 +19,14 @@ test('the first start on an empty data directory builds the demo province; data 
     const first = await startNode(config, (l) => lines.push(l));
     const creds = JSON.parse(readFileSync(join(dir, 'demo-credentials.json'), 'utf8'));
     const token = creds.tokens[creds.adminDepartment];
-    assert.ok(lines.some((l) => l.includes(`${first.url}/docs`)), 'prints the docs URL');
-    assert.ok(lines.some((l) => l.includes(token)), 'prints the admin demo token');
+    assert.ok(
+      lines.some((l) => l.includes(`${first.url}/docs`)),
+      'prints the docs URL',
+    );
+    assert.ok(
+      lines.some((l) => l.includes(token)),
+      'prints the admin demo token',
+    );
     const before = await client(first.url, token)('GET', '/api/v1/datasets');
     await first.close();
     assert.ok(existsSync(join(dir, 'PG_VERSION')), 'PGlite keeps its data directory on disk');
@@ -31,7 +37,10 @@ test('the first start on an empty data directory builds the demo province; data 
       assert.ok(!again.some((l) => l.includes('Building the demo')), 'no second demo build');
       const after = await client(second.url, token)('GET', '/api/v1/datasets');
       assert.equal(after.status, 200);
-      assert.deepEqual(after.body.items.map((d: any) => [d.id, d.recordCount]), before.body.items.map((d: any) => [d.id, d.recordCount]));
+      assert.deepEqual(
+        after.body.items.map((d: any) => [d.id, d.recordCount]),
+        before.body.items.map((d: any) => [d.id, d.recordCount]),
+      );
     } finally {
       await second.close();
     }
@@ -51,25 +60,32 @@ test('--no-demo starts an empty node', async () => {
   }
 });
 
-test('runs on PostgreSQL when a database URL is set', { skip: !process.env.TEST_DATABASE_URL && 'TEST_DATABASE_URL not set' }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'govshare-start-'));
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  const url = process.env.TEST_DATABASE_URL!;
-  try {
-    const node = await startNode(loadConfig({ dataDir: dir, port: 0, persons: 100, databaseUrl: url, dbSchema: schema }, {}), quiet);
+test(
+  'runs on PostgreSQL when a database URL is set',
+  { skip: !process.env.TEST_DATABASE_URL && 'TEST_DATABASE_URL not set' },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'govshare-start-'));
+    const schema = `t_${randomBytes(6).toString('hex')}`;
+    const url = process.env.TEST_DATABASE_URL!;
     try {
-      const res = await client(node.url)('GET', '/readyz');
-      assert.deepEqual(res.body, { status: 'ready', engine: 'postgres' });
+      const node = await startNode(
+        loadConfig({ dataDir: dir, port: 0, persons: 100, databaseUrl: url, dbSchema: schema }, {}),
+        quiet,
+      );
+      try {
+        const res = await client(node.url)('GET', '/readyz');
+        assert.deepEqual(res.body, { status: 'ready', engine: 'postgres' });
+      } finally {
+        await node.close();
+      }
     } finally {
-      await node.close();
+      const db = await openPostgres({ url });
+      await db.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
     }
-  } finally {
-    const db = await openPostgres({ url });
-    await db.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  },
+);
 
 test('configuration: flags over environment over defaults, with clear errors', () => {
   assert.equal(loadConfig({}, {}).port, 8080);
@@ -99,10 +115,20 @@ test('federation settings: role, hub URL and key, from flags, a config file or t
     const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const hubKey = publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
     const file = join(dir, 'federation.json');
-    writeFileSync(file, JSON.stringify({ role: 'region', region: '110000', hub: 'http://hub.example:8090/', hubKey, syncSeconds: 5 }));
+    writeFileSync(
+      file,
+      JSON.stringify({ role: 'region', region: '110000', hub: 'http://hub.example:8090/', hubKey, syncSeconds: 5 }),
+    );
     const c = loadConfig({ federationConfig: file }, {});
-    assert.deepEqual([c.role, c.region, c.hubUrl, c.hubKey, c.syncSeconds], ['region', '110000', 'http://hub.example:8090', hubKey, 5]);
-    assert.equal(loadConfig({ federationConfig: file, region: '310000' }, {}).region, '310000', 'flags win over the file');
+    assert.deepEqual(
+      [c.role, c.region, c.hubUrl, c.hubKey, c.syncSeconds],
+      ['region', '110000', 'http://hub.example:8090', hubKey, 5],
+    );
+    assert.equal(
+      loadConfig({ federationConfig: file, region: '310000' }, {}).region,
+      '310000',
+      'flags win over the file',
+    );
     assert.equal(loadConfig({}, { GOVSHARE_ROLE: 'hub' }).role, 'hub');
     assert.equal(loadConfig({}, {}).role, 'standalone');
     assert.throws(() => loadConfig({ role: 'region' }, {}), /hub URL/);

@@ -11,7 +11,9 @@ import { startRetentionSweeper } from '../healthcode/retention/service.js';
 import { startRiskAreaSweeper } from '../riskareas/service.js';
 import { startFederation } from '../federation/service.js';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 export interface RunningNode {
   url: string;
@@ -19,7 +21,10 @@ export interface RunningNode {
 }
 
 /** Opens the database, builds the demo province on first start, and serves the HTTP API. */
-export async function startNode(config: Config, out: (line: string) => void = (l) => console.log(l)): Promise<RunningNode> {
+export async function startNode(
+  config: Config,
+  out: (line: string) => void = (l) => console.log(l),
+): Promise<RunningNode> {
   const platform = await openPlatform(config);
   const db = platform.db;
   try {
@@ -32,7 +37,13 @@ export async function startNode(config: Config, out: (line: string) => void = (l
       const s = await buildDemo(platform, { persons: config.demoPersons }, config.dataDir);
       demoLine = `Demo province: ${s.departments} departments, ${s.datasets} datasets, ${s.records} records in ${((Date.now() - t0) / 1000).toFixed(1)} s`;
     }
-    const app = await buildServer({ platform, keyFile: platform.keyFile, logger: config.log, maxIngestBytes: config.maxIngestBytes, version: VERSION });
+    const app = await buildServer({
+      platform,
+      keyFile: platform.keyFile,
+      logger: config.log,
+      maxIngestBytes: config.maxIngestBytes,
+      version: VERSION,
+    });
     const stopSigner = startHeadSigner(platform);
     // Health codes: follow new data and risk-area changes, apply the 7-day rule, purge expired scans, resume jobs.
     const stopWorker = startRecomputeWorker(platform);
@@ -44,19 +55,31 @@ export async function startNode(config: Config, out: (line: string) => void = (l
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-    out(`govshare ${VERSION} listening on ${url}  (${db.engine === 'pglite' ? `embedded PGlite, data in ${config.dataDir}` : 'PostgreSQL'})`);
-    if (config.role !== 'standalone') out(`  Federation 联邦: ${config.role} for region ${config.region}${config.hubUrl ? `, hub ${config.hubUrl}` : ''}`);
+    out(
+      `govshare ${VERSION} listening on ${url}  (${db.engine === 'pglite' ? `embedded PGlite, data in ${config.dataDir}` : 'PostgreSQL'})`,
+    );
+    if (config.role !== 'standalone')
+      out(
+        `  Federation 联邦: ${config.role} for region ${config.region}${config.hubUrl ? `, hub ${config.hubUrl}` : ''}`,
+      );
     if (demoLine) out(demoLine);
     out(`  API docs  接口文档   ${url}/docs   (OpenAPI: ${url}/openapi.json)`);
     out(`  Health    健康检查   ${url}/healthz  ${url}/readyz`);
     const credentials = `${config.dataDir}/demo-credentials.json`;
     try {
-      const c = JSON.parse(readFileSync(credentials, 'utf8')) as { adminDepartment: string; tokens: Record<string, string>; healthSamples?: Record<string, string> };
+      const c = JSON.parse(readFileSync(credentials, 'utf8')) as {
+        adminDepartment: string;
+        tokens: Record<string, string>;
+        healthSamples?: Record<string, string>;
+      };
       out(`  Demo credentials 演示凭据: ${credentials}`);
       out(`    admin (${c.adminDepartment}) token: ${c.tokens[c.adminDepartment] ?? '?'}`);
       out(`    try: GOVSHARE_TOKEN=<token> npx govshare catalog list`);
       const samples = Object.entries(c.healthSamples ?? {}).map(([colour, id]) => `${colour} ${id}`);
-      if (samples.length) out(`    health codes 健康码: ${samples.join(', ')}  (npx govshare health status <id>; npx govshare code issue <id>)`);
+      if (samples.length)
+        out(
+          `    health codes 健康码: ${samples.join(', ')}  (npx govshare health status <id>; npx govshare code issue <id>)`,
+        );
     } catch {
       /* no demo credentials on this node */
     }

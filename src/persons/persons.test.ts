@@ -17,7 +17,14 @@ describeEachEngine('citizen transparency', (getPlatform) => {
     platform = await getPlatform();
     server = await startTestServer(platform);
     f = await sharingFixture(platform, server.url);
-    await f.api(f.consumer.token)('POST', '/api/v1/sharing/requests', { dataset: f.ds.unconditional, fields: ['citizen_id', 'person_name', 'phone'], purposes: ['contact_tracing'], purposeText: 'Tracing contacts of case GD003', legalBasis: '《传染病防治法》第十二条', periodEnd: f.inAWeek });
+    await f.api(f.consumer.token)('POST', '/api/v1/sharing/requests', {
+      dataset: f.ds.unconditional,
+      fields: ['citizen_id', 'person_name', 'phone'],
+      purposes: ['contact_tracing'],
+      purposeText: 'Tracing contacts of case GD003',
+      legalBasis: '《传染病防治法》第十二条',
+      periodEnd: f.inAWeek,
+    });
   });
   after(async () => server.close());
 
@@ -29,10 +36,22 @@ describeEachEngine('citizen transparency', (getPlatform) => {
 
   test('a person sees every access to their own data, with proofs, and nobody else’s', async () => {
     const [alice, bob] = [f.people[0]!, f.people[1]!];
-    await f.api(f.consumer.token)('GET', `/api/v1/datasets/${f.ds.unconditional}/records/${alice.citizen_id}?purpose=contact_tracing`);
-    await f.api(f.consumer.token)('GET', `/api/v1/datasets/${f.ds.unconditional}/records/${alice.citizen_id}?purpose=contact_tracing`);
-    await f.api(f.consumer.token)('GET', `/api/v1/datasets/${f.ds.unconditional}/records/${bob.citizen_id}?purpose=contact_tracing`);
-    await f.api(f.consumer.token)('GET', `/api/v1/datasets/${f.ds.conditional}/records/${alice.citizen_id}?purpose=contact_tracing`); // refused: touches nobody
+    await f.api(f.consumer.token)(
+      'GET',
+      `/api/v1/datasets/${f.ds.unconditional}/records/${alice.citizen_id}?purpose=contact_tracing`,
+    );
+    await f.api(f.consumer.token)(
+      'GET',
+      `/api/v1/datasets/${f.ds.unconditional}/records/${alice.citizen_id}?purpose=contact_tracing`,
+    );
+    await f.api(f.consumer.token)(
+      'GET',
+      `/api/v1/datasets/${f.ds.unconditional}/records/${bob.citizen_id}?purpose=contact_tracing`,
+    );
+    await f.api(f.consumer.token)(
+      'GET',
+      `/api/v1/datasets/${f.ds.conditional}/records/${alice.citizen_id}?purpose=contact_tracing`,
+    ); // refused: touches nobody
     const aliceLog = (await f.api(await tokenFor(alice.citizen_id))('GET', '/api/v1/me/access-log')).body.items;
     const reads = aliceLog.filter((e: any) => e.action === 'records.read' && e.department === f.consumer.id);
     assert.equal(reads.length, 2);
@@ -42,7 +61,10 @@ describeEachEngine('citizen transparency', (getPlatform) => {
       assert.equal(e.dataset, f.ds.unconditional);
       assert.ok(verifyInclusion(e.seq, e.treeHead.treeSize, hex(e.leafHash), e.proof.map(hex), hex(e.treeHead.root)));
     }
-    assert.ok(aliceLog.some((e: any) => e.action === 'persons.token_issued'), 'signing in is in the log too');
+    assert.ok(
+      aliceLog.some((e: any) => e.action === 'persons.token_issued'),
+      'signing in is in the log too',
+    );
     const bobLog = (await f.api(await tokenFor(bob.citizen_id))('GET', '/api/v1/me/access-log')).body.items;
     assert.equal(bobLog.filter((e: any) => e.action === 'records.read' && e.department === f.consumer.id).length, 1);
     assert.ok(!JSON.stringify(bobLog).includes(alice.citizen_id));
@@ -55,8 +77,13 @@ describeEachEngine('citizen transparency', (getPlatform) => {
     assert.equal(mine.status, 200);
     const all = mine.body.items.flatMap((d: any) => d.records);
     assert.equal(all.length, 3, 'one record in each of the three datasets');
-    assert.ok(all.every((r: any) => r.data.citizen_id === alice.citizen_id && r.data.person_name === alice.person_name));
-    assert.equal((await f.api(token)('GET', `/api/v1/datasets/${f.ds.unconditional}/records?purpose=contact_tracing`)).status, 403);
+    assert.ok(
+      all.every((r: any) => r.data.citizen_id === alice.citizen_id && r.data.person_name === alice.person_name),
+    );
+    assert.equal(
+      (await f.api(token)('GET', `/api/v1/datasets/${f.ds.unconditional}/records?purpose=contact_tracing`)).status,
+      403,
+    );
     assert.equal((await f.api(token)('GET', '/api/v1/datasets')).body.code, 'department_token_required');
     assert.equal((await f.api(f.consumer.token)('GET', '/api/v1/me/access-log')).body.code, 'person_token_required');
   });
@@ -69,9 +96,17 @@ describeEachEngine('citizen transparency', (getPlatform) => {
     assert.equal((await f.api(forged)('GET', '/api/v1/me/access-log')).status, 401);
     const expired = `gsp_${Buffer.from(JSON.stringify({ ...payload, exp: 1 })).toString('base64url')}.${sig}`;
     assert.equal((await f.api(expired)('GET', '/api/v1/me/access-log')).status, 401);
-    assert.equal((await f.api(f.consumer.token)('POST', '/api/v1/persons/tokens', { citizenId: f.people[2]!.citizen_id })).status, 403);
-    assert.equal((await f.api(f.admin.token)('POST', '/api/v1/persons/tokens', { citizenId: '110105194912310021' })).body.code, 'invalid_citizen_id');
-    const failures = (await platform.db.query<{ entry: string }>('SELECT entry FROM audit_entries')).rows.filter((r) => r.entry.includes('"auth.failed"'));
+    assert.equal(
+      (await f.api(f.consumer.token)('POST', '/api/v1/persons/tokens', { citizenId: f.people[2]!.citizen_id })).status,
+      403,
+    );
+    assert.equal(
+      (await f.api(f.admin.token)('POST', '/api/v1/persons/tokens', { citizenId: '110105194912310021' })).body.code,
+      'invalid_citizen_id',
+    );
+    const failures = (await platform.db.query<{ entry: string }>('SELECT entry FROM audit_entries')).rows.filter((r) =>
+      r.entry.includes('"auth.failed"'),
+    );
     assert.ok(failures.length >= 2, 'failed sign-ins are audited');
   });
 });

@@ -8,20 +8,92 @@ import { issuePersonToken } from './tokens.js';
 const tags = ['persons'];
 
 export function registerPersonRoutes(app: App): void {
-  app.post('/api/v1/persons/tokens', {
-    schema: { tags, security: bearer, summary: 'Issue a person token (administrator, standing in for an identity provider)',
-      body: Type.Object({ citizenId: Type.String({ minLength: 18, maxLength: 18 }), ttlMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440 })) }, { additionalProperties: false }),
-      response: { 201: Type.Object({ token: Type.String(), subject: Type.String({ description: 'Pseudonymous subject id' }), expiresAt: Type.String() }), ...errors } },
-  }, async (req, reply) => reply.status(201).send(await issuePersonToken(ctxOf(req), req.body.citizenId, req.body.ttlMinutes)));
-  app.get('/api/v1/me/access-log', {
-    schema: { tags, security: bearer, summary: 'Every access to my data: who, when, why, which fields, each with an inclusion proof (person token)',
-      response: { 200: Type.Object({ items: Type.Array(Type.Intersect([ProvenEntrySchema, Type.Object({
-        time: Type.String(), action: Type.String(), outcome: Type.String(), department: Type.Union([Type.String(), Type.Null()]),
-        dataset: Type.Union([Type.String(), Type.Null()]), purpose: Type.Union([Type.String(), Type.Null()]), fields: Type.Array(Type.String()),
-      })])) }), ...errors } },
-  }, async (req) => ({ items: await myAccessLog(ctxOf(req)) }));
-  app.get('/api/v1/me/records', {
-    schema: { tags, security: bearer, summary: 'My own records across datasets (person token)',
-      response: { 200: Type.Object({ items: Type.Array(Type.Object({ dataset: Type.String(), records: Type.Array(Type.Object({ key: Type.String(), version: Type.Integer(), data: Type.Record(Type.String(), Type.Unknown()), masked: Type.Array(Type.String()), validFrom: Type.String(), validTo: Type.Union([Type.String(), Type.Null()]) })) })) }), ...errors } },
-  }, async (req) => ({ items: await myRecords(ctxOf(req)) }));
+  app.post(
+    '/api/v1/persons/tokens',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: 'Issue a person token (administrator, standing in for an identity provider)',
+        body: Type.Object(
+          {
+            citizenId: Type.String({ minLength: 18, maxLength: 18 }),
+            ttlMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: Type.Object({
+            token: Type.String(),
+            subject: Type.String({ description: 'Pseudonymous subject id' }),
+            expiresAt: Type.String(),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (req, reply) =>
+      reply.status(201).send(await issuePersonToken(ctxOf(req), req.body.citizenId, req.body.ttlMinutes)),
+  );
+  app.get(
+    '/api/v1/me/access-log',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: 'Every access to my data: who, when, why, which fields, each with an inclusion proof (person token)',
+        response: {
+          200: Type.Object({
+            items: Type.Array(
+              Type.Intersect([
+                ProvenEntrySchema,
+                Type.Object({
+                  time: Type.String(),
+                  action: Type.String(),
+                  outcome: Type.String(),
+                  department: Type.Union([Type.String(), Type.Null()]),
+                  dataset: Type.Union([Type.String(), Type.Null()]),
+                  purpose: Type.Union([Type.String(), Type.Null()]),
+                  fields: Type.Array(Type.String()),
+                }),
+              ]),
+            ),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => ({ items: await myAccessLog(ctxOf(req)) }),
+  );
+  app.get(
+    '/api/v1/me/records',
+    {
+      schema: {
+        tags,
+        security: bearer,
+        summary: 'My own records across datasets (person token)',
+        response: {
+          200: Type.Object({
+            items: Type.Array(
+              Type.Object({
+                dataset: Type.String(),
+                records: Type.Array(
+                  Type.Object({
+                    key: Type.String(),
+                    version: Type.Integer(),
+                    data: Type.Record(Type.String(), Type.Unknown()),
+                    masked: Type.Array(Type.String()),
+                    validFrom: Type.String(),
+                    validTo: Type.Union([Type.String(), Type.Null()]),
+                  }),
+                ),
+              }),
+            ),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => ({ items: await myRecords(ctxOf(req)) }),
+  );
 }

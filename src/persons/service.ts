@@ -24,11 +24,28 @@ export async function myAccessLog(ctx: Ctx, limit = 500): Promise<AccessLogItem[
      WHERE s.subject = $1 ORDER BY e.seq DESC LIMIT $2`,
     [p.subject, limit],
   );
-  const proven = await proveEntries(ctx, res.rows.map((r) => ({ ...r, seq: Number(r.seq) })));
-  await audit(ctx, { action: 'person.access_log_viewed', outcome: 'ok', subjects: [p.subject], detail: { entries: proven.length } });
+  const proven = await proveEntries(
+    ctx,
+    res.rows.map((r) => ({ ...r, seq: Number(r.seq) })),
+  );
+  await audit(ctx, {
+    action: 'person.access_log_viewed',
+    outcome: 'ok',
+    subjects: [p.subject],
+    detail: { entries: proven.length },
+  });
   return proven.map((x) => {
     const e = JSON.parse(x.entry) as AuditEntry;
-    return { ...x, time: e.time, action: e.action, outcome: e.outcome, department: e.actor.department ?? null, dataset: e.dataset ?? null, purpose: e.purpose ?? null, fields: e.fields ?? [] };
+    return {
+      ...x,
+      time: e.time,
+      action: e.action,
+      outcome: e.outcome,
+      department: e.actor.department ?? null,
+      dataset: e.dataset ?? null,
+      purpose: e.purpose ?? null,
+      fields: e.fields ?? [],
+    };
   });
 }
 
@@ -36,7 +53,15 @@ export async function myAccessLog(ctx: Ctx, limit = 500): Promise<AccessLogItem[
 export async function myRecords(ctx: Ctx): Promise<{ dataset: string; records: SharedRecord[] }[]> {
   const p = requirePerson(ctx);
   const elements = await loadElementMap(ctx.db);
-  const rows = await ctx.db.query<{ dataset_id: string; record_key: string; version: number; subject: string | null; data: Record<string, unknown>; valid_from: Date; valid_to: Date | null }>(
+  const rows = await ctx.db.query<{
+    dataset_id: string;
+    record_key: string;
+    version: number;
+    subject: string | null;
+    data: Record<string, unknown>;
+    valid_from: Date;
+    valid_to: Date | null;
+  }>(
     'SELECT dataset_id, record_key, version, subject, data, valid_from, valid_to FROM records WHERE subject = $1 AND valid_to IS NULL ORDER BY dataset_id, record_key',
     [p.subject],
   );
@@ -44,11 +69,25 @@ export async function myRecords(ctx: Ctx): Promise<{ dataset: string; records: S
   const out = new Map<string, SharedRecord[]>();
   for (const r of rows.rows) {
     const ds = datasets.get(r.dataset_id)!;
-    const plan: AccessPlan = { ds, mode: 'owner', fields: ds.fields.map((f) => f.name), clear: new Set(ds.fields.map((f) => f.name)), prefixes: null, grants: [], purpose: undefined, elements };
+    const plan: AccessPlan = {
+      ds,
+      mode: 'owner',
+      fields: ds.fields.map((f) => f.name),
+      clear: new Set(ds.fields.map((f) => f.name)),
+      prefixes: null,
+      grants: [],
+      purpose: undefined,
+      elements,
+    };
     const list = out.get(ds.id) ?? [];
     list.push(present(ctx, plan, r));
     out.set(ds.id, list);
   }
-  await audit(ctx, { action: 'person.records_viewed', outcome: 'ok', subjects: [p.subject], detail: { datasets: [...out.keys()] } });
+  await audit(ctx, {
+    action: 'person.records_viewed',
+    outcome: 'ok',
+    subjects: [p.subject],
+    detail: { datasets: [...out.keys()] },
+  });
   return [...out].map(([dataset, records]) => ({ dataset, records }));
 }

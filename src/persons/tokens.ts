@@ -31,10 +31,21 @@ export async function issuePersonToken(ctx: Ctx, citizenId: string, ttlMinutes =
   const now = Math.floor(Date.now() / 1000);
   const sub = subjectOf(ctx.platform.ring, citizenId);
   await rememberIdentity(ctx.db, ctx.platform.ring, sub, citizenId);
-  const payload = { exp: now + ttlMinutes * 60, iat: now, jti: randomBytes(9).toString('base64url'), kid: key.kid, sub };
+  const payload = {
+    exp: now + ttlMinutes * 60,
+    iat: now,
+    jti: randomBytes(9).toString('base64url'),
+    kid: key.kid,
+    sub,
+  };
   const body = Buffer.from(canonicalJson(payload), 'utf8');
   const token = `${PREFIX}${body.toString('base64url')}.${signBytes(key.privateKey, body).toString('base64url')}`;
-  await audit(ctx, { action: 'persons.token_issued', outcome: 'ok', subjects: [sub], detail: { jti: payload.jti, expiresAt: new Date(payload.exp * 1000).toISOString() } });
+  await audit(ctx, {
+    action: 'persons.token_issued',
+    outcome: 'ok',
+    subjects: [sub],
+    detail: { jti: payload.jti, expiresAt: new Date(payload.exp * 1000).toISOString() },
+  });
   return { token, subject: sub, expiresAt: new Date(payload.exp * 1000).toISOString() };
 }
 
@@ -65,13 +76,20 @@ export async function authenticatePerson(q: Queryable, token: string): Promise<P
   } catch {
     return undefined;
   }
-  if (typeof payload.kid !== 'string' || typeof payload.sub !== 'string' || typeof payload.exp !== 'number' || typeof payload.jti !== 'string') return undefined;
+  if (
+    typeof payload.kid !== 'string' ||
+    typeof payload.sub !== 'string' ||
+    typeof payload.exp !== 'number' ||
+    typeof payload.jti !== 'string'
+  )
+    return undefined;
   if (payload.exp * 1000 <= Date.now()) return undefined;
   let key = (await personKeys(q)).get(payload.kid);
   if (!key) {
     keyCache.delete(q); // a key made since the cache was filled
     key = (await personKeys(q)).get(payload.kid);
   }
-  if (!key || key.status === 'revoked' || !verifyBytes(key.key, body, Buffer.from(m[2]!, 'base64url'))) return undefined;
+  if (!key || key.status === 'revoked' || !verifyBytes(key.key, body, Buffer.from(m[2]!, 'base64url')))
+    return undefined;
   return { kind: 'person', subject: payload.sub, tokenId: payload.jti };
 }

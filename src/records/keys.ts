@@ -10,7 +10,8 @@ export function joinKey(parts: readonly string[]): string {
   let key = '';
   for (let k = 0; k < parts.length; k++) {
     const part = parts[k]!;
-    key += (k > 0 ? '|' : '') + (part.includes('|') || part.includes('\\') ? part.replace(/[\\|]/g, (c) => `\\${c}`) : part);
+    key +=
+      (k > 0 ? '|' : '') + (part.includes('|') || part.includes('\\') ? part.replace(/[\\|]/g, (c) => `\\${c}`) : part);
   }
   return key;
 }
@@ -46,11 +47,14 @@ export function keyDomains(ds: Dataset, elements: ReadonlyMap<string, DataElemen
 export function storedKey(ring: Keyring, domains: readonly (string | null)[], key: string): string {
   const parts = splitKey(key);
   if (parts.length !== domains.length) return key;
-  return joinKey(parts.map((p, i) => {
-    const d = domains[i];
-    return d && !/^[A-Za-z0-9_-]{32}$/.test(p) ? blindIndex(ring, p, d) : p;
-  }));
+  return joinKey(
+    parts.map((p, i) => {
+      const d = domains[i];
+      return d && !/^[A-Za-z0-9_-]{32}$/.test(p) ? blindIndex(ring, p, d) : p;
+    }),
+  );
 }
 
 /** The subject (person) of a citizen ID number, as records and audit entries store it. */
-export const subjectOf = (ring: Keyring, citizenId: string): string => blindIndex(ring, citizenId.toUpperCase(), 'citizen_id');
+export const subjectOf = (ring: Keyring, citizenId: string): string =>
+  blindIndex(ring, citizenId.toUpperCase(), 'citizen_id');

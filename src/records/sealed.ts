@@ -18,13 +18,20 @@ export function sealRecord(ring: Keyring, datasetId: string, values: Record<stri
 export function openRecord(ring: Keyring, datasetId: string, data: Record<string, unknown>): Record<string, unknown> {
   const token = data[SEALED];
   if (typeof token !== 'string') return data;
-  const out: Record<string, unknown> = { ...data, ...(JSON.parse(decryptValue(ring, token, aadOf(datasetId))) as Record<string, unknown>) };
+  const out: Record<string, unknown> = {
+    ...data,
+    ...(JSON.parse(decryptValue(ring, token, aadOf(datasetId))) as Record<string, unknown>),
+  };
   delete out[SEALED];
   return out;
 }
 
 /** Re-encrypts a record's envelope under the active key; undefined when it already is. */
-export function resealRecord(ring: Keyring, datasetId: string, data: Record<string, unknown>): Record<string, unknown> | undefined {
+export function resealRecord(
+  ring: Keyring,
+  datasetId: string,
+  data: Record<string, unknown>,
+): Record<string, unknown> | undefined {
   const token = data[SEALED];
   if (typeof token !== 'string' || token.startsWith(`enc:v1:${ring.activeId}:`)) return undefined;
   return { ...data, [SEALED]: encryptValue(ring, decryptValue(ring, token, aadOf(datasetId)), aadOf(datasetId)) };

@@ -19,18 +19,28 @@ describeEachEngine('risk areas', (getPlatform) => {
 
   const declare = (over: Record<string, unknown> = {}) =>
     admin('POST', '/api/v1/risk-areas', {
-      division: '440106', name: { 'zh-CN': '天河区某小区', en: 'A Tianhe estate' }, level: 'high', places: ['V-440106-0001', '天河站'], ...over,
+      division: '440106',
+      name: { 'zh-CN': '天河区某小区', en: 'A Tianhe estate' },
+      level: 'high',
+      places: ['V-440106-0001', '天河站'],
+      ...over,
     });
-  const auditActions = async (area: string): Promise<Array<{ action: string; actor: { kind: string }; reason?: string; detail: Record<string, unknown> }>> => {
+  const auditActions = async (
+    area: string,
+  ): Promise<Array<{ action: string; actor: { kind: string }; reason?: string; detail: Record<string, unknown> }>> => {
     const res = await platform.db.query<{ entry: string }>('SELECT entry FROM audit_entries ORDER BY seq');
     return res.rows.map((r) => JSON.parse(r.entry)).filter((e) => e.detail?.area === area);
   };
   const updatedAt = async (id: string): Promise<string> => {
-    const res = await platform.db.query<{ u: string }>(`SELECT to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS u FROM risk_areas WHERE id = $1`, [id]);
+    const res = await platform.db.query<{ u: string }>(
+      `SELECT to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS u FROM risk_areas WHERE id = $1`,
+      [id],
+    );
     return res.rows[0]!.u;
   };
   /** Moves an area's updated_at into the past, so that the next change must move it forward. */
-  const ageUpdatedAt = (id: string) => platform.db.query(`UPDATE risk_areas SET updated_at = updated_at - interval '1 hour' WHERE id = $1`, [id]);
+  const ageUpdatedAt = (id: string) =>
+    platform.db.query(`UPDATE risk_areas SET updated_at = updated_at - interval '1 hour' WHERE id = $1`, [id]);
 
   before(async () => {
     platform = await getPlatform();
@@ -63,13 +73,19 @@ describeEachEngine('risk areas', (getPlatform) => {
     assert.ok(byCity.body.items.some((x: any) => x.id === a.id));
     const elsewhere = await anon('GET', '/api/v1/risk-areas?division=440300&limit=1000');
     assert.ok(!elsewhere.body.items.some((x: any) => x.id === a.id));
-    const before = await anon('GET', `/api/v1/risk-areas?inForce=true&at=${encodeURIComponent(ago(1, Date.parse(a.startsAt)))}&limit=1000`);
+    const before = await anon(
+      'GET',
+      `/api/v1/risk-areas?inForce=true&at=${encodeURIComponent(ago(1, Date.parse(a.startsAt)))}&limit=1000`,
+    );
     assert.ok(!before.body.items.some((x: any) => x.id === a.id), 'not in force before it starts');
     const notInForce = await anon('GET', '/api/v1/risk-areas?inForce=false&limit=1000');
     assert.ok(!notInForce.body.items.some((x: any) => x.id === a.id));
 
     const entries = await auditActions(a.id);
-    assert.deepEqual(entries.map((e) => e.action), ['riskarea.declare']);
+    assert.deepEqual(
+      entries.map((e) => e.action),
+      ['riskarea.declare'],
+    );
     assert.equal(entries[0]!.actor.kind, 'department');
   });
 
@@ -117,7 +133,14 @@ describeEachEngine('risk areas', (getPlatform) => {
     assert.equal(await updatedAt(a.id), u);
 
     const actions = (await auditActions(a.id)).map((e) => e.action);
-    assert.deepEqual(actions, ['riskarea.declare', 'riskarea.case', 'riskarea.case', 'riskarea.case', 'riskarea.level', 'riskarea.places']);
+    assert.deepEqual(actions, [
+      'riskarea.declare',
+      'riskarea.case',
+      'riskarea.case',
+      'riskarea.case',
+      'riskarea.level',
+      'riskarea.places',
+    ]);
     const level = (await auditActions(a.id)).find((e) => e.action === 'riskarea.level')!;
     assert.deepEqual([level.detail.from, level.detail.to], ['high', 'medium']);
   });
@@ -142,7 +165,10 @@ describeEachEngine('risk areas', (getPlatform) => {
     assert.equal((await admin('PATCH', `/api/v1/risk-areas/${a.id}`, { level: 'low' })).status, 409);
 
     const entries = await auditActions(a.id);
-    assert.deepEqual(entries.map((e) => e.action), ['riskarea.declare', 'riskarea.lift']);
+    assert.deepEqual(
+      entries.map((e) => e.action),
+      ['riskarea.declare', 'riskarea.lift'],
+    );
     assert.equal(entries[1]!.reason, '流调完成 / tracing finished');
     const notInForce = await anon('GET', '/api/v1/risk-areas?inForce=false&division=440104');
     assert.ok(notInForce.body.items.some((x: any) => x.id === a.id));
@@ -153,8 +179,16 @@ describeEachEngine('risk areas', (getPlatform) => {
     const old = (await declare({ division: '440105' })).body;
     const oldCase = ago(8, now);
     // An area declared 10 days ago whose last case was 8 days ago (its history, as the command recorded it then).
-    await platform.db.query('UPDATE risk_areas SET starts_at = $2, last_case_at = $3 WHERE id = $1', [old.id, ago(10, now), oldCase]);
-    assert.equal((await admin('POST', `/api/v1/risk-areas/${old.id}/cases`, {})).status, 409, 'past its rule time: no new case can revive it');
+    await platform.db.query('UPDATE risk_areas SET starts_at = $2, last_case_at = $3 WHERE id = $1', [
+      old.id,
+      ago(10, now),
+      oldCase,
+    ]);
+    assert.equal(
+      (await admin('POST', `/api/v1/risk-areas/${old.id}/cases`, {})).status,
+      409,
+      'past its rule time: no new case can revive it',
+    );
     const recent = (await declare({ division: '440105', startsAt: ago(6, now) })).body;
     assert.equal((await admin('POST', `/api/v1/risk-areas/${recent.id}/cases`, { at: ago(2, now) })).status, 200);
     const fresh = (await declare({ division: '440105', level: 'medium', startsAt: ago(3, now) })).body;
@@ -176,7 +210,12 @@ describeEachEngine('risk areas', (getPlatform) => {
     assert.ok(!lifted.includes(fresh.id));
     assert.ok((await updatedAt(old.id)) > u, 'a lift by rule moves updated_at');
 
-    const row = (await platform.db.query<{ ends_at: Date; lifted_by: string; lift_reason: string }>('SELECT ends_at, lifted_by, lift_reason FROM risk_areas WHERE id = $1', [old.id])).rows[0]!;
+    const row = (
+      await platform.db.query<{ ends_at: Date; lifted_by: string; lift_reason: string }>(
+        'SELECT ends_at, lifted_by, lift_reason FROM risk_areas WHERE id = $1',
+        [old.id],
+      )
+    ).rows[0]!;
     assert.equal(new Date(row.ends_at).toISOString(), plus(oldCase, 7), 'ends at last case + 7 days, not at the sweep');
     assert.equal(row.lifted_by, 'rule');
     assert.equal(row.lift_reason, RULE_LIFT_REASON);
@@ -184,7 +223,10 @@ describeEachEngine('risk areas', (getPlatform) => {
     assert.equal(noCaseRow.endsAt, plus(ago(7.5, now), 7), 'without a case the rule counts from the start');
 
     const entries = await auditActions(old.id);
-    assert.deepEqual(entries.map((e) => e.action), ['riskarea.declare', 'riskarea.lift']);
+    assert.deepEqual(
+      entries.map((e) => e.action),
+      ['riskarea.declare', 'riskarea.lift'],
+    );
     const lift = entries.find((e) => e.action === 'riskarea.lift')!;
     assert.equal(lift.actor.kind, 'system');
     assert.equal(lift.detail.by, 'rule');
@@ -212,7 +254,10 @@ describeEachEngine('risk areas', (getPlatform) => {
     assert.deepEqual(s.areas.map((a: any) => a.id).sort(), [high.id, low.id].sort());
     const city = (await anon('GET', '/api/v1/risk-areas/divisions/440100')).body;
     assert.equal(city.routine, false, 'the city is not back to routine while one of its counties is not');
-    assert.equal((await anon('GET', '/api/v1/risk-areas/divisions/440300')).body.areas.some((a: any) => a.id === high.id), false);
+    assert.equal(
+      (await anon('GET', '/api/v1/risk-areas/divisions/440300')).body.areas.some((a: any) => a.id === high.id),
+      false,
+    );
 
     assert.equal((await admin('PATCH', `/api/v1/risk-areas/${high.id}`, { level: 'medium' })).status, 200);
     s = (await anon('GET', `/api/v1/risk-areas/divisions/${county}`)).body;
@@ -230,7 +275,11 @@ describeEachEngine('risk areas', (getPlatform) => {
   test('only a data-center administrator changes risk areas (403), and the public reads without a token', async () => {
     const a = (await declare({ division: '440112' })).body;
     const tries: Array<[string, string, unknown]> = [
-      ['POST', '/api/v1/risk-areas', { division: '440112', name: { 'zh-CN': '甲', en: 'A' }, level: 'high', places: ['x'] }],
+      [
+        'POST',
+        '/api/v1/risk-areas',
+        { division: '440112', name: { 'zh-CN': '甲', en: 'A' }, level: 'high', places: ['x'] },
+      ],
       ['POST', `/api/v1/risk-areas/${a.id}/cases`, {}],
       ['PATCH', `/api/v1/risk-areas/${a.id}`, { level: 'low' }],
       ['POST', `/api/v1/risk-areas/${a.id}/lift`, { reason: 'no' }],
@@ -251,21 +300,110 @@ describeEachEngine('risk areas', (getPlatform) => {
   test('bad input is a clear 4xx and changes nothing', async () => {
     const a = (await declare({ division: '440113' })).body;
     const cases: Array<[string, string, unknown, number, string | RegExp]> = [
-      ['POST', '/api/v1/risk-areas', { division: '440113', name: { 'zh-CN': '甲', en: 'A' }, level: 'severe', places: ['x'] }, 400, /level/],
-      ['POST', '/api/v1/risk-areas', { division: '440113', name: { 'zh-CN': '甲', en: 'A' }, level: 'high', places: [] }, 400, /places/],
-      ['POST', '/api/v1/risk-areas', { division: '440113', name: { 'zh-CN': '甲', en: 'A' }, level: 'high', places: ['x'.repeat(65)] }, 400, /places/],
-      ['POST', '/api/v1/risk-areas', { division: '440113', name: { 'zh-CN': '甲', en: 'A' }, level: 'high', places: Array.from({ length: 1001 }, (_, i) => `p${i}`) }, 400, /places/],
-      ['POST', '/api/v1/risk-areas', { division: '440113', name: { 'zh-CN': '', en: 'A' }, level: 'high', places: ['x'] }, 400, /name/],
-      ['POST', '/api/v1/risk-areas', { division: '440113', name: { 'zh-CN': '甲' }, level: 'high', places: ['x'] }, 400, /en/],
-      ['POST', '/api/v1/risk-areas', { division: '4401', name: { 'zh-CN': '甲', en: 'A' }, level: 'high', places: ['x'] }, 400, /division/],
-      ['POST', '/api/v1/risk-areas', { division: '449999', name: { 'zh-CN': '甲', en: 'A' }, level: 'high', places: ['x'] }, 400, 'invalid_division'],
-      ['POST', '/api/v1/risk-areas', { division: '440100', name: { 'zh-CN': '甲', en: 'A' }, level: 'high', places: ['x'] }, 400, 'invalid_division'],
-      ['POST', '/api/v1/risk-areas', { division: '440000', name: { 'zh-CN': '甲', en: 'A' }, level: 'high', places: ['x'] }, 400, 'invalid_division'],
-      ['POST', '/api/v1/risk-areas', { division: '440113', name: { 'zh-CN': '甲', en: 'A' }, level: 'high', places: ['x'], startsAt: 'soon' }, 400, /startsAt/],
-      ['POST', '/api/v1/risk-areas', { division: '440113', name: { 'zh-CN': '甲', en: 'A' }, level: 'high', places: ['x'], startsAt: ago(8) }, 400, 'area_already_lifted'],
-      ['POST', '/api/v1/risk-areas', { division: '440113', name: { 'zh-CN': '甲', en: 'A' }, level: 'high', places: ['x'], colour: 'red' }, 400, /colour/],
+      [
+        'POST',
+        '/api/v1/risk-areas',
+        { division: '440113', name: { 'zh-CN': '甲', en: 'A' }, level: 'severe', places: ['x'] },
+        400,
+        /level/,
+      ],
+      [
+        'POST',
+        '/api/v1/risk-areas',
+        { division: '440113', name: { 'zh-CN': '甲', en: 'A' }, level: 'high', places: [] },
+        400,
+        /places/,
+      ],
+      [
+        'POST',
+        '/api/v1/risk-areas',
+        { division: '440113', name: { 'zh-CN': '甲', en: 'A' }, level: 'high', places: ['x'.repeat(65)] },
+        400,
+        /places/,
+      ],
+      [
+        'POST',
+        '/api/v1/risk-areas',
+        {
+          division: '440113',
+          name: { 'zh-CN': '甲', en: 'A' },
+          level: 'high',
+          places: Array.from({ length: 1001 }, (_, i) => `p${i}`),
+        },
+        400,
+        /places/,
+      ],
+      [
+        'POST',
+        '/api/v1/risk-areas',
+        { division: '440113', name: { 'zh-CN': '', en: 'A' }, level: 'high', places: ['x'] },
+        400,
+        /name/,
+      ],
+      [
+        'POST',
+        '/api/v1/risk-areas',
+        { division: '440113', name: { 'zh-CN': '甲' }, level: 'high', places: ['x'] },
+        400,
+        /en/,
+      ],
+      [
+        'POST',
+        '/api/v1/risk-areas',
+        { division: '4401', name: { 'zh-CN': '甲', en: 'A' }, level: 'high', places: ['x'] },
+        400,
+        /division/,
+      ],
+      [
+        'POST',
+        '/api/v1/risk-areas',
+        { division: '449999', name: { 'zh-CN': '甲', en: 'A' }, level: 'high', places: ['x'] },
+        400,
+        'invalid_division',
+      ],
+      [
+        'POST',
+        '/api/v1/risk-areas',
+        { division: '440100', name: { 'zh-CN': '甲', en: 'A' }, level: 'high', places: ['x'] },
+        400,
+        'invalid_division',
+      ],
+      [
+        'POST',
+        '/api/v1/risk-areas',
+        { division: '440000', name: { 'zh-CN': '甲', en: 'A' }, level: 'high', places: ['x'] },
+        400,
+        'invalid_division',
+      ],
+      [
+        'POST',
+        '/api/v1/risk-areas',
+        { division: '440113', name: { 'zh-CN': '甲', en: 'A' }, level: 'high', places: ['x'], startsAt: 'soon' },
+        400,
+        /startsAt/,
+      ],
+      [
+        'POST',
+        '/api/v1/risk-areas',
+        { division: '440113', name: { 'zh-CN': '甲', en: 'A' }, level: 'high', places: ['x'], startsAt: ago(8) },
+        400,
+        'area_already_lifted',
+      ],
+      [
+        'POST',
+        '/api/v1/risk-areas',
+        { division: '440113', name: { 'zh-CN': '甲', en: 'A' }, level: 'high', places: ['x'], colour: 'red' },
+        400,
+        /colour/,
+      ],
       ['POST', `/api/v1/risk-areas/${a.id}/cases`, { at: 'yesterday' }, 400, /at/],
-      ['POST', `/api/v1/risk-areas/${a.id}/cases`, { at: new Date(Date.now() + 2 * DAY).toISOString() }, 400, 'case_in_future'],
+      [
+        'POST',
+        `/api/v1/risk-areas/${a.id}/cases`,
+        { at: new Date(Date.now() + 2 * DAY).toISOString() },
+        400,
+        'case_in_future',
+      ],
       ['POST', `/api/v1/risk-areas/${a.id}/cases`, { at: ago(1, Date.parse(a.startsAt)) }, 400, 'case_before_start'],
       ['PATCH', `/api/v1/risk-areas/${a.id}`, {}, 400, 'validation_failed'],
       ['PATCH', `/api/v1/risk-areas/${a.id}`, { level: 'none' }, 400, /level/],
@@ -283,7 +421,11 @@ describeEachEngine('risk areas', (getPlatform) => {
     ];
     for (const [method, path, body, status, what] of cases) {
       const res = await admin(method, path, body);
-      assert.equal(res.status, status, `${method} ${path} ${JSON.stringify(body)?.slice(0, 80)}: ${JSON.stringify(res.body)}`);
+      assert.equal(
+        res.status,
+        status,
+        `${method} ${path} ${JSON.stringify(body)?.slice(0, 80)}: ${JSON.stringify(res.body)}`,
+      );
       if (typeof what === 'string') assert.equal(res.body.code, what);
       else assert.match(`${res.body.detail}`, what, `${method} ${path}`);
     }
@@ -294,11 +436,18 @@ describeEachEngine('risk areas', (getPlatform) => {
     assert.equal(malformed.body.code, 'malformed_json');
     const after = (await anon('GET', `/api/v1/risk-areas/${a.id}`)).body;
     assert.deepEqual(after, { ...a, inForce: true }, 'unchanged');
-    assert.deepEqual((await auditActions(a.id)).map((e) => e.action), ['riskarea.declare']);
+    assert.deepEqual(
+      (await auditActions(a.id)).map((e) => e.action),
+      ['riskarea.declare'],
+    );
   });
 
   test('the recompute worker follows changes; the facts loader finds the areas in force over a period', async () => {
-    const since = (await platform.db.query<{ t: string }>(`SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS t`)).rows[0]!.t;
+    const since = (
+      await platform.db.query<{ t: string }>(
+        `SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS t`,
+      )
+    ).rows[0]!.t;
     const a = (await declare({ division: '440114', startsAt: ago(2), places: ['P-A'] })).body;
     const b = (await declare({ division: '440114', startsAt: ago(2), level: 'medium', places: ['P-B'] })).body;
     let changed = await areasChangedSince(platform.db, since);
@@ -310,7 +459,10 @@ describeEachEngine('risk areas', (getPlatform) => {
 
     await admin('POST', `/api/v1/risk-areas/${b.id}/lift`, { reason: 'done' });
     changed = await areasChangedSince(platform.db, mark);
-    assert.deepEqual(changed.map((c) => c.id), [b.id]);
+    assert.deepEqual(
+      changed.map((c) => c.id),
+      [b.id],
+    );
     assert.equal(changed[0]!.level, 'medium');
     assert.deepEqual(changed[0]!.places, ['P-B']);
     assert.ok(changed[0]!.endsAt !== null);
@@ -318,11 +470,20 @@ describeEachEngine('risk areas', (getPlatform) => {
     const windowA = (await areasOverlapping(platform.db, ago(1), new Date())).filter((w) => w.division === '440114');
     assert.deepEqual(windowA.map((w) => w.id).sort(), [a.id, b.id].sort());
     const wa = windowA.find((w) => w.id === a.id)!;
-    assert.deepEqual({ level: wa.level, places: wa.places, startsAt: wa.startsAt, endsAt: wa.endsAt }, { level: 'high', places: ['P-A'], startsAt: a.startsAt, endsAt: null });
+    assert.deepEqual(
+      { level: wa.level, places: wa.places, startsAt: wa.startsAt, endsAt: wa.endsAt },
+      { level: 'high', places: ['P-A'], startsAt: a.startsAt, endsAt: null },
+    );
     assert.equal(wa.liftsByRuleAt, plus(a.startsAt, 7));
     const beforeAll = (await areasOverlapping(platform.db, ago(5), ago(3))).filter((w) => w.division === '440114');
     assert.deepEqual(beforeAll, []);
-    const afterB = (await areasOverlapping(platform.db, new Date(Date.now() + 1000), new Date(Date.now() + DAY))).filter((w) => w.division === '440114');
-    assert.deepEqual(afterB.map((w) => w.id), [a.id], 'b was lifted');
+    const afterB = (
+      await areasOverlapping(platform.db, new Date(Date.now() + 1000), new Date(Date.now() + DAY))
+    ).filter((w) => w.division === '440114');
+    assert.deepEqual(
+      afterB.map((w) => w.id),
+      [a.id],
+      'b was lifted',
+    );
   });
 });

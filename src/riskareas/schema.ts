@@ -15,26 +15,44 @@ export const Division = Type.String({ pattern: '^\\d{6}$', description: 'GB/T 22
 
 export const DeclareInput = Type.Object(
   {
-    division: Type.String({ pattern: '^\\d{6}$', description: 'GB/T 2260 code of the county or district the area lies in' }),
+    division: Type.String({
+      pattern: '^\\d{6}$',
+      description: 'GB/T 2260 code of the county or district the area lies in',
+    }),
     name: AreaName,
     level: RiskLevel,
     places: Places,
-    startsAt: Type.Optional(Type.String({ format: 'date-time', description: 'When the area comes into force (default now)' })),
+    startsAt: Type.Optional(
+      Type.String({ format: 'date-time', description: 'When the area comes into force (default now)' }),
+    ),
   },
   { additionalProperties: false },
 );
 export type DeclareInput = Static<typeof DeclareInput>;
 
-export const AreaPatch = Type.Object({ level: Type.Optional(RiskLevel), places: Type.Optional(Places) }, { additionalProperties: false, minProperties: 1 });
+export const AreaPatch = Type.Object(
+  { level: Type.Optional(RiskLevel), places: Type.Optional(Places) },
+  { additionalProperties: false, minProperties: 1 },
+);
 export type AreaPatch = Static<typeof AreaPatch>;
 
 export const CaseInput = Type.Object(
-  { at: Type.Optional(Type.String({ format: 'date-time', description: 'When the case was found (default now); restarts the 7-day clock' })) },
+  {
+    at: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description: 'When the case was found (default now); restarts the 7-day clock',
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 export type CaseInput = Static<typeof CaseInput>;
 
-export const LiftInput = Type.Object({ reason: NonBlank(500, 'Why the area is lifted') }, { additionalProperties: false });
+export const LiftInput = Type.Object(
+  { reason: NonBlank(500, 'Why the area is lifted') },
+  { additionalProperties: false },
+);
 export type LiftInput = Static<typeof LiftInput>;
 
 const Time = Type.String({ format: 'date-time' });
@@ -48,14 +66,19 @@ export const RiskArea = Type.Object({
   places: Type.Array(Type.String()),
   startsAt: Time,
   lastCaseAt: NullableTime,
-  endsAt: Type.Union([Time, Type.Null()], { description: 'When the area ended (lifted by hand, or by the 7-day rule once its time has passed); null while it lasts' }),
+  endsAt: Type.Union([Time, Type.Null()], {
+    description:
+      'When the area ended (lifted by hand, or by the 7-day rule once its time has passed); null while it lasts',
+  }),
   liftedBy: Type.Union([Type.Literal('rule'), Type.Literal('manual'), Type.Null()]),
   liftReason: Type.Union([Type.String(), Type.Null()]),
   declaredBy: Type.String(),
   createdAt: Time,
   updatedAt: Time,
   inForce: Type.Boolean({ description: 'In force at the time asked about (default now)' }),
-  liftsByRuleAt: Type.Union([Time, Type.Null()], { description: 'While the area has not ended: when the 7-day rule lifts it unless a new case is recorded' }),
+  liftsByRuleAt: Type.Union([Time, Type.Null()], {
+    description: 'While the area has not ended: when the 7-day rule lifts it unless a new case is recorded',
+  }),
 });
 export type RiskArea = Static<typeof RiskArea>;
 
@@ -63,7 +86,9 @@ export const DivisionStatus = Type.Object({
   division: Type.String(),
   name: Type.Union([Type.Object({ 'zh-CN': Type.String(), en: Type.String() }), Type.Null()]),
   at: Time,
-  routine: Type.Boolean({ description: 'True when no high- or medium-risk area is in force within the division (back to routine prevention)' }),
+  routine: Type.Boolean({
+    description: 'True when no high- or medium-risk area is in force within the division (back to routine prevention)',
+  }),
   high: Type.Integer(),
   medium: Type.Integer(),
   low: Type.Integer(),

@@ -11,14 +11,24 @@
 // the sweeper (liftByRule) only records it (ends_at = that time, lifted_by 'rule').
 import { every } from '../core/every.js';
 import { randomBytes } from 'node:crypto';
-import { audit, makeCtx, type Ctx, type Platform } from '../access/context.js';
+import { audit, makeCtx, type Ctx } from '../access/context.js';
+import type { Platform } from '../platform/platform.js';
 import { requireAdmin } from '../access/policy.js';
 import { systemPrincipal } from '../access/principal.js';
 import type { LocalizedText } from '../core/i18n.js';
 import { badRequest, conflict, notFound } from '../core/problem.js';
 import type { Queryable } from '../db/types.js';
 import { GUANGDONG, PROVINCES, divisionByCode, validateDivisionCode } from '../standard/index.js';
-import type { AreaPatch, CaseInput, DeclareInput, DivisionStatus, LiftInput, ListQuery, RiskArea, RiskLevel } from './schema.js';
+import type {
+  AreaPatch,
+  CaseInput,
+  DeclareInput,
+  DivisionStatus,
+  LiftInput,
+  ListQuery,
+  RiskArea,
+  RiskLevel,
+} from './schema.js';
 
 /** Days without a new case after which the rule lifts an area. */
 export const RULE_DAYS = 7;
@@ -97,23 +107,35 @@ const actorName = (ctx: Ctx): string => {
 const normalisePlaces = (places: readonly string[]): string[] => [...new Set(places.map((p) => p.trim()))];
 
 // Cities of the shipped division list that have counties or districts under them.
-const CITIES_WITH_COUNTIES: ReadonlySet<string> = new Set(GUANGDONG.filter((d) => d.level === 'district').map((d) => d.parent ?? ''));
+const CITIES_WITH_COUNTIES: ReadonlySet<string> = new Set(
+  GUANGDONG.filter((d) => d.level === 'district').map((d) => d.parent ?? ''),
+);
 
 /** A risk area lies in one county or district: a current GB/T 2260 code of that level. */
 function checkAreaDivision(code: string): void {
   const issue = validateDivisionCode(code);
-  if (issue) throw badRequest('invalid_division', `division: ${issue.message.en}`, { field: 'division', reason: issue.code });
+  if (issue)
+    throw badRequest('invalid_division', `division: ${issue.message.en}`, { field: 'division', reason: issue.code });
   if (code.endsWith('0000')) {
-    throw badRequest('invalid_division', 'division: a risk area lies in a county or district; give its code, not the province’s', { field: 'division', reason: 'level' });
+    throw badRequest(
+      'invalid_division',
+      'division: a risk area lies in a county or district; give its code, not the province’s',
+      { field: 'division', reason: 'level' },
+    );
   }
   if (CITIES_WITH_COUNTIES.has(code)) {
-    throw badRequest('invalid_division', 'division: a risk area lies in a county or district; give its code, not the city’s', { field: 'division', reason: 'level' });
+    throw badRequest(
+      'invalid_division',
+      'division: a risk area lies in a county or district; give its code, not the city’s',
+      { field: 'division', reason: 'level' },
+    );
   }
 }
 
 function checkDivision(code: string): void {
   const issue = validateDivisionCode(code);
-  if (issue) throw badRequest('invalid_division', `division: ${issue.message.en}`, { field: 'division', reason: issue.code });
+  if (issue)
+    throw badRequest('invalid_division', `division: ${issue.message.en}`, { field: 'division', reason: issue.code });
 }
 
 /** `division LIKE` pattern for everything within a code: a province's or city's codes by prefix, a county's own. */
@@ -149,7 +171,10 @@ async function lockOpen(tx: Queryable, id: string, now: Date): Promise<Row> {
   const e = ending(row, now);
   if (e.end !== null) {
     const how = e.byRule ? `by the ${RULE_DAYS}-day rule (no new case)` : 'by hand';
-    throw conflict('risk_area_lifted', `Risk area ${id} was lifted ${how} at ${e.end.toISOString()}; declare a new area instead.`);
+    throw conflict(
+      'risk_area_lifted',
+      `Risk area ${id} was lifted ${how} at ${e.end.toISOString()}; declare a new area instead.`,
+    );
   }
   return row;
 }
@@ -165,7 +190,11 @@ export async function declareArea(ctx: Ctx, input: DeclareInput): Promise<RiskAr
   const now = new Date();
   const startsAt = parseTime(input.startsAt, 'startsAt', now);
   if (startsAt.getTime() + RULE_MS <= now.getTime()) {
-    throw badRequest('area_already_lifted', `startsAt: an area that started ${RULE_DAYS} or more days ago without a case since would already be lifted by the ${RULE_DAYS}-day rule.`, { field: 'startsAt' });
+    throw badRequest(
+      'area_already_lifted',
+      `startsAt: an area that started ${RULE_DAYS} or more days ago without a case since would already be lifted by the ${RULE_DAYS}-day rule.`,
+      { field: 'startsAt' },
+    );
   }
   const places = normalisePlaces(input.places);
   const name = { 'zh-CN': input.name['zh-CN'].trim(), en: input.name.en.trim() };
@@ -178,7 +207,13 @@ export async function declareArea(ctx: Ctx, input: DeclareInput): Promise<RiskAr
   await audit(ctx, {
     action: 'riskarea.declare',
     outcome: 'ok',
-    detail: { area: area.id, division: area.division, level: area.level, places: places.length, startsAt: area.startsAt },
+    detail: {
+      area: area.id,
+      division: area.division,
+      level: area.level,
+      places: places.length,
+      startsAt: area.startsAt,
+    },
   });
   return area;
 }
@@ -188,11 +223,16 @@ export async function recordCase(ctx: Ctx, id: string, input: CaseInput = {}): P
   requireAdmin(ctx);
   const now = new Date();
   const at = parseTime(input.at, 'at', now);
-  if (at.getTime() > now.getTime() + FUTURE_SKEW_MS) throw badRequest('case_in_future', `at: ${at.toISOString()} is in the future.`, { field: 'at' });
+  if (at.getTime() > now.getTime() + FUTURE_SKEW_MS)
+    throw badRequest('case_in_future', `at: ${at.toISOString()} is in the future.`, { field: 'at' });
   const row = await ctx.db.transaction(async (tx) => {
     const current = await lockOpen(tx, id, now);
     if (at.getTime() < new Date(current.starts_at).getTime()) {
-      throw badRequest('case_before_start', `at: ${at.toISOString()} is before the area came into force (${iso(current.starts_at)}); a case found earlier belongs in the declaration (startsAt).`, { field: 'at' });
+      throw badRequest(
+        'case_before_start',
+        `at: ${at.toISOString()} is before the area came into force (${iso(current.starts_at)}); a case found earlier belongs in the declaration (startsAt).`,
+        { field: 'at' },
+      );
     }
     const res = await tx.query<Row>(
       'UPDATE risk_areas SET last_case_at = GREATEST(last_case_at, $2::timestamptz), updated_at = now() WHERE id = $1 RETURNING *',
@@ -201,23 +241,34 @@ export async function recordCase(ctx: Ctx, id: string, input: CaseInput = {}): P
     return res.rows[0]!;
   });
   const area = view(row, now, now);
-  await audit(ctx, { action: 'riskarea.case', outcome: 'ok', detail: { area: id, at: at.toISOString(), lastCaseAt: area.lastCaseAt, liftsByRuleAt: area.liftsByRuleAt } });
+  await audit(ctx, {
+    action: 'riskarea.case',
+    outcome: 'ok',
+    detail: { area: id, at: at.toISOString(), lastCaseAt: area.lastCaseAt, liftsByRuleAt: area.liftsByRuleAt },
+  });
   return area;
 }
 
 /** Changes an area's level and/or places while it lasts. A change that changes nothing writes nothing. */
 export async function changeArea(ctx: Ctx, id: string, patch: AreaPatch): Promise<RiskArea> {
   requireAdmin(ctx);
-  if (patch.level === undefined && patch.places === undefined) throw badRequest('empty_patch', 'Give level, places or both.');
+  if (patch.level === undefined && patch.places === undefined)
+    throw badRequest('empty_patch', 'Give level, places or both.');
   const now = new Date();
   const places = patch.places === undefined ? undefined : normalisePlaces(patch.places);
   const result = await ctx.db.transaction(async (tx) => {
     const current = await lockOpen(tx, id, now);
     const level = patch.level ?? current.level;
     const nextPlaces = places ?? current.places;
-    const same = level === current.level && nextPlaces.length === current.places.length && nextPlaces.every((p, i) => p === current.places[i]);
+    const same =
+      level === current.level &&
+      nextPlaces.length === current.places.length &&
+      nextPlaces.every((p, i) => p === current.places[i]);
     if (same) return { row: current, before: current, changed: false };
-    const res = await tx.query<Row>('UPDATE risk_areas SET level = $2, places = $3::text[], updated_at = now() WHERE id = $1 RETURNING *', [id, level, nextPlaces]);
+    const res = await tx.query<Row>(
+      'UPDATE risk_areas SET level = $2, places = $3::text[], updated_at = now() WHERE id = $1 RETURNING *',
+      [id, level, nextPlaces],
+    );
     return { row: res.rows[0]!, before: current, changed: true };
   });
   if (result.changed) {
@@ -251,7 +302,12 @@ export async function liftArea(ctx: Ctx, id: string, input: LiftInput): Promise<
     return res.rows[0]!;
   });
   const area = view(row, now, now);
-  await audit(ctx, { action: 'riskarea.lift', outcome: 'ok', reason, detail: { area: id, by: 'manual', endsAt: area.endsAt, level: area.level } });
+  await audit(ctx, {
+    action: 'riskarea.lift',
+    outcome: 'ok',
+    reason,
+    detail: { area: id, by: 'manual', endsAt: area.endsAt, level: area.level },
+  });
   return area;
 }
 
@@ -269,7 +325,13 @@ async function liftDue(ctx: Ctx, now: Date): Promise<string[]> {
       action: 'riskarea.lift',
       outcome: 'ok',
       reason: RULE_LIFT_REASON,
-      detail: { area: r.id, by: 'rule', endsAt: iso(r.ends_at!), lastCaseAt: r.last_case_at === null ? null : iso(r.last_case_at), level: r.level },
+      detail: {
+        area: r.id,
+        by: 'rule',
+        endsAt: iso(r.ends_at!),
+        lastCaseAt: r.last_case_at === null ? null : iso(r.last_case_at),
+        level: r.level,
+      },
     });
   }
   return rows.map((r) => r.id);
@@ -348,7 +410,16 @@ export async function divisionStatus(ctx: Ctx, division: string, at?: string): P
   const count = (level: RiskLevel): number => areas.filter((a) => a.level === level).length;
   const high = count('high');
   const medium = count('medium');
-  return { division, name: divisionName(division), at: when.toISOString(), routine: high === 0 && medium === 0, high, medium, low: count('low'), areas };
+  return {
+    division,
+    name: divisionName(division),
+    at: when.toISOString(),
+    routine: high === 0 && medium === 0,
+    high,
+    medium,
+    low: count('low'),
+    areas,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -387,7 +458,10 @@ function windowOf(r: Row, now: Date): AreaWindow {
  * Areas changed (declared, case recorded, level or places changed, lifted) after `sinceIso`, oldest change
  * first. `updatedAt` carries the database's full (microsecond) precision: pass the last one back as `sinceIso`.
  */
-export async function areasChangedSince(q: Queryable, sinceIso: string): Promise<Array<AreaWindow & { updatedAt: string }>> {
+export async function areasChangedSince(
+  q: Queryable,
+  sinceIso: string,
+): Promise<Array<AreaWindow & { updatedAt: string }>> {
   const now = new Date();
   const res = await q.query<WindowRow>(
     `SELECT *, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS updated_text

@@ -38,49 +38,97 @@ interface Row {
 }
 
 const toCorrection = (r: Row): Correction => ({
-  id: r.id, dataset: r.dataset_id, recordKey: r.record_key, grant: r.grant_id, reporter: r.reporter_id, field: r.field,
-  description: r.description, status: r.status, answer: r.answer, answeredBy: r.answered_by,
-  answeredAt: r.answered_at ? new Date(r.answered_at).toISOString() : null, createdAt: new Date(r.created_at).toISOString(),
+  id: r.id,
+  dataset: r.dataset_id,
+  recordKey: r.record_key,
+  grant: r.grant_id,
+  reporter: r.reporter_id,
+  field: r.field,
+  description: r.description,
+  status: r.status,
+  answer: r.answer,
+  answeredBy: r.answered_by,
+  answeredAt: r.answered_at ? new Date(r.answered_at).toISOString() : null,
+  createdAt: new Date(r.created_at).toISOString(),
 });
 
 /** A consumer reports a suspected error in a record it receives through a live grant; the owner must answer. */
-export async function reportError(ctx: Ctx, datasetId: string, key: string, input: { field?: string | undefined; description: string }): Promise<Correction> {
+export async function reportError(
+  ctx: Ctx,
+  datasetId: string,
+  key: string,
+  input: { field?: string | undefined; description: string },
+): Promise<Correction> {
   const dept = callerDepartment(ctx);
   if (dept === undefined) throw forbidden('department_token_required', 'Corrections are reported by departments.');
   const ds = await requireDataset(ctx.db, datasetId);
   const grant = (await liveGrants(ctx.db, dept, ds.id))[0];
-  if (!grant) throw forbidden('no_grant', `Department ${dept} has no live grant on ${ds.id}; only recipients of the data report errors in it.`);
-  if (input.field !== undefined && !grant.fields.includes(input.field)) throw badRequest('field_not_granted', `${input.field} is not a field of your grant.`);
+  if (!grant)
+    throw forbidden(
+      'no_grant',
+      `Department ${dept} has no live grant on ${ds.id}; only recipients of the data report errors in it.`,
+    );
+  if (input.field !== undefined && !grant.fields.includes(input.field))
+    throw badRequest('field_not_granted', `${input.field} is not a field of your grant.`);
   const stored = storedKey(ctx.platform.ring, keyDomains(ds, await loadElementMap(ctx.db)), key);
-  const exists = await ctx.db.query('SELECT 1 FROM records WHERE dataset_id = $1 AND record_key = $2 AND valid_to IS NULL', [ds.id, stored]);
-  if (exists.rows.length === 0) throw notFound('record_not_found', `Dataset ${ds.id} has no current record with key ${key}.`);
+  const exists = await ctx.db.query(
+    'SELECT 1 FROM records WHERE dataset_id = $1 AND record_key = $2 AND valid_to IS NULL',
+    [ds.id, stored],
+  );
+  if (exists.rows.length === 0)
+    throw notFound('record_not_found', `Dataset ${ds.id} has no current record with key ${key}.`);
   const id = newId('cor');
   const res = await ctx.db.query<Row>(
     `INSERT INTO corrections (id, dataset_id, record_key, grant_id, reporter_id, field, description, status) VALUES ($1, $2, $3, $4, $5, $6, $7, 'open') RETURNING *`,
     [id, ds.id, stored, grant.id, dept, input.field ?? null, input.description],
   );
-  await audit(ctx, { action: 'corrections.report', outcome: 'ok', dataset: ds.id, grant: grant.id, ...(input.field ? { fields: [input.field] } : {}), detail: { correction: id } });
+  await audit(ctx, {
+    action: 'corrections.report',
+    outcome: 'ok',
+    dataset: ds.id,
+    grant: grant.id,
+    ...(input.field ? { fields: [input.field] } : {}),
+    detail: { correction: id },
+  });
   return toCorrection(res.rows[0]!);
 }
 
 /** The owner answers: fixed (after re-ingesting the corrected record) or rejected with a reason. */
-export async function answerCorrection(ctx: Ctx, id: string, input: { status: 'fixed' | 'rejected'; answer: string }): Promise<Correction> {
+export async function answerCorrection(
+  ctx: Ctx,
+  id: string,
+  input: { status: 'fixed' | 'rejected'; answer: string },
+): Promise<Correction> {
   const dept = callerDepartment(ctx);
   const res = await ctx.db.query<Row>('SELECT * FROM corrections WHERE id = $1', [id]);
   const c = res.rows[0];
   if (!c) throw notFound('correction_not_found', `No correction report ${id}.`);
   const ds = await requireDataset(ctx.db, c.dataset_id);
-  if (dept !== undefined && dept !== ds.owner) throw forbidden('not_dataset_owner', `Only the owning department (${ds.owner}) answers corrections to ${ds.id}.`);
+  if (dept !== undefined && dept !== ds.owner)
+    throw forbidden('not_dataset_owner', `Only the owning department (${ds.owner}) answers corrections to ${ds.id}.`);
   if (c.status !== 'open') throw conflict('invalid_state', `The correction was already answered (${c.status}).`);
   const updated = await ctx.db.query<Row>(
     `UPDATE corrections SET status = $2, answer = $3, answered_by = $4, answered_at = now() WHERE id = $1 RETURNING *`,
     [id, input.status, input.answer, dept ?? 'system'],
   );
-  await audit(ctx, { action: `corrections.${input.status}`, outcome: 'ok', dataset: ds.id, reason: input.answer, detail: { correction: id } });
+  await audit(ctx, {
+    action: `corrections.${input.status}`,
+    outcome: 'ok',
+    dataset: ds.id,
+    reason: input.answer,
+    detail: { correction: id },
+  });
   return toCorrection(updated.rows[0]!);
 }
 
-export async function listCorrections(ctx: Ctx, q: { role?: 'owner' | 'reporter' | undefined; status?: Correction['status'] | undefined; dataset?: string | undefined }): Promise<Correction[]> {
+export async function listCorrections(
+  ctx: Ctx,
+  q: {
+    role?: 'owner' | 'reporter' | undefined;
+    status?: Correction['status'] | undefined;
+    dataset?: string | undefined;
+  },
+): Promise<Correction[]> {
   requireAuthenticated(ctx);
   const dept = callerDepartment(ctx);
   const where: string[] = [];
@@ -88,7 +136,13 @@ export async function listCorrections(ctx: Ctx, q: { role?: 'owner' | 'reporter'
   if (dept !== undefined) {
     params.push(dept);
     const p = `$${params.length}`;
-    where.push(q.role === 'reporter' ? `c.reporter_id = ${p}` : q.role === 'owner' ? `d.owner_id = ${p}` : `(c.reporter_id = ${p} OR d.owner_id = ${p})`);
+    where.push(
+      q.role === 'reporter'
+        ? `c.reporter_id = ${p}`
+        : q.role === 'owner'
+          ? `d.owner_id = ${p}`
+          : `(c.reporter_id = ${p} OR d.owner_id = ${p})`,
+    );
   }
   if (q.status) {
     params.push(q.status);
@@ -107,6 +161,9 @@ export async function listCorrections(ctx: Ctx, q: { role?: 'owner' | 'reporter'
 
 /** Corrections about one record (shown with its history). */
 export async function correctionsOf(ctx: Ctx, datasetId: string, storedRecordKey: string): Promise<Correction[]> {
-  const res = await ctx.db.query<Row>('SELECT * FROM corrections WHERE dataset_id = $1 AND record_key = $2 ORDER BY created_at', [datasetId, storedRecordKey]);
+  const res = await ctx.db.query<Row>(
+    'SELECT * FROM corrections WHERE dataset_id = $1 AND record_key = $2 ORDER BY created_at',
+    [datasetId, storedRecordKey],
+  );
   return res.rows.map(toCorrection);
 }

@@ -32,7 +32,14 @@ export async function sharingReport(ctx: Ctx): Promise<{ generatedAt: string; de
      WHERE e.reader IS NOT NULL AND e.reader <> ds.owner_id
      GROUP BY ds.owner_id, e.reader`,
   );
-  const reqs = await q.query<{ id: string; made: number; received: number; answered: number; median_hours: number | null; overdue: number }>(
+  const reqs = await q.query<{
+    id: string;
+    made: number;
+    received: number;
+    answered: number;
+    median_hours: number | null;
+    overdue: number;
+  }>(
     `SELECT d.id,
        (SELECT count(*) FROM share_requests r WHERE r.consumer_id = d.id)::int AS made,
        (SELECT count(*) FROM share_requests r WHERE r.owner_id = d.id)::int AS received,
@@ -62,7 +69,10 @@ export async function sharingReport(ctx: Ctx): Promise<{ generatedAt: string; de
         requestsMade: r?.made ?? 0,
         requestsReceived: r?.received ?? 0,
         requestsAnswered: r?.answered ?? 0,
-        medianAnswerHours: r?.median_hours === null || r?.median_hours === undefined ? null : Math.round(Number(r.median_hours) * 10) / 10,
+        medianAnswerHours:
+          r?.median_hours === null || r?.median_hours === undefined
+            ? null
+            : Math.round(Number(r.median_hours) * 10) / 10,
         overdue: r?.overdue ?? 0,
       };
     }),

@@ -66,10 +66,21 @@ export function toShareRequest(r: Row, now = Date.now()): ShareRequest {
 
 const actorName = (ctx: Ctx): string => {
   const p = ctx.principal;
-  return p.kind === 'department' ? `${p.departmentId} (${p.tokenId})` : p.kind === 'system' ? `system:${p.reason}` : p.kind;
+  return p.kind === 'department'
+    ? `${p.departmentId} (${p.tokenId})`
+    : p.kind === 'system'
+      ? `system:${p.reason}`
+      : p.kind;
 };
 
-async function addEvent(q: Queryable, id: string, action: string, actor: string, reason: string | null, detail: Record<string, unknown> = {}): Promise<void> {
+async function addEvent(
+  q: Queryable,
+  id: string,
+  action: string,
+  actor: string,
+  reason: string | null,
+  detail: Record<string, unknown> = {},
+): Promise<void> {
   await q.query(
     `INSERT INTO share_events (request_id, seq, action, actor, reason, detail)
      VALUES ($1, (SELECT COALESCE(max(seq), 0) + 1 FROM share_events WHERE request_id = $1), $2, $3, $4, $5)`,
@@ -86,7 +97,8 @@ async function load(q: Queryable, id: string): Promise<Row> {
 function checkFields(ds: Dataset, fields: string[], clear: string[]): void {
   const names = new Set(ds.fields.map((f) => f.name));
   const unknown = fields.filter((f) => !names.has(f));
-  if (unknown.length) throw badRequest('unknown_field', `fields: ${unknown.join(', ')} not in dataset ${ds.id}.`, { fields: unknown });
+  if (unknown.length)
+    throw badRequest('unknown_field', `fields: ${unknown.join(', ')} not in dataset ${ds.id}.`, { fields: unknown });
   if (new Set(fields).size !== fields.length) throw badRequest('duplicate_field', 'fields: a field is named twice.');
   const notAsked = clear.filter((f) => !fields.includes(f));
   if (notAsked.length) throw badRequest('unknown_field', `clearFields: ${notAsked.join(', ')} must also be in fields.`);
@@ -98,7 +110,10 @@ function checkPeriod(startIso: string | undefined, endIso: string, now: number):
   if (end.getTime() <= start.getTime()) throw badRequest('invalid_period', 'periodEnd must be after periodStart.');
   if (end.getTime() <= now) throw badRequest('invalid_period', 'periodEnd is in the past.');
   if (end.getTime() - start.getTime() > MAX_GRANT_DAYS * DAY) {
-    throw badRequest('period_too_long', `A grant lasts at most ${MAX_GRANT_DAYS} days (keep personal data only as long as needed); renew it when it ends.`);
+    throw badRequest(
+      'period_too_long',
+      `A grant lasts at most ${MAX_GRANT_DAYS} days (keep personal data only as long as needed); renew it when it ends.`,
+    );
   }
   return { start, end };
 }
@@ -108,37 +123,67 @@ export async function requestShare(ctx: Ctx, input: ShareRequestInput): Promise<
   const consumer = callerDepartment(ctx);
   if (consumer === undefined) throw forbidden('department_token_required', 'Sharing requests are made by departments.');
   const ds = await requireDataset(ctx.db, input.dataset);
-  if (ds.owner === consumer) throw badRequest('own_dataset', `Your department owns ${ds.id}; its data needs no sharing request.`);
+  if (ds.owner === consumer)
+    throw badRequest('own_dataset', `Your department owns ${ds.id}; its data needs no sharing request.`);
   const clear = input.clearFields ?? [];
   checkFields(ds, input.fields, clear);
   const now = Date.now();
   const { start, end } = checkPeriod(input.periodStart, input.periodEnd, now);
   const id = newId('shr');
   const actor = actorName(ctx);
-  const deadline = ds.sharingClass === 'conditional' ? addWorkingDays(new Date(now), ctx.platform.settings.answerWorkingDays) : null;
+  const deadline =
+    ds.sharingClass === 'conditional' ? addWorkingDays(new Date(now), ctx.platform.settings.answerWorkingDays) : null;
   const row = await ctx.db.transaction(async (tx) => {
     await tx.query(
       `INSERT INTO share_requests (id, dataset_id, owner_id, consumer_id, fields, clear_fields, purposes, purpose_text, legal_basis,
          period_start, period_end, scope, status, deadline, created_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending', $13, $14)`,
-      [id, ds.id, ds.owner, consumer, JSON.stringify(input.fields), JSON.stringify(clear), JSON.stringify(input.purposes), input.purposeText,
-        input.legalBasis, start, end, JSON.stringify(input.scope ?? {}), deadline, actor],
+      [
+        id,
+        ds.id,
+        ds.owner,
+        consumer,
+        JSON.stringify(input.fields),
+        JSON.stringify(clear),
+        JSON.stringify(input.purposes),
+        input.purposeText,
+        input.legalBasis,
+        start,
+        end,
+        JSON.stringify(input.scope ?? {}),
+        deadline,
+        actor,
+      ],
     );
     await addEvent(tx, id, 'requested', actor, null, { sharingClass: ds.sharingClass });
     if (ds.sharingClass === 'unconditional') {
       const reason = 'Unconditional sharing class: granted on request (无条件共享类，申请即授权).';
-      await tx.query(`UPDATE share_requests SET status = 'granted', decided_by = 'policy:unconditional', decided_at = now(), decision_reason = $2, updated_at = now() WHERE id = $1`, [id, reason]);
+      await tx.query(
+        `UPDATE share_requests SET status = 'granted', decided_by = 'policy:unconditional', decided_at = now(), decision_reason = $2, updated_at = now() WHERE id = $1`,
+        [id, reason],
+      );
       await addEvent(tx, id, 'granted', 'policy:unconditional', reason);
     } else if (ds.sharingClass === 'not_shared') {
       const reason = `Not shared (不予共享): ${ds.legalBasis ?? ''}`;
-      await tx.query(`UPDATE share_requests SET status = 'refused', decided_by = 'policy:not_shared', decided_at = now(), decision_reason = $2, updated_at = now() WHERE id = $1`, [id, reason]);
+      await tx.query(
+        `UPDATE share_requests SET status = 'refused', decided_by = 'policy:not_shared', decided_at = now(), decision_reason = $2, updated_at = now() WHERE id = $1`,
+        [id, reason],
+      );
       await addEvent(tx, id, 'refused', 'policy:not_shared', reason);
     }
     return load(tx, id);
   });
   const result = toShareRequest(row);
   forgetGrants(ctx.db, consumer, ds.id);
-  await audit(ctx, { action: 'sharing.request', outcome: 'ok', dataset: ds.id, fields: input.fields, purpose: input.purposes.join(','), grant: id, detail: { status: result.status } });
+  await audit(ctx, {
+    action: 'sharing.request',
+    outcome: 'ok',
+    dataset: ds.id,
+    fields: input.fields,
+    purpose: input.purposes.join(','),
+    grant: id,
+    detail: { status: result.status },
+  });
   return result;
 }
 
@@ -151,10 +196,14 @@ export async function getRequest(ctx: Ctx, id: string): Promise<ShareRequest> {
   requireAuthenticated(ctx);
   const r = await load(ctx.db, id);
   if (!isParticipant(ctx, r)) throw notFound('request_not_found', `No sharing request with id ${id}.`);
-  const events = await ctx.db.query<{ seq: number; action: string; actor: string; reason: string | null; detail: Record<string, unknown>; at: Date }>(
-    'SELECT seq, action, actor, reason, detail, at FROM share_events WHERE request_id = $1 ORDER BY seq',
-    [id],
-  );
+  const events = await ctx.db.query<{
+    seq: number;
+    action: string;
+    actor: string;
+    reason: string | null;
+    detail: Record<string, unknown>;
+    at: Date;
+  }>('SELECT seq, action, actor, reason, detail, at FROM share_events WHERE request_id = $1 ORDER BY seq', [id]);
   return { ...toShareRequest(r), events: events.rows.map((e) => ({ ...e, at: new Date(e.at).toISOString() })) };
 }
 
@@ -191,38 +240,57 @@ async function transition(
   ctx: Ctx,
   id: string,
   rule: Transition,
-  apply: (tx: Queryable, r: Row) => Promise<{ action: string; reason: string | null; detail?: Record<string, unknown> }>,
+  apply: (
+    tx: Queryable,
+    r: Row,
+  ) => Promise<{ action: string; reason: string | null; detail?: Record<string, unknown> }>,
 ): Promise<ShareRequest> {
   const dept = callerDepartment(ctx);
   const r0 = await load(ctx.db, id);
   if (!isParticipant(ctx, r0)) throw notFound('request_not_found', `No sharing request with id ${id}.`);
   const party = rule.by === 'owner' ? r0.owner_id : r0.consumer_id;
   if (dept !== undefined && dept !== party) {
-    throw forbidden(rule.by === 'owner' ? 'not_dataset_owner' : 'not_requester', `Only the ${rule.by === 'owner' ? 'owning department' : 'requesting department'} (${party}) may do this.`);
+    throw forbidden(
+      rule.by === 'owner' ? 'not_dataset_owner' : 'not_requester',
+      `Only the ${rule.by === 'owner' ? 'owning department' : 'requesting department'} (${party}) may do this.`,
+    );
   }
   let action = '';
   const row = await ctx.db.transaction(async (tx) => {
     const r = (await tx.query<Row>('SELECT * FROM share_requests WHERE id = $1 FOR UPDATE', [id])).rows[0]!;
-    if (!rule.from.includes(r.status)) throw conflict('invalid_state', `The request is ${r.status}; this needs it to be ${rule.from.join(' or ')}.`);
+    if (!rule.from.includes(r.status))
+      throw conflict('invalid_state', `The request is ${r.status}; this needs it to be ${rule.from.join(' or ')}.`);
     const out = await apply(tx, r);
     action = out.action;
     await addEvent(tx, id, out.action, actorName(ctx), out.reason, out.detail ?? {});
     return load(tx, id);
   });
   forgetGrants(ctx.db, row.consumer_id, row.dataset_id);
-  await audit(ctx, { action: `sharing.${action}`, outcome: 'ok', dataset: row.dataset_id, grant: id, ...(row.decision_reason ? { reason: row.decision_reason } : {}) });
+  await audit(ctx, {
+    action: `sharing.${action}`,
+    outcome: 'ok',
+    dataset: row.dataset_id,
+    grant: id,
+    ...(row.decision_reason ? { reason: row.decision_reason } : {}),
+  });
   return toShareRequest(row);
 }
 
-export function approveRequest(ctx: Ctx, id: string, d: { reason?: string | undefined; clearFields?: string[] | undefined; periodEnd?: string | undefined }): Promise<ShareRequest> {
+export function approveRequest(
+  ctx: Ctx,
+  id: string,
+  d: { reason?: string | undefined; clearFields?: string[] | undefined; periodEnd?: string | undefined },
+): Promise<ShareRequest> {
   return transition(ctx, id, { from: ['pending'], by: 'owner' }, async (tx, r) => {
     const clear = d.clearFields ?? r.clear_fields;
     const wider = clear.filter((f) => !r.clear_fields.includes(f));
-    if (wider.length) throw badRequest('clear_fields_not_requested', `clearFields: ${wider.join(', ')} were not asked for in clear.`);
+    if (wider.length)
+      throw badRequest('clear_fields_not_requested', `clearFields: ${wider.join(', ')} were not asked for in clear.`);
     let end = new Date(r.period_end);
     if (d.periodEnd) {
       const asked = new Date(d.periodEnd);
-      if (asked.getTime() > end.getTime()) throw badRequest('invalid_period', 'periodEnd: an approval may shorten the period, not lengthen it.');
+      if (asked.getTime() > end.getTime())
+        throw badRequest('invalid_period', 'periodEnd: an approval may shorten the period, not lengthen it.');
       if (asked.getTime() <= Date.now()) throw badRequest('invalid_period', 'periodEnd is in the past.');
       end = asked;
     }
@@ -230,27 +298,38 @@ export function approveRequest(ctx: Ctx, id: string, d: { reason?: string | unde
       `UPDATE share_requests SET status = 'granted', clear_fields = $2, period_end = $3, decided_by = $4, decided_at = now(), decision_reason = $5, updated_at = now() WHERE id = $1`,
       [r.id, JSON.stringify(clear), end, actorName(ctx), d.reason ?? null],
     );
-    return { action: 'granted', reason: d.reason ?? null, detail: { clearFields: clear, periodEnd: end.toISOString() } };
+    return {
+      action: 'granted',
+      reason: d.reason ?? null,
+      detail: { clearFields: clear, periodEnd: end.toISOString() },
+    };
   });
 }
 
 export function refuseRequest(ctx: Ctx, id: string, reason: string): Promise<ShareRequest> {
   return transition(ctx, id, { from: ['pending'], by: 'owner' }, async (tx, r) => {
-    await tx.query(`UPDATE share_requests SET status = 'refused', decided_by = $2, decided_at = now(), decision_reason = $3, updated_at = now() WHERE id = $1`, [r.id, actorName(ctx), reason]);
+    await tx.query(
+      `UPDATE share_requests SET status = 'refused', decided_by = $2, decided_at = now(), decision_reason = $3, updated_at = now() WHERE id = $1`,
+      [r.id, actorName(ctx), reason],
+    );
     return { action: 'refused', reason };
   });
 }
 
 export function revokeGrant(ctx: Ctx, id: string, reason: string): Promise<ShareRequest> {
   return transition(ctx, id, { from: ['granted'], by: 'owner' }, async (tx, r) => {
-    await tx.query(`UPDATE share_requests SET status = 'revoked', decision_reason = $2, updated_at = now() WHERE id = $1`, [r.id, reason]);
+    await tx.query(
+      `UPDATE share_requests SET status = 'revoked', decision_reason = $2, updated_at = now() WHERE id = $1`,
+      [r.id, reason],
+    );
     // A renewal still waiting for the owner falls with the grant it renews.
     const renewals = await tx.query<{ id: string }>(
       `UPDATE share_requests SET status = 'refused', decided_by = $2, decided_at = now(), decision_reason = $3, updated_at = now()
        WHERE renews = $1 AND status = 'pending' RETURNING id`,
       [r.id, actorName(ctx), `The grant it renews (${r.id}) was revoked: ${reason}`],
     );
-    for (const x of renewals.rows) await addEvent(tx, x.id, 'refused', actorName(ctx), `The grant it renews (${r.id}) was revoked: ${reason}`);
+    for (const x of renewals.rows)
+      await addEvent(tx, x.id, 'refused', actorName(ctx), `The grant it renews (${r.id}) was revoked: ${reason}`);
     return { action: 'revoked', reason };
   });
 }
@@ -271,16 +350,28 @@ export async function renewGrant(ctx: Ctx, id: string, periodEnd: string, reason
   const ds = await requireDataset(ctx.db, r.dataset_id);
   if (ds.sharingClass === 'unconditional') {
     return transition(ctx, id, { from: ['granted'], by: 'consumer' }, async (tx, row) => {
-      const { end } = checkPeriod(new Date(Math.max(Date.now(), new Date(row.period_start).getTime())).toISOString(), periodEnd, Date.now());
+      const { end } = checkPeriod(
+        new Date(Math.max(Date.now(), new Date(row.period_start).getTime())).toISOString(),
+        periodEnd,
+        Date.now(),
+      );
       await tx.query(`UPDATE share_requests SET period_end = $2, updated_at = now() WHERE id = $1`, [row.id, end]);
       return { action: 'renewed', reason: reason ?? null, detail: { periodEnd: end.toISOString() } };
     });
   }
-  if (callerDepartment(ctx) !== undefined && callerDepartment(ctx) !== r.consumer_id) throw forbidden('not_requester', `Only the requesting department (${r.consumer_id}) may renew.`);
-  if (r.status !== 'granted') throw conflict('invalid_state', `The request is ${r.status}; only a grant can be renewed.`);
+  if (callerDepartment(ctx) !== undefined && callerDepartment(ctx) !== r.consumer_id)
+    throw forbidden('not_requester', `Only the requesting department (${r.consumer_id}) may renew.`);
+  if (r.status !== 'granted')
+    throw conflict('invalid_state', `The request is ${r.status}; only a grant can be renewed.`);
   const renewal = await requestShare(ctx, {
-    dataset: r.dataset_id, fields: r.fields, clearFields: r.clear_fields, purposes: r.purposes as ShareRequestInput['purposes'],
-    purposeText: r.purpose_text, legalBasis: r.legal_basis, periodEnd, scope: r.scope,
+    dataset: r.dataset_id,
+    fields: r.fields,
+    clearFields: r.clear_fields,
+    purposes: r.purposes as ShareRequestInput['purposes'],
+    purposeText: r.purpose_text,
+    legalBasis: r.legal_basis,
+    periodEnd,
+    scope: r.scope,
     periodStart: new Date(Math.max(Date.now(), new Date(r.period_end).getTime() - 1)).toISOString(),
   });
   await ctx.db.query('UPDATE share_requests SET renews = $2 WHERE id = $1', [renewal.id, r.id]);
@@ -305,7 +396,10 @@ export async function liveGrants(q: Queryable, consumer: string, datasetId: stri
   const key = `${consumer}\u0000${datasetId}`;
   let hit = m.get(key);
   if (!hit || Date.now() - hit.at >= GRANT_CACHE_MS) {
-    const res = await q.query<Row>(`SELECT * FROM share_requests WHERE consumer_id = $1 AND dataset_id = $2 AND status = 'granted' AND period_end > now()`, [consumer, datasetId]);
+    const res = await q.query<Row>(
+      `SELECT * FROM share_requests WHERE consumer_id = $1 AND dataset_id = $2 AND status = 'granted' AND period_end > now()`,
+      [consumer, datasetId],
+    );
     hit = { at: Date.now(), rows: res.rows };
     m.set(key, hit);
   }
@@ -315,6 +409,9 @@ export async function liveGrants(q: Queryable, consumer: string, datasetId: stri
 
 /** Why there is no live grant, for a refusal that says why. */
 export async function grantHistory(q: Queryable, consumer: string, datasetId: string): Promise<ShareRequest[]> {
-  const res = await q.query<Row>('SELECT * FROM share_requests WHERE consumer_id = $1 AND dataset_id = $2 ORDER BY created_at DESC LIMIT 20', [consumer, datasetId]);
+  const res = await q.query<Row>(
+    'SELECT * FROM share_requests WHERE consumer_id = $1 AND dataset_id = $2 ORDER BY created_at DESC LIMIT 20',
+    [consumer, datasetId],
+  );
   return res.rows.map((r) => toShareRequest(r));
 }

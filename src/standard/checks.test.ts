@@ -93,7 +93,9 @@ describe('GB 11643 citizen ID', () => {
     assert.match(old?.message.en ?? '', /before 1900/);
     // born in the future
     const next = String(todayCstYmd() + 10000); // same day next year
-    const future = validateCitizenId(generateCitizenId('440106', next.endsWith('0229') ? next.slice(0, 6) + '28' : next, 1));
+    const future = validateCitizenId(
+      generateCitizenId('440106', next.endsWith('0229') ? next.slice(0, 6) + '28' : next, 1),
+    );
     assert.equal(future?.code, 'format');
     assert.match(future?.message.en ?? '', /after today/);
   });

@@ -36,7 +36,11 @@ export function gb11643CheckChar(first17: string): string {
  */
 export function validateCitizenId(s: string): ElementIssue | null {
   if (s.length !== 18) {
-    return mkIssue('format', `公民身份号码应为18位，实际为${s.length}位`, `citizen ID must be 18 characters, got ${s.length}`);
+    return mkIssue(
+      'format',
+      `公民身份号码应为18位，实际为${s.length}位`,
+      `citizen ID must be 18 characters, got ${s.length}`,
+    );
   }
   for (let i = 0; i < 17; i++) {
     if (!isDigitCode(s.charCodeAt(i))) {
@@ -45,27 +49,51 @@ export function validateCitizenId(s: string): ElementIssue | null {
   }
   const last = s.charCodeAt(17);
   if (!isDigitCode(last) && last !== 88 /* X */ && last !== 120 /* x */) {
-    return mkIssue('format', '公民身份号码第18位（校验码）应为数字或X', 'citizen ID character 18 (check character) must be a digit or X');
+    return mkIssue(
+      'format',
+      '公民身份号码第18位（校验码）应为数字或X',
+      'citizen ID character 18 (check character) must be a digit or X',
+    );
   }
   if (!isProvinceCode(s.slice(0, 2))) {
-    return mkIssue('division', '公民身份号码前两位不是有效的省级行政区划代码', 'citizen ID positions 1-2 are not a valid provincial-level division code');
+    return mkIssue(
+      'division',
+      '公民身份号码前两位不是有效的省级行政区划代码',
+      'citizen ID positions 1-2 are not a valid provincial-level division code',
+    );
   }
   const y = readDigits(s, 6, 4);
   const m = readDigits(s, 10, 2);
   const d = readDigits(s, 12, 2);
   if (!isValidYmd(y, m, d)) {
-    return mkIssue('format', '公民身份号码第7-14位（出生日期）不是有效日期', 'citizen ID birth date (positions 7-14) is not a valid calendar date');
+    return mkIssue(
+      'format',
+      '公民身份号码第7-14位（出生日期）不是有效日期',
+      'citizen ID birth date (positions 7-14) is not a valid calendar date',
+    );
   }
   if (y < 1900) {
-    return mkIssue('format', '公民身份号码第7-14位（出生日期）早于1900年', 'citizen ID birth date (positions 7-14) is before 1900');
+    return mkIssue(
+      'format',
+      '公民身份号码第7-14位（出生日期）早于1900年',
+      'citizen ID birth date (positions 7-14) is before 1900',
+    );
   }
   if (y * 10000 + m * 100 + d > todayCstYmd()) {
-    return mkIssue('format', '公民身份号码第7-14位（出生日期）晚于今天', 'citizen ID birth date (positions 7-14) is after today');
+    return mkIssue(
+      'format',
+      '公民身份号码第7-14位（出生日期）晚于今天',
+      'citizen ID birth date (positions 7-14) is after today',
+    );
   }
   const expected = gb11643CheckChar(s.slice(0, 17));
   const actual = last === 120 ? 'X' : String.fromCharCode(last);
   if (actual !== expected) {
-    return mkIssue('check_character', `公民身份号码校验码为${actual}，应为${expected}`, `citizen ID check character is ${actual}, expected ${expected}`);
+    return mkIssue(
+      'check_character',
+      `公民身份号码校验码为${actual}，应为${expected}`,
+      `citizen ID check character is ${actual}, expected ${expected}`,
+    );
   }
   return null;
 }
@@ -112,7 +140,8 @@ function creditCheckIndex(s: string): number {
 export function gb32100CheckChar(first17: string): string {
   if (first17.length !== 17) throw new RangeError('gb32100CheckChar expects exactly 17 characters');
   for (let i = 0; i < 17; i++) {
-    if (creditIndex(first17.charCodeAt(i)) < 0) throw new RangeError(`character ${i + 1} is not in the GB 32100 charset`);
+    if (creditIndex(first17.charCodeAt(i)) < 0)
+      throw new RangeError(`character ${i + 1} is not in the GB 32100 charset`);
   }
   return GB32100_CHARSET.charAt(creditCheckIndex(first17));
 }
@@ -124,7 +153,11 @@ export function gb32100CheckChar(first17: string): string {
  */
 export function validateCreditCode(s: string): ElementIssue | null {
   if (s.length !== 18) {
-    return mkIssue('format', `统一社会信用代码应为18位，实际为${s.length}位`, `credit code must be 18 characters, got ${s.length}`);
+    return mkIssue(
+      'format',
+      `统一社会信用代码应为18位，实际为${s.length}位`,
+      `credit code must be 18 characters, got ${s.length}`,
+    );
   }
   for (let i = 0; i < 18; i++) {
     if (creditIndex(s.charCodeAt(i)) < 0) {
@@ -137,17 +170,29 @@ export function validateCreditCode(s: string): ElementIssue | null {
   }
   for (let i = 2; i < 8; i++) {
     if (!isDigitCode(s.charCodeAt(i))) {
-      return mkIssue('format', '统一社会信用代码第3-8位（行政区划码）应为6位数字', 'credit code positions 3-8 (division code) must be 6 digits');
+      return mkIssue(
+        'format',
+        '统一社会信用代码第3-8位（行政区划码）应为6位数字',
+        'credit code positions 3-8 (division code) must be 6 digits',
+      );
     }
   }
   const division = s.slice(2, 8);
   if (division !== '100000' && !isProvinceCode(division.slice(0, 2))) {
-    return mkIssue('division', '统一社会信用代码第3-4位不是有效的省级行政区划代码', 'credit code positions 3-4 are not a valid provincial-level division code');
+    return mkIssue(
+      'division',
+      '统一社会信用代码第3-4位不是有效的省级行政区划代码',
+      'credit code positions 3-4 are not a valid provincial-level division code',
+    );
   }
   const expected = GB32100_CHARSET.charAt(creditCheckIndex(s));
   const actual = s.charAt(17).toUpperCase();
   if (actual !== expected) {
-    return mkIssue('check_character', `统一社会信用代码校验码为${actual}，应为${expected}`, `credit code check character is ${actual}, expected ${expected}`);
+    return mkIssue(
+      'check_character',
+      `统一社会信用代码校验码为${actual}，应为${expected}`,
+      `credit code check character is ${actual}, expected ${expected}`,
+    );
   }
   return null;
 }
@@ -168,16 +213,28 @@ export function generateCreditCode(first17: string): string {
  */
 export function validateDivisionCode(s: string): ElementIssue | null {
   if (s.length !== 6 || !allDigits(s)) {
-    return mkIssue('division', `行政区划代码应为6位数字，实际为${s.length}个字符`, `division code must be 6 digits (got ${s.length} characters)`);
+    return mkIssue(
+      'division',
+      `行政区划代码应为6位数字，实际为${s.length}个字符`,
+      `division code must be 6 digits (got ${s.length} characters)`,
+    );
   }
   const prefix = s.slice(0, 2);
   if (!isProvinceCode(prefix)) {
-    return mkIssue('division', '行政区划代码前两位不是有效的省级行政区划代码', 'division code positions 1-2 are not a valid provincial-level code');
+    return mkIssue(
+      'division',
+      '行政区划代码前两位不是有效的省级行政区划代码',
+      'division code positions 1-2 are not a valid provincial-level code',
+    );
   }
   if (FULL_LIST_PROVINCES.has(prefix) && !isKnownDivision(s)) {
     const province = PROVINCES[prefix]?.['zh-CN'] ?? prefix;
     const provinceEn = PROVINCES[prefix]?.en ?? prefix;
-    return mkIssue('division', `行政区划代码不在${province}现行GB/T 2260代码表中`, `division code is not in the current GB/T 2260 list for ${provinceEn}`);
+    return mkIssue(
+      'division',
+      `行政区划代码不在${province}现行GB/T 2260代码表中`,
+      `division code is not in the current GB/T 2260 list for ${provinceEn}`,
+    );
   }
   return null;
 }
@@ -185,7 +242,11 @@ export function validateDivisionCode(s: string): ElementIssue | null {
 /** Mainland China mobile number: 11 digits, starting 13-19. Messages do not echo the number. */
 export function validateCnMobile(s: string): ElementIssue | null {
   if (s.length !== 11 || !allDigits(s)) {
-    return mkIssue('format', `手机号码应为11位数字，实际为${s.length}个字符`, `mobile number must be 11 digits (got ${s.length} characters)`);
+    return mkIssue(
+      'format',
+      `手机号码应为11位数字，实际为${s.length}个字符`,
+      `mobile number must be 11 digits (got ${s.length} characters)`,
+    );
   }
   const second = s.charCodeAt(1);
   if (s.charCodeAt(0) !== 49 || second < 51 || second > 57) {

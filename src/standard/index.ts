@@ -22,7 +22,14 @@ export {
   validateDivisionCode,
 } from './checks.js';
 export type { Division } from './divisions.js';
-export { FULL_LIST_PROVINCES, GUANGDONG, PROVINCES, divisionByCode, isKnownDivision, isProvinceCode } from './divisions.js';
+export {
+  FULL_LIST_PROVINCES,
+  GUANGDONG,
+  PROVINCES,
+  divisionByCode,
+  isKnownDivision,
+  isProvinceCode,
+} from './divisions.js';
 export type { Validator } from './validate.js';
 export { compilePattern, compileValidator } from './validate.js';
 export type { MaskableValue } from './mask.js';

@@ -52,7 +52,7 @@ export function parseDatetimeMs(s: string): number {
     if (sec < 0 || sec > 59 || i + 3 > n) return NaN;
     i += 3;
     const c = s.charCodeAt(i);
-    if (i < n && (c === 46 /* . */ || c === 44 /* , */)) {
+    if (i < n && (c === 46 /* . */ || c === 44) /* , */) {
       i++;
       const start = i;
       let scale = 100;
@@ -70,7 +70,7 @@ export function parseDatetimeMs(s: string): number {
   let offsetMin = 480; // China Standard Time when no designator is given
   if (i < n) {
     const c = s.charCodeAt(i);
-    if ((c === 90 /* Z */ || c === 122 /* z */) && i + 1 === n) {
+    if ((c === 90 /* Z */ || c === 122) /* z */ && i + 1 === n) {
       offsetMin = 0;
     } else if (c === 43 /* + */ || c === 45 /* - */) {
       const rest = n - i - 1;

@@ -31,8 +31,13 @@ export function loadElementMap(q: Queryable): Promise<Map<string, StoredElement>
   const hit = cache.get(q);
   if (hit && Date.now() - hit.at < CACHE_MS) return hit.map;
   const map = q
-    .query<{ definition: DataElement; builtin: boolean; version: number }>('SELECT definition, builtin, version FROM data_elements')
-    .then((res) => new Map(res.rows.map((r) => [r.definition.code, { ...r.definition, version: r.version, builtin: r.builtin }])));
+    .query<{ definition: DataElement; builtin: boolean; version: number }>(
+      'SELECT definition, builtin, version FROM data_elements',
+    )
+    .then(
+      (res) =>
+        new Map(res.rows.map((r) => [r.definition.code, { ...r.definition, version: r.version, builtin: r.builtin }])),
+    );
   cache.set(q, { at: Date.now(), map });
   map.catch(() => cache.delete(q));
   return map;
@@ -53,7 +58,8 @@ export async function getElement(q: Queryable, code: string): Promise<StoredElem
 }
 
 function checkElement(input: ElementInput): DataElement {
-  if (input.type === 'code' && !input.valueSet) throw badRequest('value_set_required', 'An element of type code needs a valueSet.', { field: 'valueSet' });
+  if (input.type === 'code' && !input.valueSet)
+    throw badRequest('value_set_required', 'An element of type code needs a valueSet.', { field: 'valueSet' });
   if (input.valueSet && new Set(input.valueSet.map((v) => v.code)).size !== input.valueSet.length) {
     throw badRequest('duplicate_value', 'valueSet names a code twice.', { field: 'valueSet' });
   }
@@ -61,7 +67,9 @@ function checkElement(input: ElementInput): DataElement {
     try {
       compilePattern(input.pattern);
     } catch (err) {
-      throw badRequest('invalid_pattern', `pattern is not a valid regular expression: ${(err as Error).message}`, { field: 'pattern' });
+      throw badRequest('invalid_pattern', `pattern is not a valid regular expression: ${(err as Error).message}`, {
+        field: 'pattern',
+      });
     }
   }
   if (input.minimum !== undefined && input.maximum !== undefined && input.minimum > input.maximum) {
@@ -76,10 +84,10 @@ function checkElement(input: ElementInput): DataElement {
 export async function createElement(ctx: Ctx, input: ElementInput): Promise<StoredElement> {
   requireAdmin(ctx);
   const el = checkElement(input);
-  const res = await ctx.db.query('INSERT INTO data_elements (code, version, definition) VALUES ($1, 1, $2) ON CONFLICT (code) DO NOTHING', [
-    el.code,
-    JSON.stringify(el),
-  ]);
+  const res = await ctx.db.query(
+    'INSERT INTO data_elements (code, version, definition) VALUES ($1, 1, $2) ON CONFLICT (code) DO NOTHING',
+    [el.code, JSON.stringify(el)],
+  );
   if (res.rowCount === 0) throw conflict('element_exists', `A data element with code ${el.code} already exists.`);
   forgetElements(ctx.db);
   await audit(ctx, { action: 'elements.create', outcome: 'ok', detail: { element: el.code } });
@@ -90,5 +98,7 @@ export async function createElement(ctx: Ctx, input: ElementInput): Promise<Stor
 export async function validateValue(ctx: Ctx, code: string, value: unknown) {
   const el = await getElement(ctx.db, code);
   const r = compileValidator(el)(value);
-  return r.ok ? { element: code, valid: true, value: r.value } : { element: code, valid: false, code: r.issue.code, message: r.issue.message[ctx.lang] };
+  return r.ok
+    ? { element: code, valid: true, value: r.value }
+    : { element: code, valid: false, code: r.issue.code, message: r.issue.message[ctx.lang] };
 }

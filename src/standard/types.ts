@@ -35,15 +35,7 @@ export interface DataElement {
   version: number; // starts at 1
 }
 export type ValidationCode =
-  | 'required'
-  | 'type'
-  | 'pattern'
-  | 'max_length'
-  | 'range'
-  | 'value_set'
-  | 'check_character'
-  | 'format'
-  | 'division';
+  'required' | 'type' | 'pattern' | 'max_length' | 'range' | 'value_set' | 'check_character' | 'format' | 'division';
 /** message names the problem concretely, e.g. en "check character is X, expected 7", zh-CN "校验码为X，应为7" */
 export interface ElementIssue {
   code: ValidationCode;

@@ -5,7 +5,14 @@ import { generateCitizenId, generateCreditCode } from './checks.js';
 import type { CheckResult, DataElement, ValidationCode } from './types.js';
 
 function el(partial: Partial<DataElement> & Pick<DataElement, 'type'>): DataElement {
-  return { code: 'x_el', name: { 'zh-CN': '测试', en: 'Test' }, sensitivity: 1, mask: { type: 'none' }, version: 1, ...partial };
+  return {
+    code: 'x_el',
+    name: { 'zh-CN': '测试', en: 'Test' },
+    sensitivity: 1,
+    mask: { type: 'none' },
+    version: 1,
+    ...partial,
+  };
 }
 
 function ok(r: CheckResult): string | number | boolean {
@@ -26,7 +33,10 @@ function messages(r: CheckResult): string {
 describe('required', () => {
   test('null, undefined, empty and blank strings are required-missing for every type', () => {
     const types: DataElement['type'][] = ['string', 'integer', 'number', 'boolean', 'date', 'datetime'];
-    const validators = [...types.map((type) => compileValidator(el({ type }))), compileValidator(el({ type: 'code', valueSet: [{ code: 'a', name: { 'zh-CN': '甲', en: 'A' } }] }))];
+    const validators = [
+      ...types.map((type) => compileValidator(el({ type }))),
+      compileValidator(el({ type: 'code', valueSet: [{ code: 'a', name: { 'zh-CN': '甲', en: 'A' } }] })),
+    ];
     for (const v of validators) {
       for (const value of [null, undefined, '', '   ']) assert.equal(failCode(v(value)), 'required');
     }
@@ -141,8 +151,19 @@ describe('boolean', () => {
   test('accepted spellings', () => {
     const v = compileValidator(el({ type: 'boolean' }));
     const cases: [unknown, boolean][] = [
-      [true, true], [false, false], ['true', true], ['false', false], ['TRUE', true], ['1', true], ['0', false],
-      ['是', true], ['否', false], ['yes', true], ['No', false], [1, true], [0, false],
+      [true, true],
+      [false, false],
+      ['true', true],
+      ['false', false],
+      ['TRUE', true],
+      ['1', true],
+      ['0', false],
+      ['是', true],
+      ['否', false],
+      ['yes', true],
+      ['No', false],
+      [1, true],
+      [0, false],
     ];
     for (const [input, expected] of cases) assert.equal(ok(v(input)), expected, String(input));
     assert.equal(failCode(v('maybe')), 'type');
@@ -162,7 +183,15 @@ describe('date', () => {
 
   test('invalid dates are format errors', () => {
     const v = compileValidator(el({ type: 'date', sensitivity: 4 }));
-    for (const bad of ['2022-02-30', '2023-02-29', '2022-13-01', '2022/05/01', '2022-5-1', '22-05-01', '2022-05-01T00:00:00Z']) {
+    for (const bad of [
+      '2022-02-30',
+      '2023-02-29',
+      '2022-13-01',
+      '2022/05/01',
+      '2022-5-1',
+      '22-05-01',
+      '2022-05-01T00:00:00Z',
+    ]) {
       assert.equal(failCode(v(bad)), 'format', bad);
     }
     const m = messages(v('2022-02-30'));
@@ -199,9 +228,19 @@ describe('datetime', () => {
 
   test('invalid values are format errors', () => {
     for (const bad of [
-      '2022-05-01', '2022-02-30T08:00:00Z', '2022-05-01T24:00:00Z', '2022-05-01T08:60:00Z', '2022-05-01T08:30:61Z',
-      '2022-05-01T08:30:00+25:00', '2022-05-01T08:30:00Q', '2022-05-01T08:30:0', '2022-05-01T08:30:00.', 'yesterday',
-      '2022-05-01X08:30:00', '2022-05-01T08:30:00Z x', '2022-05-01T08:30:00+08:0',
+      '2022-05-01',
+      '2022-02-30T08:00:00Z',
+      '2022-05-01T24:00:00Z',
+      '2022-05-01T08:60:00Z',
+      '2022-05-01T08:30:61Z',
+      '2022-05-01T08:30:00+25:00',
+      '2022-05-01T08:30:00Q',
+      '2022-05-01T08:30:0',
+      '2022-05-01T08:30:00.',
+      'yesterday',
+      '2022-05-01X08:30:00',
+      '2022-05-01T08:30:00Z x',
+      '2022-05-01T08:30:00+08:0',
     ]) {
       assert.equal(failCode(v(bad)), 'format', bad);
     }

@@ -118,12 +118,20 @@ function compileString(el: DataElement, echo: boolean, quote: Quote, REQUIRED: C
     if (maxLength !== undefined && s.length > maxLength) {
       const len = codePointLength(s);
       if (len > maxLength) {
-        return fail('max_length', `长度为${len}个字符，超过最大长度${maxLength}`, `length is ${len} characters, maximum is ${maxLength}`);
+        return fail(
+          'max_length',
+          `长度为${len}个字符，超过最大长度${maxLength}`,
+          `length is ${len} characters, maximum is ${maxLength}`,
+        );
       }
     }
     if (re !== undefined && !re.test(s)) {
       return echo
-        ? fail('pattern', `值${quote(s)}不符合格式 ${patternSrc}`, `value ${quote(s)} does not match pattern ${patternSrc}`)
+        ? fail(
+            'pattern',
+            `值${quote(s)}不符合格式 ${patternSrc}`,
+            `value ${quote(s)} does not match pattern ${patternSrc}`,
+          )
         : fail('pattern', `值不符合格式 ${patternSrc}`, `value does not match pattern ${patternSrc}`);
     }
     if (rule !== undefined) {
@@ -137,13 +145,20 @@ function compileString(el: DataElement, echo: boolean, quote: Quote, REQUIRED: C
 
 function compileNumber(el: DataElement, echo: boolean, REQUIRED: CheckResult): Validator {
   const integer = el.type === 'integer';
-  const TYPE = integer ? frozenFail('type', '应为整数', 'expected an integer') : frozenFail('type', '应为数值', 'expected a number');
+  const TYPE = integer
+    ? frozenFail('type', '应为整数', 'expected an integer')
+    : frozenFail('type', '应为数值', 'expected a number');
   const min = el.minimum ?? -Infinity;
   const max = el.maximum ?? Infinity;
   const hasMin = el.minimum !== undefined;
   const hasMax = el.maximum !== undefined;
   const rangeZh = hasMin && hasMax ? `应在${min}至${max}之间` : hasMin ? `应不小于${min}` : `应不大于${max}`;
-  const rangeEn = hasMin && hasMax ? `must be between ${min} and ${max}` : hasMin ? `must be at least ${min}` : `must be at most ${max}`;
+  const rangeEn =
+    hasMin && hasMax
+      ? `must be between ${min} and ${max}`
+      : hasMin
+        ? `must be at least ${min}`
+        : `must be at most ${max}`;
 
   return (value) => {
     let n: number;
@@ -157,14 +172,20 @@ function compileNumber(el: DataElement, echo: boolean, REQUIRED: CheckResult): V
     else return TYPE;
     if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) return TYPE;
     if (n < min || n > max) {
-      return echo ? fail('range', `值${n}${rangeZh}`, `value ${n} ${rangeEn}`) : fail('range', `值${rangeZh}`, `value ${rangeEn}`);
+      return echo
+        ? fail('range', `值${n}${rangeZh}`, `value ${n} ${rangeEn}`)
+        : fail('range', `值${rangeZh}`, `value ${rangeEn}`);
     }
     return { ok: true, value: n };
   };
 }
 
 function compileBoolean(REQUIRED: CheckResult): Validator {
-  const TYPE = frozenFail('type', '应为布尔值（true/false、1/0、是/否、yes/no）', 'expected a boolean (true/false, 1/0, 是/否, yes/no)');
+  const TYPE = frozenFail(
+    'type',
+    '应为布尔值（true/false、1/0、是/否、yes/no）',
+    'expected a boolean (true/false, 1/0, 是/否, yes/no)',
+  );
   return (value) => {
     if (typeof value === 'boolean') return { ok: true, value };
     if (typeof value === 'string') {
@@ -195,14 +216,17 @@ function compileDate(echo: boolean, quote: Quote, REQUIRED: CheckResult): Valida
     if (s === '') return REQUIRED;
     const d = parseDateString(s);
     if (d !== null) return { ok: true, value: d };
-    return echo ? fail('format', `值${quote(s)}${zh}`, `value ${quote(s)} ${en}`) : fail('format', `值${zh}`, `value ${en}`);
+    return echo
+      ? fail('format', `值${quote(s)}${zh}`, `value ${quote(s)} ${en}`)
+      : fail('format', `值${zh}`, `value ${en}`);
   };
 }
 
 function compileDatetime(echo: boolean, quote: Quote, REQUIRED: CheckResult): Validator {
   const TYPE = frozenFail('type', '应为日期时间字符串（ISO 8601）', 'expected a date-time string (ISO 8601)');
   const zh = '应为带时间的有效ISO 8601日期时间，如2022-05-01T08:30:00+08:00（无时区时按北京时间）';
-  const en = 'must be a valid ISO 8601 date-time with a time, e.g. 2022-05-01T08:30:00+08:00 (no offset = China Standard Time)';
+  const en =
+    'must be a valid ISO 8601 date-time with a time, e.g. 2022-05-01T08:30:00+08:00 (no offset = China Standard Time)';
   return (value) => {
     let ms: number;
     let s = '';
@@ -214,7 +238,9 @@ function compileDatetime(echo: boolean, quote: Quote, REQUIRED: CheckResult): Va
     else if (value === null || value === undefined) return REQUIRED;
     else return TYPE;
     if (Number.isNaN(ms)) {
-      return echo && s !== '' ? fail('format', `值${quote(s)}${zh}`, `value ${quote(s)} ${en}`) : fail('format', `值${zh}`, `value ${en}`);
+      return echo && s !== ''
+        ? fail('format', `值${quote(s)}${zh}`, `value ${quote(s)} ${en}`)
+        : fail('format', `值${zh}`, `value ${en}`);
     }
     return { ok: true, value: new Date(ms).toISOString() };
   };
@@ -226,12 +252,19 @@ function compileCode(el: DataElement, echo: boolean, quote: Quote, REQUIRED: Che
     throw new Error(`data element ${el.code}: type 'code' requires a non-empty valueSet`);
   }
   const codes = new Set(entries.map((e) => e.code));
-  const listed = entries.slice(0, MAX_LISTED_CODES).map((e) => e.code).join(', ');
+  const listed = entries
+    .slice(0, MAX_LISTED_CODES)
+    .map((e) => e.code)
+    .join(', ');
   const more = entries.length > MAX_LISTED_CODES;
   const allowedZh = `取值应为以下代码之一：${listed}${more ? ` 等共${entries.length}个` : ''}`;
   const allowedEn = `must be one of: ${listed}${more ? ` (… ${entries.length} codes in total)` : ''}`;
   const TYPE = frozenFail('type', '应为代码（文本）', 'expected a code (string)');
-  const NOT_IN_SET = frozenFail('value_set', `值不在值域内，${allowedZh}`, `value is not in the value set; it ${allowedEn}`);
+  const NOT_IN_SET = frozenFail(
+    'value_set',
+    `值不在值域内，${allowedZh}`,
+    `value is not in the value set; it ${allowedEn}`,
+  );
 
   return (value) => {
     let s: string;
@@ -242,6 +275,10 @@ function compileCode(el: DataElement, echo: boolean, quote: Quote, REQUIRED: Che
     if (s === '') return REQUIRED;
     if (codes.has(s)) return { ok: true, value: s };
     if (!echo) return NOT_IN_SET;
-    return fail('value_set', `值${quote(s)}不在值域内，${allowedZh}`, `value ${quote(s)} is not in the value set; it ${allowedEn}`);
+    return fail(
+      'value_set',
+      `值${quote(s)}不在值域内，${allowedZh}`,
+      `value ${quote(s)} is not in the value set; it ${allowedEn}`,
+    );
   };
 }

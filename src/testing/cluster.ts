@@ -67,9 +67,23 @@ export interface Cluster {
 
 // Settings the test runner's environment must not pass on to a node: the flags decide.
 const SCRUBBED_ENV = [
-  'DATABASE_URL', 'GOVSHARE_DB_SCHEMA', 'GOVSHARE_DATA_DIR', 'GOVSHARE_FIELD_KEYS', 'GOVSHARE_DEMO', 'GOVSHARE_DEMO_PERSONS',
-  'GOVSHARE_REGION', 'GOVSHARE_ROLE', 'GOVSHARE_HUB_URL', 'GOVSHARE_SYNC_SECONDS', 'GOVSHARE_FEDERATION_CONFIG', 'GOVSHARE_LOG',
-  'GOVSHARE_TOKEN', 'GOVSHARE_URL', 'HOST', 'PORT', 'NODE_TEST_CONTEXT',
+  'DATABASE_URL',
+  'GOVSHARE_DB_SCHEMA',
+  'GOVSHARE_DATA_DIR',
+  'GOVSHARE_FIELD_KEYS',
+  'GOVSHARE_DEMO',
+  'GOVSHARE_DEMO_PERSONS',
+  'GOVSHARE_REGION',
+  'GOVSHARE_ROLE',
+  'GOVSHARE_HUB_URL',
+  'GOVSHARE_SYNC_SECONDS',
+  'GOVSHARE_FEDERATION_CONFIG',
+  'GOVSHARE_LOG',
+  'GOVSHARE_TOKEN',
+  'GOVSHARE_URL',
+  'HOST',
+  'PORT',
+  'NODE_TEST_CONTEXT',
 ];
 
 // Every node process this process started and not yet destroyed: killed (and their temp dirs removed) if this
@@ -127,7 +141,18 @@ export async function startNodeProcess(spec: NodeSpec): Promise<NodeProcess> {
   Object.assign(env, spec.env ?? {});
 
   const baseArgs = (port: number): string[] => [
-    '--import', 'tsx', BIN, 'start', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, '--region', spec.region,
+    '--import',
+    'tsx',
+    BIN,
+    'start',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--data-dir',
+    dataDir,
+    '--region',
+    spec.region,
     ...(databaseUrl && schema ? ['--database-url', databaseUrl, '--db-schema', schema] : []),
     ...(persons > 0 ? ['--persons', String(persons)] : ['--no-demo']),
     // Only federated nodes get the federation flags, so a standalone node runs on any version of `start`.
@@ -171,7 +196,12 @@ export async function startNodeProcess(spec: NodeSpec): Promise<NodeProcess> {
         } else resolve(url!);
       };
       const timer = setTimeout(
-        () => finish(new Error(`node ${spec.region} (${role}) did not print "listening on" within ${START_TIMEOUT_MS / 1000} s; its output:\n${tail(output)}`)),
+        () =>
+          finish(
+            new Error(
+              `node ${spec.region} (${role}) did not print "listening on" within ${START_TIMEOUT_MS / 1000} s; its output:\n${tail(output)}`,
+            ),
+          ),
         START_TIMEOUT_MS,
       );
       // Only a whole line counts: a chunk may end in the middle of the URL.
@@ -183,10 +213,16 @@ export async function startNodeProcess(spec: NodeSpec): Promise<NodeProcess> {
       };
       c.stdout!.on('data', onData);
       c.stderr!.on('data', onData);
-      c.once('error', (err) => finish(new Error(`node ${spec.region}: could not spawn: ${err.message}\n${tail(output)}`)));
+      c.once('error', (err) =>
+        finish(new Error(`node ${spec.region}: could not spawn: ${err.message}\n${tail(output)}`)),
+      );
       c.once('exit', (code, signal) => {
         output += `\n--- exited (${signal ?? `code ${code}`}) ---\n`;
-        finish(new Error(`node ${spec.region} (${role}) exited (${signal ?? `code ${code}`}) before listening; its output:\n${tail(output)}`));
+        finish(
+          new Error(
+            `node ${spec.region} (${role}) exited (${signal ?? `code ${code}`}) before listening; its output:\n${tail(output)}`,
+          ),
+        );
       });
     });
   };
@@ -205,12 +241,16 @@ export async function startNodeProcess(spec: NodeSpec): Promise<NodeProcess> {
     if (timedOut) {
       c.kill('SIGKILL');
       await exited;
-      throw new Error(`node ${spec.region} (${role}) did not exit within ${STOP_TIMEOUT_MS / 1000} s of SIGTERM (killed); its output:\n${tail(output)}`);
+      throw new Error(
+        `node ${spec.region} (${role}) did not exit within ${STOP_TIMEOUT_MS / 1000} s of SIGTERM (killed); its output:\n${tail(output)}`,
+      );
     }
     // Exit 0 is a clean stop; dying by the SIGTERM itself happens when it arrives before the node installed its
     // handler (right after "listening on"), which is Node's default and not a failure of the node.
     if (c.exitCode !== 0 && c.signalCode !== 'SIGTERM') {
-      throw new Error(`node ${spec.region} (${role}) exited ${c.exitCode ?? c.signalCode} on SIGTERM; its output:\n${tail(output)}`);
+      throw new Error(
+        `node ${spec.region} (${role}) exited ${c.exitCode ?? c.signalCode} on SIGTERM; its output:\n${tail(output)}`,
+      );
     }
   };
 
@@ -233,19 +273,26 @@ export async function startNodeProcess(spec: NodeSpec): Promise<NodeProcess> {
   if (persons > 0) {
     const file = join(dataDir, 'demo-credentials.json');
     try {
-      const creds = JSON.parse(readFileSync(file, 'utf8')) as { adminDepartment: string; tokens: Record<string, string> };
+      const creds = JSON.parse(readFileSync(file, 'utf8')) as {
+        adminDepartment: string;
+        tokens: Record<string, string>;
+      };
       adminToken = creds.tokens[creds.adminDepartment] ?? '';
     } catch (err) {
       await stopWith('SIGKILL');
       destroyed = true;
       await cleanup();
-      throw new Error(`node ${spec.region}: no demo credentials in ${file} (${(err as Error).message}); its output:\n${tail(output)}`);
+      throw new Error(
+        `node ${spec.region}: no demo credentials in ${file} (${(err as Error).message}); its output:\n${tail(output)}`,
+      );
     }
     if (!adminToken) {
       await stopWith('SIGKILL');
       destroyed = true;
       await cleanup();
-      throw new Error(`node ${spec.region}: the demo credentials have no administrator token; its output:\n${tail(output)}`);
+      throw new Error(
+        `node ${spec.region}: the demo credentials have no administrator token; its output:\n${tail(output)}`,
+      );
     }
   }
 
@@ -280,9 +327,13 @@ export async function startNodeProcess(spec: NodeSpec): Promise<NodeProcess> {
 }
 
 /** Registers a region node at the hub (POST /api/v1/federation/regions with the hub's admin token). */
-export async function registerRegion(hub: NodeProcess, node: Pick<NodeProcess, 'region' | 'url'> & Partial<Pick<NodeProcess, 'logs'>>): Promise<void> {
+export async function registerRegion(
+  hub: NodeProcess,
+  node: Pick<NodeProcess, 'region' | 'url'> & Partial<Pick<NodeProcess, 'logs'>>,
+): Promise<void> {
   const what = `registering region ${node.region} (${node.url}) at the hub ${hub.url}`;
-  const logs = (): string => `\nthe hub's output:\n${tail(hub.logs(), 3000)}${node.logs ? `\nthe region's output:\n${tail(node.logs(), 3000)}` : ''}`;
+  const logs = (): string =>
+    `\nthe hub's output:\n${tail(hub.logs(), 3000)}${node.logs ? `\nthe region's output:\n${tail(node.logs(), 3000)}` : ''}`;
   let res: Response;
   try {
     res = await fetch(`${hub.url}/api/v1/federation/regions`, {
@@ -298,18 +349,38 @@ export async function registerRegion(hub: NodeProcess, node: Pick<NodeProcess, '
 }
 
 /** A hub (region 100000) and region nodes, each registered at the hub. */
-export async function startCluster(regions: string[], opts: { syncSeconds?: number; persons?: number } = {}): Promise<Cluster> {
+export async function startCluster(
+  regions: string[],
+  opts: { syncSeconds?: number; persons?: number } = {},
+): Promise<Cluster> {
   const started: NodeProcess[] = [];
   const destroyAll = async (): Promise<void> => {
     const results = await Promise.allSettled(started.map((n) => n.destroy()));
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed.length) throw new AggregateError(failed.map((f) => f.reason), 'stopping the cluster failed');
+    if (failed.length)
+      throw new AggregateError(
+        failed.map((f) => f.reason),
+        'stopping the cluster failed',
+      );
   };
   try {
-    const hub = await startNodeProcess({ region: HUB_REGION, role: 'hub', syncSeconds: opts.syncSeconds, persons: opts.persons });
+    const hub = await startNodeProcess({
+      region: HUB_REGION,
+      role: 'hub',
+      syncSeconds: opts.syncSeconds,
+      persons: opts.persons,
+    });
     started.push(hub);
     const results = await Promise.allSettled(
-      regions.map((region) => startNodeProcess({ region, role: 'region', hubUrl: hub.url, syncSeconds: opts.syncSeconds, persons: opts.persons })),
+      regions.map((region) =>
+        startNodeProcess({
+          region,
+          role: 'region',
+          hubUrl: hub.url,
+          syncSeconds: opts.syncSeconds,
+          persons: opts.persons,
+        }),
+      ),
     );
     for (const r of results) if (r.status === 'fulfilled') started.push(r.value);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -324,7 +395,11 @@ export async function startCluster(regions: string[], opts: { syncSeconds?: numb
         const stops = await Promise.allSettled(started.map((n) => n.stop()));
         await destroyAll();
         const failed = stops.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-        if (failed.length) throw new AggregateError(failed.map((f) => f.reason), 'a node did not stop cleanly');
+        if (failed.length)
+          throw new AggregateError(
+            failed.map((f) => f.reason),
+            'a node did not stop cleanly',
+          );
       },
     };
   } catch (err) {
@@ -338,7 +413,10 @@ export async function startCluster(regions: string[], opts: { syncSeconds?: numb
  * after `timeoutMs` fails with the last error. For waits on sync loops and message delivery: a guard, not a timing
  * assertion, so give it ample time (several sync intervals).
  */
-export async function eventually<T>(check: () => Promise<T> | T, opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T> | T,
+  opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<T> {
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const intervalMs = opts.intervalMs ?? 250;
   const deadline = Date.now() + timeoutMs;
@@ -347,7 +425,10 @@ export async function eventually<T>(check: () => Promise<T> | T, opts: { timeout
       return await check();
     } catch (err) {
       if (Date.now() >= deadline) {
-        throw new Error(`${opts.what ?? 'condition'} not reached within ${timeoutMs / 1000} s: ${(err as Error).message}`, { cause: err });
+        throw new Error(
+          `${opts.what ?? 'condition'} not reached within ${timeoutMs / 1000} s: ${(err as Error).message}`,
+          { cause: err },
+        );
       }
     }
     await new Promise((r) => setTimeout(r, intervalMs));

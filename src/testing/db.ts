@@ -67,7 +67,10 @@ export function testEngines(): Engine[] {
  * Runs a suite once per engine. `getDb()` returns that engine's database, opened on first use and shared by the
  * suite's tests (they isolate themselves by the rows they create); it is closed after the file.
  */
-export function describeEachEngine(name: string, body: (getPlatform: () => Promise<RunningPlatform>, engine: Engine) => void): void {
+export function describeEachEngine(
+  name: string,
+  body: (getPlatform: () => Promise<RunningPlatform>, engine: Engine) => void,
+): void {
   for (const engine of testEngines()) {
     describe(`${name} [${engine}]`, () => {
       let platform: Promise<RunningPlatform> | undefined;

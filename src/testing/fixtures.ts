@@ -1,4 +1,4 @@
-import type { Platform } from '../access/context.js';
+import type { Platform } from '../platform/platform.js';
 import { generateCitizenId } from '../standard/index.js';
 import { client, makeDepartment } from './server.js';
 
@@ -33,16 +33,28 @@ export async function sharingFixture(platform: Platform, url: string) {
   const asOwner = client(url, owner.token);
   const tag = `${process.pid.toString(36)}${++seq}`;
   const ds = { unconditional: `people-u-${tag}`, conditional: `people-c-${tag}`, notShared: `people-n-${tag}` };
-  const classes: [string, string][] = [[ds.unconditional, 'unconditional'], [ds.conditional, 'conditional'], [ds.notShared, 'not_shared']];
+  const classes: [string, string][] = [
+    [ds.unconditional, 'unconditional'],
+    [ds.conditional, 'conditional'],
+    [ds.notShared, 'not_shared'],
+  ];
   const people = [1, 2, 3, 4, 5].map((n) => person(n)).concat([person(6, '440303'), person(7, '440303')]);
   for (const [id, sharingClass] of classes) {
     const res = await asOwner('POST', '/api/v1/datasets', {
-      id, title: { 'zh-CN': '人员', en: 'People' }, description: { 'zh-CN': '测试', en: 'test' }, fields: PEOPLE_FIELDS, key: ['citizen_id'],
-      updateFrequency: 'daily', coverage: { region: '440000' }, sharingClass, ...(sharingClass === 'not_shared' ? { legalBasis: '《测试法》第一条 Test Act art. 1' } : {}),
+      id,
+      title: { 'zh-CN': '人员', en: 'People' },
+      description: { 'zh-CN': '测试', en: 'test' },
+      fields: PEOPLE_FIELDS,
+      key: ['citizen_id'],
+      updateFrequency: 'daily',
+      coverage: { region: '440000' },
+      sharingClass,
+      ...(sharingClass === 'not_shared' ? { legalBasis: '《测试法》第一条 Test Act art. 1' } : {}),
     });
     if (res.status !== 201) throw new Error(`fixture dataset: ${JSON.stringify(res.body)}`);
     const ing = await asOwner('POST', `/api/v1/datasets/${id}/records`, people);
-    if (ing.status !== 200 || ing.body.inserted !== people.length) throw new Error(`fixture ingest: ${JSON.stringify(ing.body)}`);
+    if (ing.status !== 200 || ing.body.inserted !== people.length)
+      throw new Error(`fixture ingest: ${JSON.stringify(ing.body)}`);
   }
   const inAWeek = new Date(Date.now() + 7 * 86_400_000).toISOString();
   return { owner, consumer, third, admin, ds, people, inAWeek, api: (token?: string) => client(url, token) };

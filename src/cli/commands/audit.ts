@@ -51,7 +51,10 @@ async function verifyLocally(ctx: CliContext, opts: VerifyOpts): Promise<VerifyR
   const config = configFrom({ dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, dbSchema: opts.dbSchema }, ctx.io);
   const embedded = config.databaseUrl === undefined;
   if (embedded) {
-    if (!existsSync(join(config.dataDir, 'PG_VERSION'))) throw new CliError(`no govshare database in ${config.dataDir}; give the node's --data-dir (or --database-url for PostgreSQL)`);
+    if (!existsSync(join(config.dataDir, 'PG_VERSION')))
+      throw new CliError(
+        `no govshare database in ${config.dataDir}; give the node's --data-dir (or --database-url for PostgreSQL)`,
+      );
     if (existsSync(join(config.dataDir, 'postmaster.pid'))) throw new CliError(inUseMessage(config.dataDir));
   }
   const { openDatabase } = await import('../../db/open.js');
@@ -82,9 +85,14 @@ through the running server with --remote (administrator token).
 Exit status 1 when the ledger does not verify.`;
 
 export function registerAudit(program: Command, ctx: CliContext): void {
-  const audit = program.command('audit').description('the tamper-evident audit ledger: signed tree heads, entries with proofs, verification');
+  const audit = program
+    .command('audit')
+    .description('the tamper-evident audit ledger: signed tree heads, entries with proofs, verification');
 
-  const head = audit.command('head').description('the latest signed tree head (public)').option('--json', 'print the tree head as JSON');
+  const head = audit
+    .command('head')
+    .description('the latest signed tree head (public)')
+    .option('--json', 'print the tree head as JSON');
   addServerOptions(head).action(async (opts: JsonOpt, cmd: Command) => {
     const h = await apiFor(cmd, ctx).request<TreeHead>('GET', '/api/v1/audit/tree-head');
     if (opts.json) printJson(ctx.io, h);
@@ -92,7 +100,10 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     ctx.code = 0;
   });
 
-  const sign = audit.command('sign').description('sign a tree head over the ledger as it is now (administrator)').option('--json', 'print the tree head as JSON');
+  const sign = audit
+    .command('sign')
+    .description('sign a tree head over the ledger as it is now (administrator)')
+    .option('--json', 'print the tree head as JSON');
   addServerOptions(sign).action(async (opts: JsonOpt, cmd: Command) => {
     const h = await apiFor(cmd, ctx).request<TreeHead>('POST', '/api/v1/audit/tree-heads');
     if (opts.json) printJson(ctx.io, h);
@@ -133,17 +144,28 @@ export function registerAudit(program: Command, ctx: CliContext): void {
 
   const verify = audit
     .command('verify')
-    .description("recompute the whole ledger from the node's database and check every signed tree head (exit 1 when it does not verify)");
+    .description(
+      "recompute the whole ledger from the node's database and check every signed tree head (exit 1 when it does not verify)",
+    );
   addDatabaseOptions(verify, 'PGlite data directory of the node (the server must be stopped)')
-    .addOption(new Option('--remote', 'ask the running server to verify instead (POST /api/v1/audit/verify, administrator token)').conflicts(['dataDir', 'databaseUrl', 'dbSchema']))
+    .addOption(
+      new Option(
+        '--remote',
+        'ask the running server to verify instead (POST /api/v1/audit/verify, administrator token)',
+      ).conflicts(['dataDir', 'databaseUrl', 'dbSchema']),
+    )
     .option('--json', 'print { ok, treeSize, entriesChecked, headsChecked, firstBadEntry, problems } as JSON');
   verify.addHelpText('after', VERIFY_HELP);
   addServerOptions(verify).action(async (opts: VerifyOpts, cmd: Command) => {
-    const report = opts.remote ? await apiFor(cmd, ctx).request<VerifyReport>('POST', '/api/v1/audit/verify') : await verifyLocally(ctx, opts);
+    const report = opts.remote
+      ? await apiFor(cmd, ctx).request<VerifyReport>('POST', '/api/v1/audit/verify')
+      : await verifyLocally(ctx, opts);
     if (opts.json) printJson(ctx.io, report);
     else ctx.io.out(renderVerifyReport(report));
     if (!report.ok) {
-      ctx.io.err(`govshare: the audit ledger does not verify${report.firstBadEntry !== null ? `: entry ${report.firstBadEntry} was changed or deleted` : ''}\n`);
+      ctx.io.err(
+        `govshare: the audit ledger does not verify${report.firstBadEntry !== null ? `: entry ${report.firstBadEntry} was changed or deleted` : ''}\n`,
+      );
     }
     ctx.code = report.ok ? 0 : 1;
   });

@@ -18,7 +18,13 @@ function addFilters(cmd: Command): Command {
   addServerOptions(
     cmd
       .option('--owner <id>', 'only datasets of this department')
-      .addOption(new Option('--class <class>', 'only this sharing class').choices(['unconditional', 'conditional', 'not_shared']))
+      .addOption(
+        new Option('--class <class>', 'only this sharing class').choices([
+          'unconditional',
+          'conditional',
+          'not_shared',
+        ]),
+      )
       .option('--element <code>', 'only datasets with a field of this standard element')
       .option('--region <code>', 'only datasets covering this division code (or a code under it)')
       .option('--json', 'print { total, items } as JSON'),
@@ -29,7 +35,14 @@ function addFilters(cmd: Command): Command {
 async function list(ctx: CliContext, cmd: Command, words: string[], opts: FilterOpts): Promise<number> {
   const api = apiFor(cmd, ctx);
   const page = await api.request<Page<Dataset>>('GET', '/api/v1/datasets', {
-    query: { q: words.join(' ').trim(), owner: opts.owner, sharingClass: opts.class, element: opts.element, region: opts.region, limit: LIMIT },
+    query: {
+      q: words.join(' ').trim(),
+      owner: opts.owner,
+      sharingClass: opts.class,
+      element: opts.element,
+      region: opts.region,
+      limit: LIMIT,
+    },
   });
   if (opts.json) {
     printJson(ctx.io, page);
@@ -47,7 +60,8 @@ async function list(ctx: CliContext, cmd: Command, words: string[], opts: Filter
       { right: [3] },
     ),
   );
-  if (page.total > page.items.length) ctx.io.err(`showing ${page.items.length} of ${page.total} datasets; narrow the search\n`);
+  if (page.total > page.items.length)
+    ctx.io.err(`showing ${page.items.length} of ${page.total} datasets; narrow the search\n`);
   return 0;
 }
 
@@ -61,7 +75,12 @@ export function renderDataset(d: Dataset, lang: string): string {
     ['legal basis', d.legalBasis],
     ['open', d.open ? 'yes' : 'no'],
     ['update frequency', d.updateFrequency],
-    ['coverage', [d.coverage.region, d.coverage.start && `from ${d.coverage.start}`, d.coverage.end && `to ${d.coverage.end}`].filter(Boolean).join(' ')],
+    [
+      'coverage',
+      [d.coverage.region, d.coverage.start && `from ${d.coverage.start}`, d.coverage.end && `to ${d.coverage.end}`]
+        .filter(Boolean)
+        .join(' '),
+    ],
     ['key', d.key.join(', ')],
     ['subject field', d.subjectField],
     ['keywords', d.keywords.join(', ')],
@@ -81,11 +100,11 @@ export function renderDataset(d: Dataset, lang: string): string {
 export function registerCatalog(program: Command, ctx: CliContext): void {
   const catalog = program.command('catalog').description('browse the data catalog');
 
-  addFilters(catalog.command('list').description('list datasets (a table of id, owner, sharing class, records, title)')).action(
-    async (opts: FilterOpts, cmd: Command) => {
-      ctx.code = await list(ctx, cmd, [], opts);
-    },
-  );
+  addFilters(
+    catalog.command('list').description('list datasets (a table of id, owner, sharing class, records, title)'),
+  ).action(async (opts: FilterOpts, cmd: Command) => {
+    ctx.code = await list(ctx, cmd, [], opts);
+  });
 
   addFilters(
     catalog

@@ -21,8 +21,15 @@ describeEachEngine('govshare code', (getPlatform) => {
   const citizen = () => generateCitizenId('440104', '19920930', ++seq);
 
   /** Runs the CLI; `offline` gives it a fetch that always fails (no server reachable). */
-  async function cli(args: string[], opts: { token?: string; offline?: boolean; stdin?: string } = {}): Promise<{ code: number; io: MemoryIo }> {
-    const io = memoryIo({ env: { GOVSHARE_URL: server.url, ...(opts.token ? { GOVSHARE_TOKEN: opts.token } : {}) }, ...(opts.offline ? {} : { fetch: globalThis.fetch }), ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}) });
+  async function cli(
+    args: string[],
+    opts: { token?: string; offline?: boolean; stdin?: string } = {},
+  ): Promise<{ code: number; io: MemoryIo }> {
+    const io = memoryIo({
+      env: { GOVSHARE_URL: server.url, ...(opts.token ? { GOVSHARE_TOKEN: opts.token } : {}) },
+      ...(opts.offline ? {} : { fetch: globalThis.fetch }),
+      ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
+    });
     return { code: await run(args, io), io };
   }
   const issue = async () => {
@@ -75,12 +82,22 @@ describeEachEngine('govshare code', (getPlatform) => {
     const ok = await cli(['code', 'verify', issued.code, '--trust-list', file], { offline: true });
     assert.equal(ok.code, 0, ok.io.stderr());
     const v = JSON.parse(ok.io.stdout());
-    assert.deepEqual([v.valid, v.reason, v.colour, v.region, v.kid], [true, 'ok', 'green', platform.settings.region, issued.kid]);
+    assert.deepEqual(
+      [v.valid, v.reason, v.colour, v.region, v.kid],
+      [true, 'ok', 'green', platform.settings.region, issued.kid],
+    );
     assert.ok(v.expiresAt);
-    const fromStdin = await cli(['code', 'verify', '-', '--trust-list', file], { offline: true, stdin: `${issued.code}\n` });
+    const fromStdin = await cli(['code', 'verify', '-', '--trust-list', file], {
+      offline: true,
+      stdin: `${issued.code}\n`,
+    });
     assert.equal(fromStdin.code, 0, fromStdin.io.stderr());
 
-    for (const [code, reason] of [['GSHC1:abc', 'bad_base45'], ['HC1:NCFOXN', 'wrong_prefix'], [issued.code.slice(0, 6 + 33), 'bad_compression']] as const) {
+    for (const [code, reason] of [
+      ['GSHC1:abc', 'bad_base45'],
+      ['HC1:NCFOXN', 'wrong_prefix'],
+      [issued.code.slice(0, 6 + 33), 'bad_compression'],
+    ] as const) {
       const bad = await cli(['code', 'verify', code, '--trust-list', file], { offline: true });
       assert.equal(bad.code, 1, code);
       const out = JSON.parse(bad.io.stdout());
@@ -106,7 +123,9 @@ describeEachEngine('govshare code', (getPlatform) => {
     const pinned = await cli(['code', 'verify', issued.code, '--signer', 'AAAAAAAAAAA=']);
     assert.equal(pinned.code, 1);
     assert.match(pinned.io.stderr(), /not the pinned signer/);
-    const missing = await cli(['code', 'verify', issued.code, '--trust-list', join(dir, 'nope.json')], { offline: true });
+    const missing = await cli(['code', 'verify', issued.code, '--trust-list', join(dir, 'nope.json')], {
+      offline: true,
+    });
     assert.equal(missing.code, 1);
     assert.match(missing.io.stderr(), /cannot read the trust list/);
   });
@@ -116,7 +135,10 @@ describeEachEngine('govshare code', (getPlatform) => {
     const checked = await cli(['code', 'check', issued.code, '--venue', 'GZ-YX-0042'], { token: checkpoint });
     assert.equal(checked.code, 0, checked.io.stderr());
     const answer = JSON.parse(checked.io.stdout());
-    assert.deepEqual([answer.valid, answer.colour, answer.colourInCode, answer.changedSinceIssue, answer.source], [true, 'green', 'green', false, 'issuer']);
+    assert.deepEqual(
+      [answer.valid, answer.colour, answer.colourInCode, answer.changedSinceIssue, answer.source],
+      [true, 'green', 'green', false, 'issuer'],
+    );
     const badCheck = await cli(['code', 'check', 'GSHC1:abc'], { token: checkpoint });
     assert.equal(badCheck.code, 1);
     assert.equal(JSON.parse(badCheck.io.stdout()).reason, 'bad_base45');

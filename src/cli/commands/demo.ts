@@ -38,14 +38,24 @@ export function renderDemoSummary(s: DemoSummaryView): string {
 }
 
 export function registerDemo(program: Command, ctx: CliContext): void {
-  const demo = program.command('demo').description('build the demo province (departments, datasets, synthetic people and records) without starting a server');
+  const demo = program
+    .command('demo')
+    .description(
+      'build the demo province (departments, datasets, synthetic people and records) without starting a server',
+    );
   addStorageOptions(demo)
     .option('--seed <n>', 'random seed, for a reproducible province', parseInteger)
     .option('--as-of <date>', 'the day the demo data leads up to, YYYY-MM-DD (default: today)', parseDay)
-    .option('--reset', 'replace the departments, datasets and records of a database that already holds some (the data standard stays)')
+    .option(
+      '--reset',
+      'replace the departments, datasets and records of a database that already holds some (the data standard stays)',
+    )
     .option('--json', 'print the summary (tokens included) as JSON')
     .action(async (opts: DemoOpts) => {
-      const config = configFrom({ dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, dbSchema: opts.dbSchema, persons: opts.persons }, ctx.io);
+      const config = configFrom(
+        { dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, dbSchema: opts.dbSchema, persons: opts.persons },
+        ctx.io,
+      );
       const { runDemo } = await import('../../demo/build.js');
       const summary = await runDemo({
         config,

@@ -16,7 +16,9 @@ function constraints(e: Element): string {
 }
 
 export function renderElement(e: Element, lang: string): string {
-  const mask = Object.entries(e.mask).map(([k, v]) => (k === 'type' ? String(v) : `${k}=${String(v)}`)).join(' ');
+  const mask = Object.entries(e.mask)
+    .map(([k, v]) => (k === 'type' ? String(v) : `${k}=${String(v)}`))
+    .join(' ');
   let out = renderPairs([
     ['code', e.code],
     ['name', loc(e.name, lang)],
@@ -28,24 +30,41 @@ export function renderElement(e: Element, lang: string): string {
     ['version', e.version],
     ['builtin', e.builtin === undefined ? undefined : e.builtin ? 'yes' : 'no'],
   ]);
-  if (e.valueSet && e.valueSet.length > 0) out += `\n${renderTable(['CODE', 'NAME'], e.valueSet.map((v) => [v.code, loc(v.name, lang)]))}`;
+  if (e.valueSet && e.valueSet.length > 0)
+    out += `\n${renderTable(
+      ['CODE', 'NAME'],
+      e.valueSet.map((v) => [v.code, loc(v.name, lang)]),
+    )}`;
   return out;
 }
 
 export function registerElements(program: Command, ctx: CliContext): void {
   const elements = program.command('elements').description('the data standard: standard data elements');
 
-  const list = elements.command('list').description('every standard data element').option('--json', 'print { items } as JSON');
+  const list = elements
+    .command('list')
+    .description('every standard data element')
+    .option('--json', 'print { items } as JSON');
   addServerOptions(list).action(async (opts: JsonOpt, cmd: Command) => {
     const api = apiFor(cmd, ctx);
     const res = await api.request<ListOf<Element>>('GET', '/api/v1/elements');
     if (opts.json) printJson(ctx.io, res);
     else if (res.items.length === 0) noneFound(ctx, 'elements');
-    else ctx.io.out(renderTable(['CODE', 'TYPE', 'SENSITIVITY', 'NAME'], res.items.map((e) => [e.code, e.type, e.sensitivity, loc(e.name, api.server.lang)])));
+    else
+      ctx.io.out(
+        renderTable(
+          ['CODE', 'TYPE', 'SENSITIVITY', 'NAME'],
+          res.items.map((e) => [e.code, e.type, e.sensitivity, loc(e.name, api.server.lang)]),
+        ),
+      );
     ctx.code = 0;
   });
 
-  const show = elements.command('show').description('one standard data element').argument('<code>', 'element code').option('--json', 'print the element as JSON');
+  const show = elements
+    .command('show')
+    .description('one standard data element')
+    .argument('<code>', 'element code')
+    .option('--json', 'print the element as JSON');
   addServerOptions(show).action(async (code: string, opts: JsonOpt, cmd: Command) => {
     const api = apiFor(cmd, ctx);
     const e = await api.request<Element>('GET', `/api/v1/elements/${seg(code)}`);
@@ -61,7 +80,9 @@ export function registerElements(program: Command, ctx: CliContext): void {
     .argument('<value>', 'the value, as text (put -- before a value starting with -)')
     .option('--json', 'print { element, valid, value?, code?, message? } as JSON');
   addServerOptions(validate).action(async (code: string, value: string, opts: JsonOpt, cmd: Command) => {
-    const r = await apiFor(cmd, ctx).request<ValidateResult>('POST', `/api/v1/elements/${seg(code)}/validate`, { json: { value } });
+    const r = await apiFor(cmd, ctx).request<ValidateResult>('POST', `/api/v1/elements/${seg(code)}/validate`, {
+      json: { value },
+    });
     if (opts.json) printJson(ctx.io, r);
     else if (r.valid) ctx.io.out(`valid: ${String(r.value ?? value)}\n`);
     else ctx.io.out(`invalid: ${r.code ?? 'invalid'}: ${r.message ?? ''}\n`);

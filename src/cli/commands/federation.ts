@@ -9,7 +9,13 @@ interface Status {
   region: string;
   nodeKid: string;
   hub: string | null;
-  trustList: { version: number | null; fetchedAt?: string | null; issuedAt?: string; lastAttemptAt?: string | null; lastError?: string | null };
+  trustList: {
+    version: number | null;
+    fetchedAt?: string | null;
+    issuedAt?: string;
+    lastAttemptAt?: string | null;
+    lastError?: string | null;
+  };
   peers: { region: string; url: string; lastFetchedAt?: string | null; lastError?: string | null; keys?: number }[];
   outbox: { pending: number; oldest: string | null; delivered: number };
   inbox: { received: number; lastAt: string | null };
@@ -25,17 +31,26 @@ export function renderFederationStatus(s: Status): string {
     ['trust list version 信任列表版本', t.version],
     [s.role === 'hub' ? 'issued 签发于' : 'last sync 最近同步', t.issuedAt ?? t.fetchedAt ?? null],
     ['last sync error 同步错误', t.lastError ?? null],
-    ['outbox backlog 待发送', `${s.outbox.pending}${s.outbox.oldest ? ` (oldest ${s.outbox.oldest})` : ''}, ${s.outbox.delivered} delivered`],
+    [
+      'outbox backlog 待发送',
+      `${s.outbox.pending}${s.outbox.oldest ? ` (oldest ${s.outbox.oldest})` : ''}, ${s.outbox.delivered} delivered`,
+    ],
     ['inbox 已接收', `${s.inbox.received}${s.inbox.lastAt ? ` (last ${s.inbox.lastAt})` : ''}`],
   ]);
-  const peers = renderTable(['PEER', 'URL', 'LAST FETCH', 'KEYS', 'ERROR'], s.peers.map((p) => [p.region, p.url, p.lastFetchedAt ?? null, p.keys ?? null, p.lastError ?? null]));
+  const peers = renderTable(
+    ['PEER', 'URL', 'LAST FETCH', 'KEYS', 'ERROR'],
+    s.peers.map((p) => [p.region, p.url, p.lastFetchedAt ?? null, p.keys ?? null, p.lastError ?? null]),
+  );
   return `${head}\nPeers 对端节点:\n${peers}`;
 }
 
 export function registerFederation(program: Command, ctx: CliContext): void {
   const fed = program.command('federation').description('the national hub and region nodes 跨区域联邦');
 
-  const status = fed.command('status').description('role, peers, last sync, outbox backlog, trust-list version (administrator)').option('--json', 'print as JSON');
+  const status = fed
+    .command('status')
+    .description('role, peers, last sync, outbox backlog, trust-list version (administrator)')
+    .option('--json', 'print as JSON');
   addServerOptions(status).action(async (opts: JsonOpt, cmd: Command) => {
     const s = await apiFor(cmd, ctx).request<Status>('GET', '/api/v1/federation/status');
     if (opts.json) printJson(ctx.io, s);
@@ -50,7 +65,11 @@ export function registerFederation(program: Command, ctx: CliContext): void {
     .requiredOption('--node-url <url>', 'the region node’s URL as the hub reaches it')
     .option('--json', 'print as JSON');
   addServerOptions(register).action(async (opts: JsonOpt & { region: string; nodeUrl: string }, cmd: Command) => {
-    const r = await apiFor(cmd, ctx).request<{ region: string; url: string; nodeKid: string }>('POST', '/api/v1/federation/regions', { json: { region: opts.region, url: opts.nodeUrl } });
+    const r = await apiFor(cmd, ctx).request<{ region: string; url: string; nodeKid: string }>(
+      'POST',
+      '/api/v1/federation/regions',
+      { json: { region: opts.region, url: opts.nodeUrl } },
+    );
     if (opts.json) printJson(ctx.io, r);
     else ctx.io.out(`registered region ${r.region} at ${r.url} (node key ${r.nodeKid})\n`);
     ctx.code = 0;
@@ -63,9 +82,16 @@ export function registerFederation(program: Command, ctx: CliContext): void {
     .requiredOption('--reason <text>', 'why')
     .option('--json', 'print as JSON');
   addServerOptions(revoke).action(async (kid: string, opts: JsonOpt & { reason: string }, cmd: Command) => {
-    const r = await apiFor(cmd, ctx).request<{ revoked: string }>('POST', `/api/v1/federation/keys/${Buffer.from(kid, 'base64').toString('base64url')}/revoke`, { json: { reason: opts.reason } });
+    const r = await apiFor(cmd, ctx).request<{ revoked: string }>(
+      'POST',
+      `/api/v1/federation/keys/${Buffer.from(kid, 'base64').toString('base64url')}/revoke`,
+      { json: { reason: opts.reason } },
+    );
     if (opts.json) printJson(ctx.io, r);
-    else ctx.io.out(`revoked ${r.revoked} in the national trust list; regions stop accepting its codes after their next sync\n`);
+    else
+      ctx.io.out(
+        `revoked ${r.revoked} in the national trust list; regions stop accepting its codes after their next sync\n`,
+      );
     ctx.code = 0;
   });
 }

@@ -11,7 +11,16 @@ interface Reason {
   evidence: { dataset: string; key: string }[];
 }
 interface StatusView {
-  status: { colour: string; computedColour: string; reasons: Reason[]; ruleSet: string; ruleVersion: string; overrideAppeal: string | null; since: string; computedAt: string };
+  status: {
+    colour: string;
+    computedColour: string;
+    reasons: Reason[];
+    ruleSet: string;
+    ruleVersion: string;
+    overrideAppeal: string | null;
+    since: string;
+    computedAt: string;
+  };
   history: { seq: number; colour: string; previous: string | null; cause: string; at: string; reasons: Reason[] }[];
 }
 interface Job {
@@ -27,20 +36,36 @@ interface Job {
 export function renderStatus(v: StatusView, lang: string): string {
   const s = v.status;
   const head = renderPairs([
-    ['colour 颜色', s.colour + (s.overrideAppeal ? ` (appeal ${s.overrideAppeal}; rules say ${s.computedColour})` : '')],
+    [
+      'colour 颜色',
+      s.colour + (s.overrideAppeal ? ` (appeal ${s.overrideAppeal}; rules say ${s.computedColour})` : ''),
+    ],
     ['rule set 规则集', `${s.ruleSet} ${s.ruleVersion}`],
     ['since 起始', s.since],
     ['computed 计算于', s.computedAt],
   ]);
   const reasons = s.reasons.length
-    ? renderTable(['RULE', 'COLOUR', 'WHY', 'RECORDS'], s.reasons.map((r) => [r.rule, r.colour, loc(r.description, lang), r.evidence.map((e) => `${e.dataset}/${e.key}`).join(' ')]))
+    ? renderTable(
+        ['RULE', 'COLOUR', 'WHY', 'RECORDS'],
+        s.reasons.map((r) => [
+          r.rule,
+          r.colour,
+          loc(r.description, lang),
+          r.evidence.map((e) => `${e.dataset}/${e.key}`).join(' '),
+        ]),
+      )
     : 'no rule fires: green 未触发任何规则：绿码\n';
-  const hist = renderTable(['AT', 'COLOUR', 'FROM', 'CAUSE', 'RULES'], v.history.map((h) => [h.at, h.colour, h.previous, h.cause, h.reasons.map((r) => r.rule).join(',')]));
+  const hist = renderTable(
+    ['AT', 'COLOUR', 'FROM', 'CAUSE', 'RULES'],
+    v.history.map((h) => [h.at, h.colour, h.previous, h.cause, h.reasons.map((r) => r.rule).join(',')]),
+  );
   return `${head}\nReasons 原因:\n${reasons}\nHistory 变更记录:\n${hist}`;
 }
 
 export function registerHealth(program: Command, ctx: CliContext): void {
-  const health = program.command('health').description('health-code status: colours with reasons, history, recompute 健康码状态');
+  const health = program
+    .command('health')
+    .description('health-code status: colours with reasons, history, recompute 健康码状态');
 
   const status = health
     .command('status')
@@ -55,7 +80,10 @@ export function registerHealth(program: Command, ctx: CliContext): void {
     ctx.code = 0;
   });
 
-  const mine = health.command('me').description('your own status with reasons and history (person token)').option('--json', 'print as JSON');
+  const mine = health
+    .command('me')
+    .description('your own status with reasons and history (person token)')
+    .option('--json', 'print as JSON');
   addServerOptions(mine, 'person token, gsp_...').action(async (opts: JsonOpt, cmd: Command) => {
     const api = apiFor(cmd, ctx);
     const v = await api.request<StatusView>('GET', '/api/v1/me/status');
@@ -77,7 +105,10 @@ export function registerHealth(program: Command, ctx: CliContext): void {
       job = await api.request<Job>('GET', `/api/v1/admin/health/recompute/${encodeURIComponent(job.id)}`);
     }
     if (opts.json) printJson(ctx.io, job);
-    else ctx.io.out(`job ${job.id}: ${job.status}, ${job.processed} people, ${job.changed} changed${job.error ? `, error: ${job.error}` : ''}\n`);
+    else
+      ctx.io.out(
+        `job ${job.id}: ${job.status}, ${job.processed} people, ${job.changed} changed${job.error ? `, error: ${job.error}` : ''}\n`,
+      );
     ctx.code = job.status === 'failed' ? 1 : 0;
   });
 }

@@ -38,5 +38,11 @@ export function renderReceipt(r: Receipt, shownRows = SHOWN_REJECTED_ROWS): stri
 export function isReceipt(v: unknown): v is Receipt {
   if (typeof v !== 'object' || v === null) return false;
   const r = v as Partial<Receipt>;
-  return typeof r.batchId === 'string' && typeof r.status === 'string' && typeof r.rowsTotal === 'number' && typeof r.rowsRejected === 'number' && Array.isArray(r.rejected);
+  return (
+    typeof r.batchId === 'string' &&
+    typeof r.status === 'string' &&
+    typeof r.rowsTotal === 'number' &&
+    typeof r.rowsRejected === 'number' &&
+    Array.isArray(r.rejected)
+  );
 }

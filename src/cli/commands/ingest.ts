@@ -44,7 +44,13 @@ async function bodyOf(io: Io, file: string, format: Format): Promise<Body> {
   return Readable.toWeb(source) as unknown as Body;
 }
 
-async function ingestFile(ctx: CliContext, cmd: Command, dataset: string, file: string, opts: IngestOpts): Promise<number> {
+async function ingestFile(
+  ctx: CliContext,
+  cmd: Command,
+  dataset: string,
+  file: string,
+  opts: IngestOpts,
+): Promise<number> {
   const format = detectFormat(file, opts.format);
   const api = apiFor(cmd, ctx);
   const body = await bodyOf(ctx.io, file, format);
@@ -103,12 +109,19 @@ async function listRejects(ctx: CliContext, cmd: Command, batchId: string, opts:
 export function registerIngest(program: Command, ctx: CliContext): void {
   const ingest = program
     .command('ingest')
-    .description('push records into a dataset from a CSV, NDJSON or JSON file (streamed); `ingest rejects` lists the rejected rows of a batch')
+    .description(
+      'push records into a dataset from a CSV, NDJSON or JSON file (streamed); `ingest rejects` lists the rejected rows of a batch',
+    )
     .usage('[options] <dataset> <file>\n       govshare ingest rejects [options] <batchId>')
     .helpCommand(false)
     .argument('<dataset>', 'id of a dataset your department owns')
     .argument('<file>', 'file to upload, or - for standard input')
-    .addOption(new Option('--format <format>', 'csv, ndjson or json (default: from the extension .csv, .ndjson/.jsonl, .json)').choices(FORMATS))
+    .addOption(
+      new Option(
+        '--format <format>',
+        'csv, ndjson or json (default: from the extension .csv, .ndjson/.jsonl, .json)',
+      ).choices(FORMATS),
+    )
     .option('--profile <name>', 'mapping profile translating local columns and codes')
     .option('--atomic', 'all or nothing: store no row if any row is rejected')
     .option('--json', 'print the receipt as JSON');

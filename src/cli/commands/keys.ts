@@ -20,7 +20,10 @@ export function renderKeyStatus(s: ReencryptStatus): string {
 export function registerKeys(program: Command, ctx: CliContext): void {
   const keys = program.command('keys').description('field-encryption keys (administrator)');
 
-  const status = keys.command('status').description('the field keys (ids only) and the re-encryption job').option('--json', 'print the status as JSON');
+  const status = keys
+    .command('status')
+    .description('the field keys (ids only) and the re-encryption job')
+    .option('--json', 'print the status as JSON');
   addServerOptions(status).action(async (opts: JsonOpt, cmd: Command) => {
     const s = await apiFor(cmd, ctx).request<ReencryptStatus>('GET', '/api/v1/admin/field-keys');
     if (opts.json) printJson(ctx.io, s);
@@ -35,7 +38,10 @@ export function registerKeys(program: Command, ctx: CliContext): void {
   addServerOptions(rotate).action(async (opts: JsonOpt, cmd: Command) => {
     const s = await apiFor(cmd, ctx).request<ReencryptStatus>('POST', '/api/v1/admin/field-keys/rotate');
     if (opts.json) printJson(ctx.io, s);
-    else ctx.io.out(`active field key is now ${s.activeKey}; stored values are re-encrypted in the background (govshare keys status)\n`);
+    else
+      ctx.io.out(
+        `active field key is now ${s.activeKey}; stored values are re-encrypted in the background (govshare keys status)\n`,
+      );
     ctx.code = 0;
   });
 
@@ -46,7 +52,8 @@ export function registerKeys(program: Command, ctx: CliContext): void {
   addServerOptions(reencrypt).action(async (opts: JsonOpt, cmd: Command) => {
     const s = await apiFor(cmd, ctx).request<ReencryptStatus>('POST', '/api/v1/admin/field-keys/reencrypt');
     if (opts.json) printJson(ctx.io, s);
-    else ctx.io.out(`re-encrypting values under older keys to ${s.activeKey} in the background (govshare keys status)\n`);
+    else
+      ctx.io.out(`re-encrypting values under older keys to ${s.activeKey} in the background (govshare keys status)\n`);
     ctx.code = 0;
   });
 }

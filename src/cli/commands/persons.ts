@@ -32,7 +32,9 @@ export function registerPersons(program: Command, ctx: CliContext): void {
   const person = program.command('person').description('people (data subjects) and their tokens');
   const token = person
     .command('token')
-    .description('issue a person token (administrator, standing in for an identity provider); the token is printed once, alone on stdout')
+    .description(
+      'issue a person token (administrator, standing in for an identity provider); the token is printed once, alone on stdout',
+    )
     .argument('<citizenId>', 'the person’s citizen ID number (18 characters)')
     .option('--ttl <minutes>', 'how long the token lasts, 1 to 1440 minutes (default 60)', integerIn(1, 1440))
     .option('--json', 'print { token, subject, expiresAt } as JSON');
@@ -43,7 +45,9 @@ export function registerPersons(program: Command, ctx: CliContext): void {
     if (opts.json) printJson(ctx.io, t);
     else {
       ctx.io.out(`${t.token}\n`);
-      ctx.io.err(`person token for subject ${t.subject}, expires ${t.expiresAt}: shown once; use it with govshare me --token\n`);
+      ctx.io.err(
+        `person token for subject ${t.subject}, expires ${t.expiresAt}: shown once; use it with govshare me --token\n`,
+      );
     }
     ctx.code = 0;
   });
@@ -52,22 +56,32 @@ export function registerPersons(program: Command, ctx: CliContext): void {
 
   const log = me
     .command('access-log')
-    .description('every access to your data: who, when, why, which fields (a table); --verify checks each entry’s inclusion proof here')
+    .description(
+      'every access to your data: who, when, why, which fields (a table); --verify checks each entry’s inclusion proof here',
+    )
     .option('--verify', 'check every entry’s inclusion proof against its signed tree head locally; exit 1 if any fails')
     .option('--json', 'print { items } as JSON (with --verify each item gets verified: true|false)');
   addServerOptions(log, PERSON_TOKEN).action(async (opts: JsonOpt & { verify?: boolean }, cmd: Command) => {
     const res = await apiFor(cmd, ctx).request<ListOf<AccessLogItem>>('GET', '/api/v1/me/access-log');
     const verdicts = opts.verify ? res.items.map(accessLogProblem) : undefined;
-    if (opts.json) printJson(ctx.io, verdicts ? { ...res, items: res.items.map((e, i) => ({ ...e, verified: verdicts[i] === null })) } : res);
+    if (opts.json)
+      printJson(
+        ctx.io,
+        verdicts ? { ...res, items: res.items.map((e, i) => ({ ...e, verified: verdicts[i] === null })) } : res,
+      );
     else if (res.items.length === 0) noneFound(ctx, 'accesses to your data');
     else ctx.io.out(renderAccessLog(res.items, verdicts));
     const failed = verdicts?.filter((v) => v !== null).length ?? 0;
     if (failed > 0) ctx.io.err(`govshare: ${failed} of ${res.items.length} entries do not verify\n`);
-    else if (verdicts && res.items.length > 0) ctx.io.err(`all ${res.items.length} entries verified against tree head ${res.items[0]!.treeHead.treeSize}\n`);
+    else if (verdicts && res.items.length > 0)
+      ctx.io.err(`all ${res.items.length} entries verified against tree head ${res.items[0]!.treeHead.treeSize}\n`);
     ctx.code = failed > 0 ? 1 : 0;
   });
 
-  const records = me.command('records').description('your own current records across datasets, in clear').option('--json', 'print { items: [{ dataset, records }] } as JSON');
+  const records = me
+    .command('records')
+    .description('your own current records across datasets, in clear')
+    .option('--json', 'print { items: [{ dataset, records }] } as JSON');
   addServerOptions(records, PERSON_TOKEN).action(async (opts: JsonOpt, cmd: Command) => {
     const res = await apiFor(cmd, ctx).request<ListOf<MeRecords>>('GET', '/api/v1/me/records');
     if (opts.json) printJson(ctx.io, res);

@@ -8,13 +8,17 @@ const HASH_HEX = /^[0-9a-fA-F]{64}$/;
  * leads from that leaf at `seq` to the root of the tree head. Returns why it fails, or null when it verifies.
  * (The tree head's signature is the node's to check: govshare audit verify.)
  */
-export function inclusionProblem(p: Pick<ProvenEntry, 'seq' | 'entry' | 'leafHash' | 'proof' | 'treeHead'>): string | null {
+export function inclusionProblem(
+  p: Pick<ProvenEntry, 'seq' | 'entry' | 'leafHash' | 'proof' | 'treeHead'>,
+): string | null {
   const leaf = leafHash(Buffer.from(p.entry, 'utf8'));
   if (leaf.toString('hex') !== String(p.leafHash).toLowerCase()) return 'the entry does not hash to its leaf hash';
   const { treeSize, root } = p.treeHead;
-  if (!Array.isArray(p.proof) || !p.proof.every((h) => HASH_HEX.test(h)) || !HASH_HEX.test(root)) return 'the proof or root is not made of SHA-256 hashes';
+  if (!Array.isArray(p.proof) || !p.proof.every((h) => HASH_HEX.test(h)) || !HASH_HEX.test(root))
+    return 'the proof or root is not made of SHA-256 hashes';
   const path = p.proof.map((h) => Buffer.from(h, 'hex'));
-  if (!verifyInclusion(p.seq, treeSize, leaf, path, Buffer.from(root, 'hex'))) return `the proof does not lead to the root of the tree head of size ${treeSize}`;
+  if (!verifyInclusion(p.seq, treeSize, leaf, path, Buffer.from(root, 'hex')))
+    return `the proof does not lead to the root of the tree head of size ${treeSize}`;
   return null;
 }
 
@@ -22,7 +26,15 @@ export function inclusionProblem(p: Pick<ProvenEntry, 'seq' | 'entry' | 'leafHas
 export function accessLogProblem(item: AccessLogItem): string | null {
   const proof = inclusionProblem(item);
   if (proof) return proof;
-  let e: { time?: unknown; action?: unknown; outcome?: unknown; actor?: { department?: unknown }; dataset?: unknown; purpose?: unknown; fields?: unknown };
+  let e: {
+    time?: unknown;
+    action?: unknown;
+    outcome?: unknown;
+    actor?: { department?: unknown };
+    dataset?: unknown;
+    purpose?: unknown;
+    fields?: unknown;
+  };
   try {
     e = JSON.parse(item.entry) as typeof e;
   } catch {

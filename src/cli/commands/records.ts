@@ -52,7 +52,17 @@ export function renderRecord(r: SharedRecord): string {
 export function renderCorrections(items: readonly Correction[]): string {
   return renderTable(
     ['ID', 'DATASET', 'RECORD', 'FIELD', 'STATUS', 'REPORTER', 'REPORTED', 'DESCRIPTION', 'ANSWER'],
-    items.map((c) => [c.id, c.dataset, c.recordKey, c.field, c.status, c.reporter, c.createdAt, c.description, c.answer]),
+    items.map((c) => [
+      c.id,
+      c.dataset,
+      c.recordKey,
+      c.field,
+      c.status,
+      c.reporter,
+      c.createdAt,
+      c.description,
+      c.answer,
+    ]),
   );
 }
 
@@ -73,7 +83,9 @@ async function readRecords(ctx: CliContext, cmd: Command, dataset: string, opts:
   const api = apiFor(cmd, ctx);
   const path = `/api/v1/datasets/${seg(dataset)}/records`;
   if (opts.key !== undefined) {
-    const r = await api.request<SharedRecord>('GET', `${path}/${seg(opts.key)}`, { query: { purpose: opts.purpose, fields: opts.fields?.join(',') } });
+    const r = await api.request<SharedRecord>('GET', `${path}/${seg(opts.key)}`, {
+      query: { purpose: opts.purpose, fields: opts.fields?.join(',') },
+    });
     if (opts.json) printJson(ctx.io, r);
     else ctx.io.out(renderRecord(r));
     return 0;
@@ -81,7 +93,10 @@ async function readRecords(ctx: CliContext, cmd: Command, dataset: string, opts:
   if (opts.all) {
     const table = new StreamingTable(recordLayout, (s) => ctx.io.out(s));
     let count = 0;
-    for await (const line of api.lines('GET', path, { query: readQuery(opts), accept: 'application/x-ndjson, application/problem+json' })) {
+    for await (const line of api.lines('GET', path, {
+      query: readQuery(opts),
+      accept: 'application/x-ndjson, application/problem+json',
+    })) {
       count += 1;
       if (opts.json) {
         ctx.io.out(`${line}\n`);
@@ -107,25 +122,46 @@ async function readRecords(ctx: CliContext, cmd: Command, dataset: string, opts:
     const layout = recordLayout(page.items);
     ctx.io.out(renderTable(layout.headers, page.items.map(layout.row)));
   }
-  if (page.next !== null && !opts.json) ctx.io.err(`more records follow: add --after '${page.next}' for the next page, or --all for every one\n`);
+  if (page.next !== null && !opts.json)
+    ctx.io.err(`more records follow: add --after '${page.next}' for the next page, or --all for every one\n`);
   return 0;
 }
 
 export function registerRecords(program: Command, ctx: CliContext): void {
-  const records = program.command('records').description('read shared records (your own, or another department’s through a grant), their history, report errors');
+  const records = program
+    .command('records')
+    .description(
+      'read shared records (your own, or another department’s through a grant), their history, report errors',
+    );
 
   const read = records
     .command('read')
-    .description('read records of a dataset: a table of the key and data fields (one page unless --all); every read is audited')
+    .description(
+      'read records of a dataset: a table of the key and data fields (one page unless --all); every read is audited',
+    )
     .argument('<dataset>', 'dataset id')
     .option('--purpose <code>', 'why you read (required unless you own the dataset; your grant must cover it)')
     .option('--subject <id>', 'only records about this person (citizen ID number)')
-    .addOption(new Option('--key <key>', 'one record by its key (key fields joined with |; an ID number may be given in clear)').conflicts(['subject', 'where', 'limit', 'after', 'all']))
+    .addOption(
+      new Option(
+        '--key <key>',
+        'one record by its key (key fields joined with |; an ID number may be given in clear)',
+      ).conflicts(['subject', 'where', 'limit', 'after', 'all']),
+    )
     .option('--fields <a,b>', 'only these fields', parseList)
-    .option('--where <field=value>', 'only records whose (unencrypted) field has this value; repeat for several', collectWhere)
+    .option(
+      '--where <field=value>',
+      'only records whose (unencrypted) field has this value; repeat for several',
+      collectWhere,
+    )
     .option('--limit <n>', 'records per page, 1 to 1000 (default 100)', integerIn(1, 1000))
     .option('--after <key>', 'the page after this key (printed when more records follow)')
-    .addOption(new Option('--all', 'stream every matching record (NDJSON): with --json one JSON line per record').conflicts(['limit', 'after']))
+    .addOption(
+      new Option('--all', 'stream every matching record (NDJSON): with --json one JSON line per record').conflicts([
+        'limit',
+        'after',
+      ]),
+    )
     .option('--json', 'print the page { items, next } (or the record) as JSON; with --all one record per line');
   read.addHelpText(
     'after',
@@ -140,26 +176,43 @@ export function registerRecords(program: Command, ctx: CliContext): void {
     .command('history')
     .description('every version of a record, and the error reports about it')
     .argument('<dataset>', 'dataset id')
-    .argument('<key>', 'record key (key fields joined with |; an ID number may be given in clear; put -- before a key starting with -)')
+    .argument(
+      '<key>',
+      'record key (key fields joined with |; an ID number may be given in clear; put -- before a key starting with -)',
+    )
     .option('--purpose <code>', 'why you read (required unless you own the dataset)')
     .option('--json', 'print { items, corrections } as JSON');
-  addServerOptions(history).action(async (dataset: string, key: string, opts: JsonOpt & { purpose?: string }, cmd: Command) => {
-    const res = await apiFor(cmd, ctx).request<{ items: SharedRecord[]; corrections: Correction[] }>('GET', `/api/v1/datasets/${seg(dataset)}/records/${seg(key)}/history`, {
-      query: { purpose: opts.purpose },
-    });
-    if (opts.json) printJson(ctx.io, res);
-    else {
-      const fields = dataFields(res.items);
-      let out = renderTable(
-        ['VERSION', 'VALID FROM', 'VALID TO', ...fields],
-        res.items.map((r) => [r.version, r.validFrom, r.validTo ?? '(current)', ...fields.map((f) => cellValue(r.data[f]))]),
-        { right: [0] },
+  addServerOptions(history).action(
+    async (dataset: string, key: string, opts: JsonOpt & { purpose?: string }, cmd: Command) => {
+      const res = await apiFor(cmd, ctx).request<{ items: SharedRecord[]; corrections: Correction[] }>(
+        'GET',
+        `/api/v1/datasets/${seg(dataset)}/records/${seg(key)}/history`,
+        {
+          query: { purpose: opts.purpose },
+        },
       );
-      out += res.corrections.length > 0 ? `\nerror reports\n${renderCorrections(res.corrections)}` : '\nno error reports\n';
-      ctx.io.out(out);
-    }
-    ctx.code = 0;
-  });
+      if (opts.json) printJson(ctx.io, res);
+      else {
+        const fields = dataFields(res.items);
+        let out = renderTable(
+          ['VERSION', 'VALID FROM', 'VALID TO', ...fields],
+          res.items.map((r) => [
+            r.version,
+            r.validFrom,
+            r.validTo ?? '(current)',
+            ...fields.map((f) => cellValue(r.data[f])),
+          ]),
+          { right: [0] },
+        );
+        out +=
+          res.corrections.length > 0
+            ? `\nerror reports\n${renderCorrections(res.corrections)}`
+            : '\nno error reports\n';
+        ctx.io.out(out);
+      }
+      ctx.code = 0;
+    },
+  );
 
   const report = records
     .command('report-error')
@@ -169,43 +222,64 @@ export function registerRecords(program: Command, ctx: CliContext): void {
     .requiredOption('--description <text>', 'what is wrong (at least 4 characters)')
     .option('--field <name>', 'the field that is wrong')
     .option('--json', 'print the error report as JSON');
-  addServerOptions(report).action(async (dataset: string, key: string, opts: JsonOpt & { description: string; field?: string }, cmd: Command) => {
-    const c = await apiFor(cmd, ctx).request<Correction>('POST', `/api/v1/datasets/${seg(dataset)}/records/${seg(key)}/corrections`, {
-      json: { ...(opts.field !== undefined ? { field: opts.field } : {}), description: opts.description },
-    });
-    if (opts.json) printJson(ctx.io, c);
-    else ctx.io.out(`reported ${c.id} on ${c.dataset} record ${key}: ${c.status}\n`);
-    ctx.code = 0;
-  });
+  addServerOptions(report).action(
+    async (dataset: string, key: string, opts: JsonOpt & { description: string; field?: string }, cmd: Command) => {
+      const c = await apiFor(cmd, ctx).request<Correction>(
+        'POST',
+        `/api/v1/datasets/${seg(dataset)}/records/${seg(key)}/corrections`,
+        {
+          json: { ...(opts.field !== undefined ? { field: opts.field } : {}), description: opts.description },
+        },
+      );
+      if (opts.json) printJson(ctx.io, c);
+      else ctx.io.out(`reported ${c.id} on ${c.dataset} record ${key}: ${c.status}\n`);
+      ctx.code = 0;
+    },
+  );
 
   const corrections = program.command('corrections').description('error reports about shared records');
 
   const list = corrections
     .command('list')
     .description('error reports you made or about your data (a table)')
-    .addOption(new Option('--role <role>', 'only reports you made (reporter) or about your data (owner)').choices(['owner', 'reporter']))
+    .addOption(
+      new Option('--role <role>', 'only reports you made (reporter) or about your data (owner)').choices([
+        'owner',
+        'reporter',
+      ]),
+    )
     .addOption(new Option('--status <status>', 'only reports in this state').choices(['open', 'fixed', 'rejected']))
     .option('--dataset <id>', 'only reports about this dataset')
     .option('--json', 'print { items } as JSON');
-  addServerOptions(list).action(async (opts: JsonOpt & { role?: string; status?: string; dataset?: string }, cmd: Command) => {
-    const res = await apiFor(cmd, ctx).request<ListOf<Correction>>('GET', '/api/v1/corrections', { query: { role: opts.role, status: opts.status, dataset: opts.dataset } });
-    if (opts.json) printJson(ctx.io, res);
-    else if (res.items.length === 0) noneFound(ctx, 'error reports');
-    else ctx.io.out(renderCorrections(res.items));
-    ctx.code = 0;
-  });
+  addServerOptions(list).action(
+    async (opts: JsonOpt & { role?: string; status?: string; dataset?: string }, cmd: Command) => {
+      const res = await apiFor(cmd, ctx).request<ListOf<Correction>>('GET', '/api/v1/corrections', {
+        query: { role: opts.role, status: opts.status, dataset: opts.dataset },
+      });
+      if (opts.json) printJson(ctx.io, res);
+      else if (res.items.length === 0) noneFound(ctx, 'error reports');
+      else ctx.io.out(renderCorrections(res.items));
+      ctx.code = 0;
+    },
+  );
 
   const answer = corrections
     .command('answer')
-    .description('answer an error report about your data (owner): fixed (after re-ingesting the record) or rejected, with the reason')
+    .description(
+      'answer an error report about your data (owner): fixed (after re-ingesting the record) or rejected, with the reason',
+    )
     .argument('<id>', 'error report id')
     .addOption(new Option('--status <status>', 'the outcome').choices(['fixed', 'rejected']).makeOptionMandatory())
     .requiredOption('--answer <text>', 'what was done, or why the record is right')
     .option('--json', 'print the error report as JSON');
-  addServerOptions(answer).action(async (id: string, opts: JsonOpt & { status: string; answer: string }, cmd: Command) => {
-    const c = await apiFor(cmd, ctx).request<Correction>('POST', `/api/v1/corrections/${seg(id)}/answer`, { json: { status: opts.status, answer: opts.answer } });
-    if (opts.json) printJson(ctx.io, c);
-    else ctx.io.out(`error report ${c.id} ${c.status}\n`);
-    ctx.code = 0;
-  });
+  addServerOptions(answer).action(
+    async (id: string, opts: JsonOpt & { status: string; answer: string }, cmd: Command) => {
+      const c = await apiFor(cmd, ctx).request<Correction>('POST', `/api/v1/corrections/${seg(id)}/answer`, {
+        json: { status: opts.status, answer: opts.answer },
+      });
+      if (opts.json) printJson(ctx.io, c);
+      else ctx.io.out(`error report ${c.id} ${c.status}\n`);
+      ctx.code = 0;
+    },
+  );
 }

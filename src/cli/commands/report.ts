@@ -10,13 +10,32 @@ interface SharingReport {
   departments: DepartmentSharing[];
 }
 
-const HEADERS = ['DEPARTMENT', 'DATASETS', 'RECORDS', 'READ BY OTHERS', 'CONSUMED', 'REQ MADE', 'REQ RECEIVED', 'ANSWERED', 'MEDIAN ANSWER H', 'OVERDUE'];
+const HEADERS = [
+  'DEPARTMENT',
+  'DATASETS',
+  'RECORDS',
+  'READ BY OTHERS',
+  'CONSUMED',
+  'REQ MADE',
+  'REQ RECEIVED',
+  'ANSWERED',
+  'MEDIAN ANSWER H',
+  'OVERDUE',
+];
 
 /** The mutual benefit report: one row per department, what it gives and what it gets. */
 export function renderSharingReport(r: SharingReport): string {
   const rows = r.departments.map((d) => [
-    d.department, d.datasets, d.recordsContributed, d.recordsReadByOthers, d.recordsConsumed,
-    d.requestsMade, d.requestsReceived, d.requestsAnswered, d.medianAnswerHours === null ? '-' : d.medianAnswerHours.toFixed(1), d.overdue,
+    d.department,
+    d.datasets,
+    d.recordsContributed,
+    d.recordsReadByOthers,
+    d.recordsConsumed,
+    d.requestsMade,
+    d.requestsReceived,
+    d.requestsAnswered,
+    d.medianAnswerHours === null ? '-' : d.medianAnswerHours.toFixed(1),
+    d.overdue,
   ]);
   return `sharing report (mutual benefit), generated ${r.generatedAt}\n\n${renderTable(HEADERS, rows, { right: [1, 2, 3, 4, 5, 6, 7, 8, 9] })}`;
 }
@@ -31,7 +50,9 @@ export function registerReport(program: Command, ctx: CliContext): void {
   const report = program.command('report').description('reports');
   const sharing = report
     .command('sharing')
-    .description('the mutual benefit report: what each department gives and gets through sharing (a table, one row per department)')
+    .description(
+      'the mutual benefit report: what each department gives and gets through sharing (a table, one row per department)',
+    )
     .option('--json', 'print { generatedAt, departments } as JSON');
   sharing.addHelpText('after', COLUMNS);
   addServerOptions(sharing).action(async (opts: JsonOpt, cmd: Command) => {

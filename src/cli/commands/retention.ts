@@ -31,7 +31,10 @@ export function renderRetentionStatus(s: RetentionStatus): string {
   return renderPairs([
     ['window', `${s.retentionDays} days`],
     ['cutoff now', s.cutoff],
-    ['datasets', s.datasets.length > 0 ? s.datasets.map((d) => `${d.dataset} (${d.timeFields.join(', ')})`).join('; ') : '(none)'],
+    [
+      'datasets',
+      s.datasets.length > 0 ? s.datasets.map((d) => `${d.dataset} (${d.timeFields.join(', ')})`).join('; ') : '(none)',
+    ],
     ['last purge', last ? last.at : 'never'],
     ['last cutoff', last?.cutoff ?? null],
     ['last deleted', last ? `${total(last)} record versions, ${last.codeScans} code scans` : null],
@@ -40,7 +43,9 @@ export function renderRetentionStatus(s: RetentionStatus): string {
 }
 
 export function registerRetention(program: Command, ctx: CliContext): void {
-  const retention = program.command('retention').description('delete venue scans, checkpoint scans and itineraries after the retention window (administrator)');
+  const retention = program
+    .command('retention')
+    .description('delete venue scans, checkpoint scans and itineraries after the retention window (administrator)');
 
   const purge = retention
     .command('purge')
@@ -53,7 +58,10 @@ export function registerRetention(program: Command, ctx: CliContext): void {
     ctx.code = 0;
   });
 
-  const status = retention.command('status').description('the window, the datasets it covers and the last purge').option('--json', 'print the status as JSON');
+  const status = retention
+    .command('status')
+    .description('the window, the datasets it covers and the last purge')
+    .option('--json', 'print the status as JSON');
   addServerOptions(status).action(async (opts: JsonOpt, cmd: Command) => {
     const s = await apiFor(cmd, ctx).request<RetentionStatus>('GET', '/api/v1/admin/retention');
     if (opts.json) printJson(ctx.io, s);

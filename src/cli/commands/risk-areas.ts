@@ -13,24 +13,29 @@ const LIMIT = 1000;
 
 /** A GB/T 2260 division code: 6 digits. */
 export function parseDivisionCode(value: string): string {
-  if (!/^\d{6}$/.test(value)) throw new InvalidArgumentError('Must be a 6-digit division code (GB/T 2260), e.g. 440106.');
+  if (!/^\d{6}$/.test(value))
+    throw new InvalidArgumentError('Must be a 6-digit division code (GB/T 2260), e.g. 440106.');
   return value;
 }
 
 /** A place inside an area: a venue code or station name of 1 to 64 characters; repeatable. */
 function collectPlace(value: string, previous: string[] | undefined): string[] {
   const v = value.trim();
-  if (v === '' || v.length > 64) throw new InvalidArgumentError('Must be a venue code or station name of 1 to 64 characters.');
+  if (v === '' || v.length > 64)
+    throw new InvalidArgumentError('Must be a venue code or station name of 1 to 64 characters.');
   return [...(previous ?? []), v];
 }
 
 const levelText = (level: string, lang: string): string =>
-  lang === 'zh-CN' ? ({ high: '高风险', medium: '中风险', low: '低风险' } as Record<string, string>)[level] ?? level : level;
+  lang === 'zh-CN'
+    ? (({ high: '高风险', medium: '中风险', low: '低风险' } as Record<string, string>)[level] ?? level)
+    : level;
 
 function state(a: RiskArea, lang: string): string {
   const zh = lang === 'zh-CN';
   if (a.inForce) return zh ? '生效中' : 'in force';
-  if (a.endsAt !== null) return a.liftedBy === 'rule' ? (zh ? '已按规则解除' : 'lifted by rule') : zh ? '已解除' : 'lifted';
+  if (a.endsAt !== null)
+    return a.liftedBy === 'rule' ? (zh ? '已按规则解除' : 'lifted by rule') : zh ? '已解除' : 'lifted';
   return zh ? '未开始' : 'not started';
 }
 
@@ -56,7 +61,16 @@ export function renderArea(a: RiskArea, lang: string): string {
 function areaTable(items: readonly RiskArea[], lang: string): string {
   return renderTable(
     ['ID', 'LEVEL', 'DIVISION', 'STATE', 'STARTS', 'LIFTS BY RULE / ENDED', 'PLACES', 'NAME'],
-    items.map((a) => [a.id, levelText(a.level, lang), a.division, state(a, lang), a.startsAt, a.endsAt ?? a.liftsByRuleAt, a.places.length, loc(a.name, lang)]),
+    items.map((a) => [
+      a.id,
+      levelText(a.level, lang),
+      a.division,
+      state(a, lang),
+      a.startsAt,
+      a.endsAt ?? a.liftsByRuleAt,
+      a.places.length,
+      loc(a.name, lang),
+    ]),
     { right: [6] },
   );
 }
@@ -76,27 +90,40 @@ interface DeclareOpts extends JsonOpt {
 }
 
 export function registerRiskAreas(program: Command, ctx: CliContext): void {
-  const areas = program.command('risk-areas').description('risk areas declared by the emergency command (public to read; changes need an administrator)');
+  const areas = program
+    .command('risk-areas')
+    .description('risk areas declared by the emergency command (public to read; changes need an administrator)');
 
   const list = areas
     .command('list')
-    .description('risk areas in force (a table of id, level, division, state, start, end or rule lift time, places, name)')
+    .description(
+      'risk areas in force (a table of id, level, division, state, start, end or rule lift time, places, name)',
+    )
     .option('--all', 'every area, lifted ones too')
-    .addOption(new Option('--division <code>', 'only areas within this county, city or province').argParser(parseDivisionCode))
+    .addOption(
+      new Option('--division <code>', 'only areas within this county, city or province').argParser(parseDivisionCode),
+    )
     .option('--json', 'print { total, items } as JSON');
   addServerOptions(list).action(async (opts: ListOpts, cmd: Command) => {
     const api = apiFor(cmd, ctx);
-    const page = await api.request<Page<RiskArea>>('GET', '/api/v1/risk-areas', { query: { inForce: opts.all ? undefined : true, division: opts.division, limit: LIMIT } });
+    const page = await api.request<Page<RiskArea>>('GET', '/api/v1/risk-areas', {
+      query: { inForce: opts.all ? undefined : true, division: opts.division, limit: LIMIT },
+    });
     if (opts.json) printJson(ctx.io, page);
     else if (page.items.length === 0) noneFound(ctx, opts.all ? 'risk areas' : 'risk areas in force');
     else {
       ctx.io.out(areaTable(page.items, api.server.lang));
-      if (page.total > page.items.length) ctx.io.err(`showing ${page.items.length} of ${page.total} risk areas; narrow with --division\n`);
+      if (page.total > page.items.length)
+        ctx.io.err(`showing ${page.items.length} of ${page.total} risk areas; narrow with --division\n`);
     }
     ctx.code = 0;
   });
 
-  const show = areas.command('show').description('one risk area').argument('<id>', 'risk area id, e.g. RA-1A2B3C4D5E6F').option('--json', 'print the area as JSON');
+  const show = areas
+    .command('show')
+    .description('one risk area')
+    .argument('<id>', 'risk area id, e.g. RA-1A2B3C4D5E6F')
+    .option('--json', 'print the area as JSON');
   addServerOptions(show).action(async (id: string, opts: JsonOpt, cmd: Command) => {
     const a = await apiFor(cmd, ctx).request<RiskArea>('GET', `/api/v1/risk-areas/${seg(id)}`);
     if (opts.json) printJson(ctx.io, a);
@@ -116,12 +143,18 @@ export function registerRiskAreas(program: Command, ctx: CliContext): void {
     .option('--json', 'print the area as JSON');
   addServerOptions(declare).action(async (opts: DeclareOpts, cmd: Command) => {
     const body = {
-      division: opts.division, name: { 'zh-CN': opts.nameZh, en: opts.nameEn }, level: opts.level, places: opts.place,
+      division: opts.division,
+      name: { 'zh-CN': opts.nameZh, en: opts.nameEn },
+      level: opts.level,
+      places: opts.place,
       ...(opts.startsAt !== undefined ? { startsAt: opts.startsAt } : {}),
     };
     const a = await apiFor(cmd, ctx).request<RiskArea>('POST', '/api/v1/risk-areas', { json: body });
     if (opts.json) printJson(ctx.io, a);
-    else ctx.io.out(`declared ${a.level}-risk area ${a.id} in ${a.division} from ${a.startsAt} (${a.places.length} places); lifted by rule at ${a.liftsByRuleAt ?? '-'} unless a new case is recorded\n`);
+    else
+      ctx.io.out(
+        `declared ${a.level}-risk area ${a.id} in ${a.division} from ${a.startsAt} (${a.places.length} places); lifted by rule at ${a.liftsByRuleAt ?? '-'} unless a new case is recorded\n`,
+      );
     ctx.code = 0;
   });
 
@@ -132,9 +165,14 @@ export function registerRiskAreas(program: Command, ctx: CliContext): void {
     .option('--at <time>', 'when the case was found (ISO 8601; default now)', parseInstant)
     .option('--json', 'print the area as JSON');
   addServerOptions(kase).action(async (id: string, opts: JsonOpt & { at?: string }, cmd: Command) => {
-    const a = await apiFor(cmd, ctx).request<RiskArea>('POST', `/api/v1/risk-areas/${seg(id)}/cases`, { json: opts.at === undefined ? {} : { at: opts.at } });
+    const a = await apiFor(cmd, ctx).request<RiskArea>('POST', `/api/v1/risk-areas/${seg(id)}/cases`, {
+      json: opts.at === undefined ? {} : { at: opts.at },
+    });
     if (opts.json) printJson(ctx.io, a);
-    else ctx.io.out(`case recorded in ${a.id} (last case ${a.lastCaseAt}); lifted by rule at ${a.liftsByRuleAt ?? '-'} unless another case is recorded\n`);
+    else
+      ctx.io.out(
+        `case recorded in ${a.id} (last case ${a.lastCaseAt}); lifted by rule at ${a.liftsByRuleAt ?? '-'} unless another case is recorded\n`,
+      );
     ctx.code = 0;
   });
 
@@ -145,14 +183,19 @@ export function registerRiskAreas(program: Command, ctx: CliContext): void {
     .addOption(new Option('--level <level>', 'new risk level').choices(LEVELS))
     .option('--place <place>', 'the area’s places from now on, replacing the old ones (repeat for more)', collectPlace)
     .option('--json', 'print the area as JSON');
-  addServerOptions(set).action(async (id: string, opts: JsonOpt & { level?: string; place?: string[] }, cmd: Command) => {
-    if (opts.level === undefined && opts.place === undefined) throw new UsageError('give --level, --place or both');
-    const body = { ...(opts.level !== undefined ? { level: opts.level } : {}), ...(opts.place !== undefined ? { places: opts.place } : {}) };
-    const a = await apiFor(cmd, ctx).request<RiskArea>('PATCH', `/api/v1/risk-areas/${seg(id)}`, { json: body });
-    if (opts.json) printJson(ctx.io, a);
-    else ctx.io.out(`${a.id} is now ${a.level}-risk with ${a.places.length} places\n`);
-    ctx.code = 0;
-  });
+  addServerOptions(set).action(
+    async (id: string, opts: JsonOpt & { level?: string; place?: string[] }, cmd: Command) => {
+      if (opts.level === undefined && opts.place === undefined) throw new UsageError('give --level, --place or both');
+      const body = {
+        ...(opts.level !== undefined ? { level: opts.level } : {}),
+        ...(opts.place !== undefined ? { places: opts.place } : {}),
+      };
+      const a = await apiFor(cmd, ctx).request<RiskArea>('PATCH', `/api/v1/risk-areas/${seg(id)}`, { json: body });
+      if (opts.json) printJson(ctx.io, a);
+      else ctx.io.out(`${a.id} is now ${a.level}-risk with ${a.places.length} places\n`);
+      ctx.code = 0;
+    },
+  );
 
   const lift = areas
     .command('lift')
@@ -161,13 +204,18 @@ export function registerRiskAreas(program: Command, ctx: CliContext): void {
     .requiredOption('--reason <text>', 'why the area is lifted')
     .option('--json', 'print the area as JSON');
   addServerOptions(lift).action(async (id: string, opts: JsonOpt & { reason: string }, cmd: Command) => {
-    const a = await apiFor(cmd, ctx).request<RiskArea>('POST', `/api/v1/risk-areas/${seg(id)}/lift`, { json: { reason: opts.reason } });
+    const a = await apiFor(cmd, ctx).request<RiskArea>('POST', `/api/v1/risk-areas/${seg(id)}/lift`, {
+      json: { reason: opts.reason },
+    });
     if (opts.json) printJson(ctx.io, a);
     else ctx.io.out(`lifted ${a.id} at ${a.endsAt}\n`);
     ctx.code = 0;
   });
 
-  const sweep = areas.command('sweep').description('apply the 7-day rule now: lift every area without a new case for 7 days (administrator)').option('--json', 'print { lifted } as JSON');
+  const sweep = areas
+    .command('sweep')
+    .description('apply the 7-day rule now: lift every area without a new case for 7 days (administrator)')
+    .option('--json', 'print { lifted } as JSON');
   addServerOptions(sweep).action(async (opts: JsonOpt, cmd: Command) => {
     const res = await apiFor(cmd, ctx).request<{ lifted: string[] }>('POST', '/api/v1/risk-areas/sweep');
     if (opts.json) printJson(ctx.io, res);
@@ -178,7 +226,9 @@ export function registerRiskAreas(program: Command, ctx: CliContext): void {
 
   const division = areas
     .command('division')
-    .description('whether a county (or every county of a city or province) is back to routine: no high- or medium-risk area in force')
+    .description(
+      'whether a county (or every county of a city or province) is back to routine: no high- or medium-risk area in force',
+    )
     .argument('<code>', 'GB/T 2260 division code', parseDivisionCode)
     .option('--json', 'print the status as JSON');
   addServerOptions(division).action(async (code: string, opts: JsonOpt, cmd: Command) => {
@@ -189,8 +239,22 @@ export function registerRiskAreas(program: Command, ctx: CliContext): void {
     } else {
       const lang = api.server.lang;
       const zh = lang === 'zh-CN';
-      const verdict = s.routine ? (zh ? '已恢复常态化防控' : 'back to routine') : zh ? '仍有中高风险区' : 'not back to routine (high- or medium-risk areas in force)';
-      ctx.io.out(renderPairs([['division', `${s.division}${s.name ? ` ${loc(s.name, lang)}` : ''}`], ['status', verdict], ['high', s.high], ['medium', s.medium], ['low', s.low]]));
+      const verdict = s.routine
+        ? zh
+          ? '已恢复常态化防控'
+          : 'back to routine'
+        : zh
+          ? '仍有中高风险区'
+          : 'not back to routine (high- or medium-risk areas in force)';
+      ctx.io.out(
+        renderPairs([
+          ['division', `${s.division}${s.name ? ` ${loc(s.name, lang)}` : ''}`],
+          ['status', verdict],
+          ['high', s.high],
+          ['medium', s.medium],
+          ['low', s.low],
+        ]),
+      );
       if (s.areas.length > 0) ctx.io.out(`\n${areaTable(s.areas, lang)}`);
     }
     ctx.code = 0;

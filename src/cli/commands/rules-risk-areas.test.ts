@@ -20,7 +20,11 @@ describeEachEngine('govshare rules and risk-areas', (getPlatform) => {
 
   /** Runs the CLI with real fetch against the test server. */
   async function cli(args: string[], token?: string, stdin?: string): Promise<{ code: number; io: MemoryIo }> {
-    const io = memoryIo({ env: { GOVSHARE_URL: server.url, ...(token ? { GOVSHARE_TOKEN: token } : {}) }, fetch: globalThis.fetch, ...(stdin !== undefined ? { stdin } : {}) });
+    const io = memoryIo({
+      env: { GOVSHARE_URL: server.url, ...(token ? { GOVSHARE_TOKEN: token } : {}) },
+      fetch: globalThis.fetch,
+      ...(stdin !== undefined ? { stdin } : {}),
+    });
     const code = await run(args, io);
     return { code, io };
   }
@@ -38,7 +42,19 @@ describeEachEngine('govshare rules and risk-areas', (getPlatform) => {
   });
 
   test('every command has --help', async () => {
-    for (const c of [['rules', 'list'], ['rules', 'show'], ['rules', 'publish'], ['risk-areas', 'list'], ['risk-areas', 'show'], ['risk-areas', 'declare'], ['risk-areas', 'case'], ['risk-areas', 'set'], ['risk-areas', 'lift'], ['risk-areas', 'sweep'], ['risk-areas', 'division']]) {
+    for (const c of [
+      ['rules', 'list'],
+      ['rules', 'show'],
+      ['rules', 'publish'],
+      ['risk-areas', 'list'],
+      ['risk-areas', 'show'],
+      ['risk-areas', 'declare'],
+      ['risk-areas', 'case'],
+      ['risk-areas', 'set'],
+      ['risk-areas', 'lift'],
+      ['risk-areas', 'sweep'],
+      ['risk-areas', 'division'],
+    ]) {
       const { code, io } = await cli([...c, '--help']);
       assert.equal(code, 0, c.join(' '));
       assert.match(io.stdout(), new RegExp(`^Usage: govshare ${c.join(' ')}`));
@@ -89,14 +105,21 @@ describeEachEngine('govshare rules and risk-areas', (getPlatform) => {
     const show = await cli(['rules', 'show', 'ZH-HEALTHCODE', '--json']);
     assert.equal(JSON.parse(show.io.stdout()).ruleSet.version, '1.2.0');
 
-    const conflict = await cli(['rules', 'publish', '-'], adminToken, JSON.stringify({ ...doc, rules: doc.rules.slice(1) }));
+    const conflict = await cli(
+      ['rules', 'publish', '-'],
+      adminToken,
+      JSON.stringify({ ...doc, rules: doc.rules.slice(1) }),
+    );
     assert.equal(conflict.code, 1);
     assert.match(conflict.io.stderr(), /rule_set_version_exists, HTTP 409/);
 
     writeFileSync(join(dir, 'bad.json'), JSON.stringify({ ...doc, version: 'v2', validTo: '2000-01-01' }));
     const bad = await cli(['rules', 'publish', join(dir, 'bad.json')], adminToken);
     assert.equal(bad.code, 1);
-    assert.match(bad.io.stderr(), /^govshare: The rule set is not valid: .*\(invalid_rule_set, HTTP 422\)\n {2}- version "v2" is not a semantic version/);
+    assert.match(
+      bad.io.stderr(),
+      /^govshare: The rule set is not valid: .*\(invalid_rule_set, HTTP 422\)\n {2}- version "v2" is not a semantic version/,
+    );
     assert.match(bad.io.stderr(), /^ {2}- validFrom must be before validTo$/m);
 
     const forbidden = await cli(['rules', 'publish', file], deptToken);
@@ -113,7 +136,23 @@ describeEachEngine('govshare rules and risk-areas', (getPlatform) => {
 
   test('risk-areas declare, list, show, case, set, lift, sweep and division', async () => {
     const declared = await cli(
-      ['risk-areas', 'declare', '--division', '440303', '--name-zh', '罗湖区某街道', '--name-en', 'A Luohu street', '--level', 'high', '--place', 'V-1', '--place', '罗湖站', '--json'],
+      [
+        'risk-areas',
+        'declare',
+        '--division',
+        '440303',
+        '--name-zh',
+        '罗湖区某街道',
+        '--name-en',
+        'A Luohu street',
+        '--level',
+        'high',
+        '--place',
+        'V-1',
+        '--place',
+        '罗湖站',
+        '--json',
+      ],
       adminToken,
     );
     assert.equal(declared.code, 0, declared.io.stderr());
@@ -121,9 +160,28 @@ describeEachEngine('govshare rules and risk-areas', (getPlatform) => {
     assert.deepEqual(area.places, ['V-1', '罗湖站']);
     assert.equal(area.level, 'high');
 
-    const human = await cli(['risk-areas', 'declare', '--division', '440303', '--name-zh', '乙', '--name-en', 'B', '--level', 'low', '--place', 'V-2'], adminToken);
+    const human = await cli(
+      [
+        'risk-areas',
+        'declare',
+        '--division',
+        '440303',
+        '--name-zh',
+        '乙',
+        '--name-en',
+        'B',
+        '--level',
+        'low',
+        '--place',
+        'V-2',
+      ],
+      adminToken,
+    );
     assert.equal(human.code, 0, human.io.stderr());
-    assert.match(human.io.stdout(), /^declared low-risk area RA-[0-9A-F]{12} in 440303 from .* \(1 places\); lifted by rule at /);
+    assert.match(
+      human.io.stdout(),
+      /^declared low-risk area RA-[0-9A-F]{12} in 440303 from .* \(1 places\); lifted by rule at /,
+    );
 
     const list = await cli(['risk-areas', 'list', '--division', '440303']);
     assert.equal(list.code, 0, list.io.stderr());
@@ -156,7 +214,10 @@ describeEachEngine('govshare rules and risk-areas', (getPlatform) => {
     assert.equal(JSON.parse(routine.io.stdout()).routine, true);
 
     const inForce = await cli(['risk-areas', 'list', '--division', '440303', '--json']);
-    assert.ok(!JSON.parse(inForce.io.stdout()).items.some((a: any) => a.id === area.id), 'a lifted area is not listed without --all');
+    assert.ok(
+      !JSON.parse(inForce.io.stdout()).items.some((a: any) => a.id === area.id),
+      'a lifted area is not listed without --all',
+    );
     const all = await cli(['risk-areas', 'list', '--division', '440303', '--all', '--json']);
     assert.ok(JSON.parse(all.io.stdout()).items.some((a: any) => a.id === area.id));
 
@@ -166,9 +227,41 @@ describeEachEngine('govshare rules and risk-areas', (getPlatform) => {
     const denied = await cli(['risk-areas', 'sweep'], deptToken);
     assert.equal(denied.code, 1);
     assert.match(denied.io.stderr(), /admin_required, HTTP 403/);
-    const declareDenied = await cli(['risk-areas', 'declare', '--division', '440303', '--name-zh', '丙', '--name-en', 'C', '--level', 'low', '--place', 'V-3'], deptToken);
+    const declareDenied = await cli(
+      [
+        'risk-areas',
+        'declare',
+        '--division',
+        '440303',
+        '--name-zh',
+        '丙',
+        '--name-en',
+        'C',
+        '--level',
+        'low',
+        '--place',
+        'V-3',
+      ],
+      deptToken,
+    );
     assert.equal(declareDenied.code, 1);
-    const unknownDivision = await cli(['risk-areas', 'declare', '--division', '449999', '--name-zh', '丙', '--name-en', 'C', '--level', 'low', '--place', 'V-3'], adminToken);
+    const unknownDivision = await cli(
+      [
+        'risk-areas',
+        'declare',
+        '--division',
+        '449999',
+        '--name-zh',
+        '丙',
+        '--name-en',
+        'C',
+        '--level',
+        'low',
+        '--place',
+        'V-3',
+      ],
+      adminToken,
+    );
     assert.equal(unknownDivision.code, 1);
     assert.match(unknownDivision.io.stderr(), /invalid_division, HTTP 400/);
   });
@@ -178,7 +271,22 @@ describeEachEngine('govshare rules and risk-areas', (getPlatform) => {
     const cases: Array<[string[], RegExp]> = [
       [[...base, '--level', 'severe', '--place', 'x'], /argument 'severe' is invalid/],
       [[...base, '--level', 'high'], /required option '--place <place>' not specified/],
-      [[...base.slice(0, 2), '--division', '4403', '--name-zh', '甲', '--name-en', 'A', '--level', 'high', '--place', 'x'], /6-digit division code/],
+      [
+        [
+          ...base.slice(0, 2),
+          '--division',
+          '4403',
+          '--name-zh',
+          '甲',
+          '--name-en',
+          'A',
+          '--level',
+          'high',
+          '--place',
+          'x',
+        ],
+        /6-digit division code/,
+      ],
       [[...base, '--level', 'high', '--place', 'x'.repeat(65)], /1 to 64 characters/],
       [[...base, '--level', 'high', '--place', 'x', '--starts-at', 'soon'], /ISO 8601/],
       [['risk-areas', 'lift', 'RA-1'], /required option '--reason <text>' not specified/],

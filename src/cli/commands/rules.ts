@@ -25,7 +25,10 @@ export function renderRuleSet(s: StoredRuleSet, lang: string): string {
     ['published by', s.publishedBy],
     ['published', s.publishedAt],
   ]);
-  const rules = renderTable(['RULE', 'COLOUR', 'DESCRIPTION'], rs.rules.map((r) => [r.id, r.colour, loc(r.description, lang)]));
+  const rules = renderTable(
+    ['RULE', 'COLOUR', 'DESCRIPTION'],
+    rs.rules.map((r) => [r.id, r.colour, loc(r.description, lang)]),
+  );
   return `${head}\n${rules}`;
 }
 
@@ -39,22 +42,30 @@ async function current(ctx: CliContext, cmd: Command, id: string): Promise<Store
     if (!(err instanceof ApiError && err.problem.status === 404)) throw err;
   }
   const all = await api.request<ListOf<StoredRuleSet>>('GET', '/api/v1/rule-sets');
-  const versions = all.items.filter((s) => s.ruleSet.id === id).sort((a, b) => compareVersions(b.ruleSet.version, a.ruleSet.version));
+  const versions = all.items
+    .filter((s) => s.ruleSet.id === id)
+    .sort((a, b) => compareVersions(b.ruleSet.version, a.ruleSet.version));
   if (!versions[0]) throw new CliError(`no rule set ${id} (govshare rules list shows the published ones)`);
   return versions[0];
 }
 
 export function registerRules(program: Command, ctx: CliContext): void {
-  const rules = program.command('rules').description('health-code rule sets: versioned CertLogic rules that give a colour and its reasons');
+  const rules = program
+    .command('rules')
+    .description('health-code rule sets: versioned CertLogic rules that give a colour and its reasons');
 
   const list = rules
     .command('list')
     .description('published rule sets, newest first (a table of id, version, region, validity, rules, description)')
-    .addOption(new Option('--region <code>', 'only the sets of this GB/T 2260 division code').argParser(parseDivisionCode))
+    .addOption(
+      new Option('--region <code>', 'only the sets of this GB/T 2260 division code').argParser(parseDivisionCode),
+    )
     .option('--json', 'print { items } as JSON');
   addServerOptions(list).action(async (opts: ListOpts, cmd: Command) => {
     const api = apiFor(cmd, ctx);
-    const page = await api.request<ListOf<StoredRuleSet>>('GET', '/api/v1/rule-sets', { query: { region: opts.region } });
+    const page = await api.request<ListOf<StoredRuleSet>>('GET', '/api/v1/rule-sets', {
+      query: { region: opts.region },
+    });
     if (opts.json) printJson(ctx.io, page);
     else if (page.items.length === 0) noneFound(ctx, 'rule sets');
     else {
@@ -62,7 +73,15 @@ export function registerRules(program: Command, ctx: CliContext): void {
       ctx.io.out(
         renderTable(
           ['ID', 'VERSION', 'REGION', 'VALID FROM', 'VALID TO', 'RULES', 'DESCRIPTION'],
-          page.items.map((s) => [s.ruleSet.id, s.ruleSet.version, s.ruleSet.region, s.ruleSet.validFrom, s.ruleSet.validTo, s.ruleSet.rules.length, loc(s.ruleSet.description, lang)]),
+          page.items.map((s) => [
+            s.ruleSet.id,
+            s.ruleSet.version,
+            s.ruleSet.region,
+            s.ruleSet.validFrom,
+            s.ruleSet.validTo,
+            s.ruleSet.rules.length,
+            loc(s.ruleSet.description, lang),
+          ]),
           { right: [5] },
         ),
       );
@@ -72,12 +91,17 @@ export function registerRules(program: Command, ctx: CliContext): void {
 
   const show = rules
     .command('show')
-    .description('one rule set and its rules; without a version, the one in force for the node’s region, else the highest version')
+    .description(
+      'one rule set and its rules; without a version, the one in force for the node’s region, else the highest version',
+    )
     .argument('<id>', 'rule set id, e.g. GD-HEALTHCODE')
     .argument('[version]', 'semantic version, e.g. 1.0.0')
     .option('--json', 'print the rule set as JSON');
   addServerOptions(show).action(async (id: string, version: string | undefined, opts: JsonOpt, cmd: Command) => {
-    const s = version === undefined ? await current(ctx, cmd, id) : await apiFor(cmd, ctx).request<StoredRuleSet>('GET', `/api/v1/rule-sets/${seg(id)}/${seg(version)}`);
+    const s =
+      version === undefined
+        ? await current(ctx, cmd, id)
+        : await apiFor(cmd, ctx).request<StoredRuleSet>('GET', `/api/v1/rule-sets/${seg(id)}/${seg(version)}`);
     if (opts.json) printJson(ctx.io, s);
     else ctx.io.out(renderRuleSet(s, serverFor(cmd, ctx.io).lang));
     ctx.code = 0;
@@ -85,7 +109,9 @@ export function registerRules(program: Command, ctx: CliContext): void {
 
   const publish = rules
     .command('publish')
-    .description('publish a rule set version from a JSON file, - for standard input (administrator); a version once published never changes')
+    .description(
+      'publish a rule set version from a JSON file, - for standard input (administrator); a version once published never changes',
+    )
     .argument('<file>', 'the rule set as JSON (src/healthcode/rules/types.ts RuleSet)')
     .option('--json', 'print the published rule set as JSON');
   addServerOptions(publish).action(async (file: string, opts: JsonOpt, cmd: Command) => {
@@ -103,7 +129,10 @@ export function registerRules(program: Command, ctx: CliContext): void {
       throw err;
     }
     if (opts.json) printJson(ctx.io, s);
-    else ctx.io.out(`published rule set ${s.ruleSet.id} ${s.ruleSet.version} for region ${s.ruleSet.region} (${s.ruleSet.rules.length} rules, valid ${s.ruleSet.validFrom} – ${s.ruleSet.validTo})\n`);
+    else
+      ctx.io.out(
+        `published rule set ${s.ruleSet.id} ${s.ruleSet.version} for region ${s.ruleSet.region} (${s.ruleSet.rules.length} rules, valid ${s.ruleSet.validFrom} – ${s.ruleSet.validTo})\n`,
+      );
     ctx.code = 0;
   });
 }

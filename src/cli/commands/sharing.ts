@@ -10,12 +10,14 @@ const STATUSES = ['pending', 'granted', 'refused', 'revoked', 'withdrawn', 'expi
 
 /** A GB/T 2260 division code prefix: 2 to 6 digits. */
 export function parseDivisionPrefix(value: string): string {
-  if (!/^[0-9]{2,6}$/.test(value)) throw new InvalidArgumentError('Must be 2 to 6 digits of a division code (GB/T 2260), e.g. 4401.');
+  if (!/^[0-9]{2,6}$/.test(value))
+    throw new InvalidArgumentError('Must be 2 to 6 digits of a division code (GB/T 2260), e.g. 4401.');
   return value;
 }
 
 /** The status, marked when an answer is overdue. */
-export const statusText = (r: Pick<ShareRequest, 'status' | 'overdue'>): string => (r.overdue ? `${r.status} (OVERDUE)` : r.status);
+export const statusText = (r: Pick<ShareRequest, 'status' | 'overdue'>): string =>
+  r.overdue ? `${r.status} (OVERDUE)` : r.status;
 
 /** `k=v` pairs of an event's detail, values other than text as JSON. */
 function detailText(detail: Record<string, unknown>): string {
@@ -49,7 +51,10 @@ export function renderShareRequest(r: ShareRequest): string {
   let out = renderPairs(pairs);
   const events = r.events ?? [];
   if (events.length > 0) {
-    out += `\nhistory\n${renderTable(['TIME', 'ACTION', 'ACTOR', 'REASON', 'DETAIL'], events.map((e) => [e.at, e.action, e.actor, e.reason, detailText(e.detail)]))}`;
+    out += `\nhistory\n${renderTable(
+      ['TIME', 'ACTION', 'ACTOR', 'REASON', 'DETAIL'],
+      events.map((e) => [e.at, e.action, e.actor, e.reason, detailText(e.detail)]),
+    )}`;
   }
   return out;
 }
@@ -90,23 +95,36 @@ interface ApproveOpts extends JsonOpt {
   until?: string;
 }
 
-const UNTIL_HELP = 'ISO date or date-time; a bare date means the end of that day (UTC), e.g. 2026-12-31 or 2026-12-31T18:00:00+08:00';
+const UNTIL_HELP =
+  'ISO date or date-time; a bare date means the end of that day (UTC), e.g. 2026-12-31 or 2026-12-31T18:00:00+08:00';
 
 export function registerSharing(program: Command, ctx: CliContext): void {
-  const sharing = program.command('sharing').description('ask for other departments’ data, answer requests for yours, manage grants');
+  const sharing = program
+    .command('sharing')
+    .description('ask for other departments’ data, answer requests for yours, manage grants');
 
   const request = sharing
     .command('request')
-    .description('ask for fields of another department’s dataset (unconditional data is granted at once; conditional data waits for the owner)')
+    .description(
+      'ask for fields of another department’s dataset (unconditional data is granted at once; conditional data waits for the owner)',
+    )
     .argument('<dataset>', 'dataset id')
     .requiredOption('--fields <a,b>', 'fields asked for (the minimum necessary), comma-separated', parseList)
-    .requiredOption('--purpose <codes>', 'purpose codes, comma-separated or repeated (see govshare sharing purposes)', collectList)
+    .requiredOption(
+      '--purpose <codes>',
+      'purpose codes, comma-separated or repeated (see govshare sharing purposes)',
+      collectList,
+    )
     .requiredOption('--purpose-text <text>', 'what the data is for, specifically')
     .requiredOption('--legal-basis <text>', 'the duty or law under which you ask')
     .requiredOption('--until <date>', `when the grant ends: ${UNTIL_HELP}`, parseUntil)
     .option('--clear <a,b>', 'fields needed unmasked (the rest are shown masked)', parseList)
     .option('--from <iso>', 'when the grant starts (default: now)', parseInstant)
-    .option('--scope <prefix>', 'only rows whose region code starts with this (2 to 6 digits, e.g. 4401)', parseDivisionPrefix)
+    .option(
+      '--scope <prefix>',
+      'only rows whose region code starts with this (2 to 6 digits, e.g. 4401)',
+      parseDivisionPrefix,
+    )
     .option('--json', 'print the request as JSON');
   request.addHelpText(
     'after',
@@ -134,23 +152,45 @@ export function registerSharing(program: Command, ctx: CliContext): void {
 
   const list = sharing
     .command('list')
-    .description('requests you made and requests for your data (a table of id, dataset, consumer → owner, status, period end)')
-    .addOption(new Option('--role <role>', 'only requests you made (consumer) or requests for your data (owner)').choices(['consumer', 'owner']))
+    .description(
+      'requests you made and requests for your data (a table of id, dataset, consumer → owner, status, period end)',
+    )
+    .addOption(
+      new Option('--role <role>', 'only requests you made (consumer) or requests for your data (owner)').choices([
+        'consumer',
+        'owner',
+      ]),
+    )
     .addOption(new Option('--status <status>', 'only requests in this state').choices(STATUSES))
     .option('--dataset <id>', 'only requests for this dataset')
     .option('--overdue', 'only pending requests past their answer deadline')
     .option('--json', 'print { items } as JSON');
   addServerOptions(list).action(async (opts: ListOpts, cmd: Command) => {
     const res = await apiFor(cmd, ctx).request<ListOf<ShareRequest>>('GET', '/api/v1/sharing/requests', {
-      query: { role: opts.role, status: opts.status, dataset: opts.dataset, overdue: opts.overdue ? 'true' : undefined },
+      query: {
+        role: opts.role,
+        status: opts.status,
+        dataset: opts.dataset,
+        overdue: opts.overdue ? 'true' : undefined,
+      },
     });
     if (opts.json) printJson(ctx.io, res);
     else if (res.items.length === 0) noneFound(ctx, 'requests');
-    else ctx.io.out(renderTable(['ID', 'DATASET', 'CONSUMER → OWNER', 'STATUS', 'PERIOD END'], res.items.map((r) => [r.id, r.dataset, `${r.consumer} → ${r.owner}`, statusText(r), r.periodEnd])));
+    else
+      ctx.io.out(
+        renderTable(
+          ['ID', 'DATASET', 'CONSUMER → OWNER', 'STATUS', 'PERIOD END'],
+          res.items.map((r) => [r.id, r.dataset, `${r.consumer} → ${r.owner}`, statusText(r), r.periodEnd]),
+        ),
+      );
     ctx.code = 0;
   });
 
-  const show = sharing.command('show').description('one request or grant: its terms, state and every state change').argument('<id>', 'request id').option('--json', 'print the request (with events) as JSON');
+  const show = sharing
+    .command('show')
+    .description('one request or grant: its terms, state and every state change')
+    .argument('<id>', 'request id')
+    .option('--json', 'print the request (with events) as JSON');
   addServerOptions(show).action(async (id: string, opts: JsonOpt, cmd: Command) => {
     const r = await apiFor(cmd, ctx).request<ShareRequest>('GET', `/api/v1/sharing/requests/${seg(id)}`);
     if (opts.json) printJson(ctx.io, r);
@@ -162,7 +202,9 @@ export function registerSharing(program: Command, ctx: CliContext): void {
   const decide = <O extends object>(cmd: Command, verb: string, body: (opts: O) => Record<string, unknown>): void => {
     cmd.option('--json', 'print the request as JSON');
     addServerOptions(cmd).action(async (id: string, opts: O & JsonOpt, c: Command) => {
-      const r = await apiFor(c, ctx).request<ShareRequest>('POST', `/api/v1/sharing/requests/${seg(id)}/${verb}`, { json: body(opts) });
+      const r = await apiFor(c, ctx).request<ShareRequest>('POST', `/api/v1/sharing/requests/${seg(id)}/${verb}`, {
+        json: body(opts),
+      });
       if (opts.json) printJson(ctx.io, r);
       else ctx.io.out(shareSummary(r));
       ctx.code = 0;
@@ -172,7 +214,9 @@ export function registerSharing(program: Command, ctx: CliContext): void {
   decide(
     sharing
       .command('approve')
-      .description('approve a conditional request for your data (owner); may narrow the fields in clear or shorten the period')
+      .description(
+        'approve a conditional request for your data (owner); may narrow the fields in clear or shorten the period',
+      )
       .argument('<id>', 'request id')
       .option('--reason <text>', 'why (kept in the request’s history)')
       .option('--clear <a,b>', 'grant only these of the asked fields in clear', parseList)
@@ -185,17 +229,29 @@ export function registerSharing(program: Command, ctx: CliContext): void {
     }),
   );
   decide(
-    sharing.command('refuse').description('refuse a request for your data, with the reason (owner)').argument('<id>', 'request id').requiredOption('--reason <text>', 'why (the requester sees it)'),
+    sharing
+      .command('refuse')
+      .description('refuse a request for your data, with the reason (owner)')
+      .argument('<id>', 'request id')
+      .requiredOption('--reason <text>', 'why (the requester sees it)'),
     'refuse',
     (o: { reason: string }) => ({ reason: o.reason }),
   );
   decide(
-    sharing.command('revoke').description('end a grant on your data now, with the reason (owner)').argument('<id>', 'grant id').requiredOption('--reason <text>', 'why (the consumer sees it)'),
+    sharing
+      .command('revoke')
+      .description('end a grant on your data now, with the reason (owner)')
+      .argument('<id>', 'grant id')
+      .requiredOption('--reason <text>', 'why (the consumer sees it)'),
     'revoke',
     (o: { reason: string }) => ({ reason: o.reason }),
   );
   decide(
-    sharing.command('withdraw').description('withdraw a pending request you made (requester)').argument('<id>', 'request id').option('--reason <text>', 'why'),
+    sharing
+      .command('withdraw')
+      .description('withdraw a pending request you made (requester)')
+      .argument('<id>', 'request id')
+      .option('--reason <text>', 'why'),
     'withdraw',
     (o: { reason?: string }) => (o.reason !== undefined ? { reason: o.reason } : {}),
   );
@@ -207,15 +263,27 @@ export function registerSharing(program: Command, ctx: CliContext): void {
       .requiredOption('--until <date>', `the new end: ${UNTIL_HELP}`, parseUntil)
       .option('--reason <text>', 'why'),
     'renew',
-    (o: { until: string; reason?: string }) => ({ periodEnd: o.until, ...(o.reason !== undefined ? { reason: o.reason } : {}) }),
+    (o: { until: string; reason?: string }) => ({
+      periodEnd: o.until,
+      ...(o.reason !== undefined ? { reason: o.reason } : {}),
+    }),
   );
 
-  const purposes = sharing.command('purposes').description('the purpose vocabulary (codes for --purpose)').option('--json', 'print { items } as JSON');
+  const purposes = sharing
+    .command('purposes')
+    .description('the purpose vocabulary (codes for --purpose)')
+    .option('--json', 'print { items } as JSON');
   addServerOptions(purposes).action(async (opts: JsonOpt, cmd: Command) => {
     const api = apiFor(cmd, ctx);
     const res = await api.request<ListOf<Purpose>>('GET', '/api/v1/sharing/purposes');
     if (opts.json) printJson(ctx.io, res);
-    else ctx.io.out(renderTable(['CODE', 'PURPOSE'], res.items.map((p) => [p.code, loc(p.name, api.server.lang)])));
+    else
+      ctx.io.out(
+        renderTable(
+          ['CODE', 'PURPOSE'],
+          res.items.map((p) => [p.code, loc(p.name, api.server.lang)]),
+        ),
+      );
     ctx.code = 0;
   });
 }

@@ -57,11 +57,23 @@ export function registerStart(program: Command, ctx: CliContext): void {
   addStorageOptions(start)
     .option('--no-demo', 'do not build the demo province on an empty database (GOVSHARE_DEMO=0 does the same)')
     .option('--log', 'log requests (default: $GOVSHARE_LOG=1)')
-    .option('--role <role>', 'federation role: hub (the nation), region (a province or city node) or standalone (default: $GOVSHARE_ROLE, else standalone)')
+    .option(
+      '--role <role>',
+      'federation role: hub (the nation), region (a province or city node) or standalone (default: $GOVSHARE_ROLE, else standalone)',
+    )
     .option('--hub <url>', 'the hub’s URL, for a region node (default: $GOVSHARE_HUB_URL)')
-    .option('--sync-seconds <n>', 'how often a region fetches the national trust list (default: $GOVSHARE_SYNC_SECONDS, else 30)')
-    .option('--federation-config <file>', 'a JSON file with { role, region, hub, syncSeconds } (default: $GOVSHARE_FEDERATION_CONFIG)')
-    .option('--region <code>', 'the node’s GB/T 2260 region: issuer of its health codes, picks its rule set (default: $GOVSHARE_REGION, else 440000)')
+    .option(
+      '--sync-seconds <n>',
+      'how often a region fetches the national trust list (default: $GOVSHARE_SYNC_SECONDS, else 30)',
+    )
+    .option(
+      '--federation-config <file>',
+      'a JSON file with { role, region, hub, syncSeconds } (default: $GOVSHARE_FEDERATION_CONFIG)',
+    )
+    .option(
+      '--region <code>',
+      'the node’s GB/T 2260 region: issuer of its health codes, picks its rule set (default: $GOVSHARE_REGION, else 440000)',
+    )
     .action(async (opts: StartOpts) => {
       const config = configFrom(startFlags(opts), ctx.io);
       const { startNode } = await import('../../node/start.js');

@@ -11,7 +11,10 @@ export interface StorageOpts {
 }
 
 /** --data-dir, --database-url and --db-schema: where a node keeps its database. */
-export function addDatabaseOptions(cmd: Command, dataDirHelp = 'PGlite data directory, also where the credentials file goes'): Command {
+export function addDatabaseOptions(
+  cmd: Command,
+  dataDirHelp = 'PGlite data directory, also where the credentials file goes',
+): Command {
   return cmd
     .option('--data-dir <dir>', `${dataDirHelp} (default: $GOVSHARE_DATA_DIR, else ./data)`)
     .option('--database-url <url>', 'use PostgreSQL instead of PGlite (default: $DATABASE_URL)')
@@ -20,7 +23,10 @@ export function addDatabaseOptions(cmd: Command, dataDirHelp = 'PGlite data dire
 
 /** --data-dir, --database-url, --db-schema and --persons, shared by start and demo. */
 export function addStorageOptions(cmd: Command): Command {
-  return addDatabaseOptions(cmd).option('--persons <n>', 'people in the demo population (default: $GOVSHARE_DEMO_PERSONS, else 10000)');
+  return addDatabaseOptions(cmd).option(
+    '--persons <n>',
+    'people in the demo population (default: $GOVSHARE_DEMO_PERSONS, else 10000)',
+  );
 }
 
 /** The node configuration from the flags over the environment; bad values are usage errors. */

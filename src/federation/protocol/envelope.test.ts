@@ -3,7 +3,16 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { canonicalJson } from '../../core/canonical-json.js';
 import { kidOf, verifyBytes } from '../../keys/signing.js';
-import { MAX_MESSAGE_BYTES, MESSAGE_WINDOW_MS, checkMessage, newMessageId, signMessage, type Envelope, type RejectReason, type SignedMessage } from './index.js';
+import {
+  MAX_MESSAGE_BYTES,
+  MESSAGE_WINDOW_MS,
+  checkMessage,
+  newMessageId,
+  signMessage,
+  type Envelope,
+  type RejectReason,
+  type SignedMessage,
+} from './index.js';
 
 const nodeKey = () => {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -24,7 +33,11 @@ const envelope = (over: Partial<Envelope> = {}): Envelope => ({
   to: '440300',
   type: 'case',
   at: new Date(NOW).toISOString(),
-  payload: { person: 'seal1.x.y.z', record: { kind: 'confirmed', reportedAt: '2022-05-01T07:00:00.000Z' }, n: [1, 2.5, null, true] },
+  payload: {
+    person: 'seal1.x.y.z',
+    record: { kind: 'confirmed', reportedAt: '2022-05-01T07:00:00.000Z' },
+    n: [1, 2.5, null, true],
+  },
   ...over,
 });
 const signed = (over: Partial<Envelope> = {}, key = gd): SignedMessage => signMessage(envelope(over), key);

@@ -21,7 +21,8 @@ export interface SignedMessage {
   signature: { kid: string; value: string };
 }
 
-export type RejectReason = 'malformed' | 'unsigned' | 'unknown_sender' | 'bad_signature' | 'wrong_recipient' | 'stale' | 'replayed';
+export type RejectReason =
+  'malformed' | 'unsigned' | 'unknown_sender' | 'bad_signature' | 'wrong_recipient' | 'stale' | 'replayed';
 
 export const MESSAGE_WINDOW_MS = 10 * 60_000;
 /** The largest message accepted: canonical JSON of { envelope, signature }, in UTF-8 bytes. */
@@ -62,7 +63,8 @@ function sizeProblem(message: unknown): string | undefined {
 export function signMessage(envelope: Envelope, key: { kid: string; privateKey: KeyObject }): SignedMessage {
   const problem = envelopeProblem(envelope);
   if (problem) throw new TypeError(`signMessage: ${problem}`);
-  if (key.kid !== kidOfKey(key.privateKey)) throw new TypeError('signMessage: the kid is not the kid of the private key');
+  if (key.kid !== kidOfKey(key.privateKey))
+    throw new TypeError('signMessage: the kid is not the kid of the private key');
   const value = signBytes(key.privateKey, Buffer.from(canonicalJson(envelope), 'utf8')).toString('base64');
   const message: SignedMessage = { envelope, signature: { kid: key.kid, value } };
   const size = sizeProblem(message);
@@ -80,7 +82,11 @@ const reject = (reason: RejectReason, detail: string): Check => ({ ok: false, re
  */
 export function checkMessage(
   input: unknown,
-  opts: { self: string; now?: number; senderKey: (region: string) => { kid: string; publicKey: KeyObject } | undefined },
+  opts: {
+    self: string;
+    now?: number;
+    senderKey: (region: string) => { kid: string; publicKey: KeyObject } | undefined;
+  },
 ): Check {
   try {
     return check(input, opts);
@@ -102,7 +108,8 @@ function check(input: unknown, opts: Parameters<typeof checkMessage>[1]): Check 
     if (!isRecord(sig)) return reject('malformed', 'signature is not an object');
     const sigKeys = keysProblem(sig, ['kid', 'value']);
     if (sigKeys) return reject('malformed', `signature: ${sigKeys}`);
-    if (typeof sig.kid !== 'string' || !KID.test(sig.kid)) return reject('malformed', 'signature.kid is not a base64 kid');
+    if (typeof sig.kid !== 'string' || !KID.test(sig.kid))
+      return reject('malformed', 'signature.kid is not a base64 kid');
     if (!isBase64(sig.value, 64)) return reject('malformed', 'signature.value is not base64 of 64 bytes');
   }
   const size = sizeProblem(input);
@@ -122,7 +129,8 @@ function check(input: unknown, opts: Parameters<typeof checkMessage>[1]): Check 
     return reject('unknown_sender', `sender lookup failed: ${describe(err)}`);
   }
   if (!sender) return reject('unknown_sender', `region ${e.from} is not a known sender`);
-  if (message.signature.kid !== sender.kid) return reject('bad_signature', `kid ${message.signature.kid} is not the node key of region ${e.from}`);
+  if (message.signature.kid !== sender.kid)
+    return reject('bad_signature', `kid ${message.signature.kid} is not the node key of region ${e.from}`);
   const data = Buffer.from(canonicalJson(message.envelope), 'utf8');
   if (!verifyBytes(sender.publicKey, data, Buffer.from(message.signature.value, 'base64'))) {
     return reject('bad_signature', 'the ES256 signature does not verify');
@@ -130,6 +138,7 @@ function check(input: unknown, opts: Parameters<typeof checkMessage>[1]): Check 
 
   if (e.to !== opts.self) return reject('wrong_recipient', `the message is for ${e.to}, not ${opts.self}`);
   const skew = Date.parse(e.at) - now;
-  if (Math.abs(skew) > MESSAGE_WINDOW_MS) return reject('stale', `at is ${Math.round(skew / 1000)} s from now, outside ±${MESSAGE_WINDOW_MS / 1000} s`);
+  if (Math.abs(skew) > MESSAGE_WINDOW_MS)
+    return reject('stale', `at is ${Math.round(skew / 1000)} s from now, outside ±${MESSAGE_WINDOW_MS / 1000} s`);
   return { ok: true, message };
 }

@@ -4,7 +4,16 @@ import { describe, test } from 'node:test';
 import { codeKeyFrom } from '../../healthcode/hcert/hcert.js';
 import { trustListEntry, type TrustListEntryDoc } from '../../healthcode/hcert/trustlist.js';
 import { kidOf } from '../../keys/signing.js';
-import { covers, homeRegionOf, mergeEntries, signNationalList, verifyNationalList, type NationalListDoc, type RegionDoc, type SignedNationalList } from './index.js';
+import {
+  covers,
+  homeRegionOf,
+  mergeEntries,
+  signNationalList,
+  verifyNationalList,
+  type NationalListDoc,
+  type RegionDoc,
+  type SignedNationalList,
+} from './index.js';
 
 const p256 = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const hub = p256();
@@ -21,7 +30,11 @@ const doc = (): NationalListDoc => ({
   issuedAt: new Date(NOW).toISOString(),
   issuer: '100000',
   entries: [entry('440100'), entry('440300', 'retired'), entry('110000')],
-  regions: [regionDoc('440000', 'http://gd:8081'), regionDoc('440300', 'https://sz.example.cn/'), regionDoc('110000', 'http://bj:8083')],
+  regions: [
+    regionDoc('440000', 'http://gd:8081'),
+    regionDoc('440300', 'https://sz.example.cn/'),
+    regionDoc('110000', 'http://bj:8083'),
+  ],
 });
 const clone = (s: SignedNationalList): any => JSON.parse(JSON.stringify(s));
 const fails = (signed: unknown, key = hub.publicKey): string => {
@@ -44,7 +57,12 @@ describe('national trust list', () => {
     copy.list = Object.fromEntries(Object.entries(copy.list).reverse());
     copy.list.regions = copy.list.regions.map((r: RegionDoc) => Object.fromEntries(Object.entries(r).reverse()));
     assert.ok(verifyNationalList(copy, hub.publicKey).ok);
-    assert.ok(verifyNationalList(signNationalList(doc(), { kid: hubKey.kid.toString('base64'), privateKey: hub.privateKey }), hub.publicKey).ok);
+    assert.ok(
+      verifyNationalList(
+        signNationalList(doc(), { kid: hubKey.kid.toString('base64'), privateKey: hub.privateKey }),
+        hub.publicKey,
+      ).ok,
+    );
     assert.ok(verifyNationalList(signNationalList({ ...doc(), entries: [], regions: [] }, hubKey), hub.publicKey).ok);
   });
 
@@ -119,7 +137,13 @@ describe('national trust list', () => {
       ['region url not a URL', (d) => (d.regions[0]!.url = 'gd:8081 x')],
       ['region kid not its key', (d) => (d.regions[0]!.kid = d.regions[1]!.kid)],
       ['region key not base64', (d) => (d.regions[0]!.publicKey = '***')],
-      ['region key not P-256', (d) => (d.regions[0]!.publicKey = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).toString('base64'))],
+      [
+        'region key not P-256',
+        (d) =>
+          (d.regions[0]!.publicKey = generateKeyPairSync('ed25519')
+            .publicKey.export({ format: 'der', type: 'spki' })
+            .toString('base64')),
+      ],
       ['region key garbage', (d) => (d.regions[0]!.publicKey = Buffer.from('nope').toString('base64'))],
     ];
     for (const [name, spoil] of bad) {
@@ -175,7 +199,16 @@ describe('mergeEntries', () => {
     const revoked = mergeEntries([{ region: '440300', entries: [a, b] }], new Set([a.kid]));
     assert.deepEqual(revoked, [{ ...a, status: 'revoked' }]);
     // an entry the first region does not cover does not take the kid
-    assert.deepEqual(mergeEntries([{ region: '110000', entries: [a] }, { region: '440300', entries: [b] }], new Set()), [b]);
+    assert.deepEqual(
+      mergeEntries(
+        [
+          { region: '110000', entries: [a] },
+          { region: '440300', entries: [b] },
+        ],
+        new Set(),
+      ),
+      [b],
+    );
   });
 });
 

@@ -48,7 +48,8 @@ function listProblem(list: unknown): string | undefined {
   if (!isRecord(list)) return 'list is not an object';
   const keys = keysProblem(list, ['version', 'issuedAt', 'issuer', 'entries', 'regions']);
   if (keys) return `list: ${keys}`;
-  if (typeof list.version !== 'number' || !Number.isSafeInteger(list.version) || list.version < 0) return 'version is not a non-negative integer';
+  if (typeof list.version !== 'number' || !Number.isSafeInteger(list.version) || list.version < 0)
+    return 'version is not a non-negative integer';
   if (!isIsoTime(list.issuedAt)) return 'issuedAt is not an ISO 8601 UTC time';
   if (!isRegion(list.issuer)) return 'issuer is not a 6-digit region code';
   if (!Array.isArray(list.entries) || !Array.isArray(list.regions)) return 'entries and regions must be arrays';
@@ -57,7 +58,8 @@ function listProblem(list: unknown): string | undefined {
     const ek = keysProblem(e, ENTRY_KEYS);
     if (ek) return `entries[${i}]: ${ek}`;
     if (ENTRY_KEYS.some((k) => typeof e[k] !== 'string')) return `entries[${i}]: every field must be a string`;
-    if (!isIsoTime(e.validFrom) || !isIsoTime(e.validTo)) return `entries[${i}]: validFrom and validTo must be ISO 8601 UTC times`;
+    if (!isIsoTime(e.validFrom) || !isIsoTime(e.validTo))
+      return `entries[${i}]: validFrom and validTo must be ISO 8601 UTC times`;
     if (!isBase64(e.kid, 8) || !isBase64(e.publicKey)) return `entries[${i}]: kid and publicKey must be base64`;
   }
   try {
@@ -77,9 +79,13 @@ function listProblem(list: unknown): string | undefined {
 }
 
 /** Signs the list with the hub's node key. Throws a TypeError on a malformed list or a kid that is not the key's. */
-export function signNationalList(list: NationalListDoc, hubKey: { kid: Buffer | string; privateKey: KeyObject }): SignedNationalList {
+export function signNationalList(
+  list: NationalListDoc,
+  hubKey: { kid: Buffer | string; privateKey: KeyObject },
+): SignedNationalList {
   const kid = typeof hubKey.kid === 'string' ? hubKey.kid : hubKey.kid.toString('base64');
-  if (kid !== kidOfKey(hubKey.privateKey)) throw new TypeError('signNationalList: the kid is not the kid of the private key');
+  if (kid !== kidOfKey(hubKey.privateKey))
+    throw new TypeError('signNationalList: the kid is not the kid of the private key');
   let problem: string | undefined;
   try {
     problem = listProblem(list);
@@ -92,19 +98,28 @@ export function signNationalList(list: NationalListDoc, hubKey: { kid: Buffer | 
 }
 
 /** Checks the shape strictly, that the kid is the hub key's and the signature over canonicalJson(list). Never throws. */
-export function verifyNationalList(signed: unknown, hubPublicKey: KeyObject): { ok: true; list: NationalListDoc } | { ok: false; reason: string } {
+export function verifyNationalList(
+  signed: unknown,
+  hubPublicKey: KeyObject,
+): { ok: true; list: NationalListDoc } | { ok: false; reason: string } {
   try {
     if (!isRecord(signed)) return { ok: false, reason: 'not an object' };
     const keys = keysProblem(signed, ['list', 'signature']);
     if (keys) return { ok: false, reason: keys };
     const sig = signed.signature;
-    if (!isRecord(sig) || keysProblem(sig, ['alg', 'kid', 'value']) || sig.alg !== 'ES256' || typeof sig.kid !== 'string') {
+    if (
+      !isRecord(sig) ||
+      keysProblem(sig, ['alg', 'kid', 'value']) ||
+      sig.alg !== 'ES256' ||
+      typeof sig.kid !== 'string'
+    ) {
       return { ok: false, reason: 'signature must be { alg: ES256, kid, value }' };
     }
     if (!isBase64(sig.value, 64)) return { ok: false, reason: 'signature.value is not base64 of 64 bytes' };
     if (sig.kid !== kidOfKey(hubPublicKey)) return { ok: false, reason: 'signature.kid is not the hub key' };
     const data = Buffer.from(canonicalJson(signed.list), 'utf8');
-    if (!verifyBytes(hubPublicKey, data, Buffer.from(sig.value, 'base64'))) return { ok: false, reason: 'the signature does not verify' };
+    if (!verifyBytes(hubPublicKey, data, Buffer.from(sig.value, 'base64')))
+      return { ok: false, reason: 'the signature does not verify' };
     const problem = listProblem(signed.list);
     if (problem) return { ok: false, reason: problem };
     return { ok: true, list: signed.list as unknown as NationalListDoc };
@@ -123,7 +138,10 @@ export function covers(region: string, other: string): boolean {
  * The national entries: each region's entries that the region covers, in order; a kid seen before is skipped (the
  * first wins); a kid in revokedKids is listed as revoked. Returns copies.
  */
-export function mergeEntries(regions: { region: string; entries: TrustListEntryDoc[] }[], revokedKids: ReadonlySet<string>): TrustListEntryDoc[] {
+export function mergeEntries(
+  regions: { region: string; entries: TrustListEntryDoc[] }[],
+  revokedKids: ReadonlySet<string>,
+): TrustListEntryDoc[] {
   const out: TrustListEntryDoc[] = [];
   const seen = new Set<string>();
   for (const { region, entries } of regions) {

@@ -13,8 +13,16 @@ const CANNOT = { name: 'Error', message: 'cannot open sealed value' };
 describe('ECDH with node keys', () => {
   test('an ES256 signing key (as keys/signing.ts stores and loads it) also agrees keys with crypto.diffieHellman', () => {
     // keys/signing.ts stores DER pkcs8 / spki and rebuilds KeyObjects from them
-    const priv = createPrivateKey({ key: gd.privateKey.export({ format: 'der', type: 'pkcs8' }), format: 'der', type: 'pkcs8' });
-    const pub = createPublicKey({ key: gd.publicKey.export({ format: 'der', type: 'spki' }), format: 'der', type: 'spki' });
+    const priv = createPrivateKey({
+      key: gd.privateKey.export({ format: 'der', type: 'pkcs8' }),
+      format: 'der',
+      type: 'pkcs8',
+    });
+    const pub = createPublicKey({
+      key: gd.publicKey.export({ format: 'der', type: 'spki' }),
+      format: 'der',
+      type: 'spki',
+    });
     const sig = sign('sha256', Buffer.from('x'), { key: priv, dsaEncoding: 'ieee-p1363' });
     assert.ok(verify('sha256', Buffer.from('x'), { key: pub, dsaEncoding: 'ieee-p1363' }, sig));
     const ab = diffieHellman({ privateKey: priv, publicKey: sz.publicKey });
@@ -29,7 +37,11 @@ describe('seal and open', () => {
     const sealed = sealFor(sz.publicKey, ID, AAD);
     assert.match(sealed, /^seal1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+$/);
     const [, eph, iv, ct] = sealed.split('.') as [string, string, string, string];
-    assert.equal(createPublicKey({ key: Buffer.from(eph, 'base64url'), format: 'der', type: 'spki' }).asymmetricKeyDetails?.namedCurve, 'prime256v1');
+    assert.equal(
+      createPublicKey({ key: Buffer.from(eph, 'base64url'), format: 'der', type: 'spki' }).asymmetricKeyDetails
+        ?.namedCurve,
+      'prime256v1',
+    );
     assert.equal(Buffer.from(iv, 'base64url').length, 12);
     assert.equal(Buffer.from(ct, 'base64url').length, Buffer.byteLength(ID) + 16);
     assert.equal(openSealed(sz.privateKey, sealed, AAD), ID);
@@ -76,7 +88,9 @@ describe('seal and open', () => {
   test('malformed sealed texts fail with the same error', () => {
     const sealed = sealFor(sz.publicKey, ID, AAD);
     const [, eph, iv, ct] = sealed.split('.') as [string, string, string, string];
-    const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey.export({ format: 'der', type: 'spki' }).toString('base64url');
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' })
+      .publicKey.export({ format: 'der', type: 'spki' })
+      .toString('base64url');
     for (const bad of [
       '',
       'seal1',

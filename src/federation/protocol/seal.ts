@@ -1,6 +1,15 @@
 // Sealing a short value (a person's ID number) for one recipient node (ECIES): an ephemeral P-256 key, ECDH with the
 // recipient's node key, HKDF-SHA256, AES-256-GCM with caller-given additional data (e.g. the message id).
-import { createCipheriv, createDecipheriv, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  hkdfSync,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import { fromBase64url, isP256 } from './shape.js';
 
 const PREFIX = 'seal1';
@@ -18,7 +27,8 @@ function keyFor(shared: Buffer, ephemeralSpki: Buffer): Buffer {
 export function sealFor(recipientPublicKey: KeyObject, plaintext: string, aad: string): string {
   const recipient = recipientPublicKey.type === 'private' ? createPublicKey(recipientPublicKey) : recipientPublicKey;
   if (!isP256(recipient)) throw new TypeError('sealFor: the recipient key is not EC P-256');
-  if (typeof plaintext !== 'string' || typeof aad !== 'string') throw new TypeError('sealFor: plaintext and aad must be strings');
+  if (typeof plaintext !== 'string' || typeof aad !== 'string')
+    throw new TypeError('sealFor: plaintext and aad must be strings');
   const eph = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const spki = eph.publicKey.export({ format: 'der', type: 'spki' });
   const key = keyFor(diffieHellman({ privateKey: eph.privateKey, publicKey: recipient }), spki);

@@ -17,7 +17,11 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** Undefined when the object has exactly the allowed keys (optional ones may be missing); else what is wrong. */
-export function keysProblem(v: Record<string, unknown>, required: readonly string[], optional: readonly string[] = []): string | undefined {
+export function keysProblem(
+  v: Record<string, unknown>,
+  required: readonly string[],
+  optional: readonly string[] = [],
+): string | undefined {
   const extra = Object.keys(v).filter((k) => !required.includes(k) && !optional.includes(k));
   if (extra.length > 0) return `unexpected key(s): ${extra.join(', ')}`;
   const missing = required.filter((k) => v[k] === undefined);
@@ -45,9 +49,11 @@ export function fromBase64url(v: string): Buffer | undefined {
   return buf.toString('base64url') === v ? buf : undefined;
 }
 
-export const isP256 = (key: KeyObject): boolean => key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+export const isP256 = (key: KeyObject): boolean =>
+  key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
 
-export const spkiOf = (key: KeyObject): Buffer => (key.type === 'private' ? createPublicKey(key) : key).export({ format: 'der', type: 'spki' });
+export const spkiOf = (key: KeyObject): Buffer =>
+  (key.type === 'private' ? createPublicKey(key) : key).export({ format: 'der', type: 'spki' });
 
 /** The base64 kid (first 8 bytes of SHA-256 over the SPKI) of a public key or of a private key's public half. */
 const kids = new WeakMap<KeyObject, string>();

@@ -30,7 +30,12 @@ describeEachEngine('appeals', (getPlatform) => {
   const subject = (i: number) => subjectOf(platform.ring, cid(i));
 
   const asDept = (d: { id: string; tokenId: string }) =>
-    makeCtx(platform, { kind: 'department', departmentId: d.id, role: 'department', tokenId: d.tokenId } satisfies Principal);
+    makeCtx(platform, {
+      kind: 'department',
+      departmentId: d.id,
+      role: 'department',
+      tokenId: d.tokenId,
+    } satisfies Principal);
 
   before(async () => {
     platform = await getPlatform();
@@ -40,12 +45,24 @@ describeEachEngine('appeals', (getPlatform) => {
     other = await makeDepartment(platform.db);
     natDataset = `nat-${process.pid.toString(36)}-${++seq}`;
     await createDataset(asDept(lab), {
-      id: natDataset, title: L('NAT'), description: L('NAT results'), updateFrequency: 'realtime', coverage: { region: '440000' }, sharingClass: 'unconditional',
-      fields: [{ name: 'citizen_id', element: 'citizen_id', required: true }, { name: 'sample_time', element: 'nat_sample_time', required: true }, { name: 'result', element: 'nat_result', required: true }],
+      id: natDataset,
+      title: L('NAT'),
+      description: L('NAT results'),
+      updateFrequency: 'realtime',
+      coverage: { region: '440000' },
+      sharingClass: 'unconditional',
+      fields: [
+        { name: 'citizen_id', element: 'citizen_id', required: true },
+        { name: 'sample_time', element: 'nat_sample_time', required: true },
+        { name: 'result', element: 'nat_result', required: true },
+      ],
       key: ['citizen_id', 'sample_time'],
     });
     const sampled = new Date(Date.now() - DAY).toISOString();
-    const r = await ingest(asDept(lab), natDataset, { format: 'json', records: [1, 2, 3, 4, 5, 6].map((i) => ({ citizen_id: cid(i), sample_time: sampled, result: 'positive' })) });
+    const r = await ingest(asDept(lab), natDataset, {
+      format: 'json',
+      records: [1, 2, 3, 4, 5, 6].map((i) => ({ citizen_id: cid(i), sample_time: sampled, result: 'positive' })),
+    });
     assert.equal(r.inserted, 6, JSON.stringify(r.rejected));
   });
   after(async () => server.close());
@@ -65,7 +82,9 @@ describeEachEngine('appeals', (getPlatform) => {
 
   test('a person appeals a red code: colour and reasons recorded, sent to the department behind the data; one open appeal at a time', async () => {
     const me = await personApi(1);
-    const res = await me('POST', '/api/v1/me/appeals', { reason: 'I was never tested that day; the sample must be someone else’s.' });
+    const res = await me('POST', '/api/v1/me/appeals', {
+      reason: 'I was never tested that day; the sample must be someone else’s.',
+    });
     assert.equal(res.status, 201, JSON.stringify(res.body));
     const a = res.body;
     assert.match(a.id, /^apl_/);
@@ -87,7 +106,10 @@ describeEachEngine('appeals', (getPlatform) => {
 
   test('two filings at once: one goes through', async () => {
     const me = await personApi(5);
-    const both = await Promise.all([me('POST', '/api/v1/me/appeals', { reason: 'one' }), me('POST', '/api/v1/me/appeals', { reason: 'two' })]);
+    const both = await Promise.all([
+      me('POST', '/api/v1/me/appeals', { reason: 'one' }),
+      me('POST', '/api/v1/me/appeals', { reason: 'two' }),
+    ]);
     assert.deepEqual(both.map((r) => r.status).sort(), [201, 409]);
     const rows = await platform.db.query("SELECT id FROM appeals WHERE subject = $1 AND status = 'open'", [subject(5)]);
     assert.equal(rows.rows.length, 1);
@@ -106,7 +128,10 @@ describeEachEngine('appeals', (getPlatform) => {
     const blank = await me('POST', '/api/v1/me/appeals', { reason: '   ' });
     assert.equal(blank.status, 400);
     assert.equal(blank.body.code, 'reason_required');
-    assert.equal((await client(server.url, lab.token)('POST', '/api/v1/me/appeals', { reason: 'x' })).body.code, 'person_token_required');
+    assert.equal(
+      (await client(server.url, lab.token)('POST', '/api/v1/me/appeals', { reason: 'x' })).body.code,
+      'person_token_required',
+    );
     assert.equal((await client(server.url)('POST', '/api/v1/me/appeals', { reason: 'x' })).status, 401);
     assert.equal((await me('GET', '/api/v1/appeals')).body.code, 'department_token_required');
     assert.equal((await me('POST', '/api/v1/appeals/apl_x/decision', { decision: 'reject', reason: 'x' })).status, 403);
@@ -134,15 +159,24 @@ describeEachEngine('appeals', (getPlatform) => {
   test('accepting overrides the colour until the expiry; the person sees the decision and who took it', async () => {
     const me = await personApi(1);
     const id = (await me('GET', '/api/v1/me/appeals')).body.items[0].id as string;
-    const decide = (token: string, body: unknown) => client(server.url, token)('POST', `/api/v1/appeals/${id}/decision`, body);
+    const decide = (token: string, body: unknown) =>
+      client(server.url, token)('POST', `/api/v1/appeals/${id}/decision`, body);
 
     const wrong = await decide(other.token, { decision: 'accept', reason: 'not mine to decide', expiresAt: inAWeek() });
     assert.equal(wrong.status, 403);
     assert.equal(wrong.body.code, 'not_responsible');
     const bad: [unknown, number, string?][] = [
       [{ decision: 'accept', reason: 'lab mix-up' }, 400, 'expires_required'],
-      [{ decision: 'accept', reason: 'lab mix-up', expiresAt: new Date(Date.now() - DAY).toISOString() }, 422, 'expiry_in_past'],
-      [{ decision: 'accept', reason: 'lab mix-up', expiresAt: new Date(Date.now() + 31 * DAY).toISOString() }, 422, 'expiry_too_far'],
+      [
+        { decision: 'accept', reason: 'lab mix-up', expiresAt: new Date(Date.now() - DAY).toISOString() },
+        422,
+        'expiry_in_past',
+      ],
+      [
+        { decision: 'accept', reason: 'lab mix-up', expiresAt: new Date(Date.now() + 31 * DAY).toISOString() },
+        422,
+        'expiry_too_far',
+      ],
       [{ decision: 'accept', reason: 'lab mix-up', expiresAt: 'next week' }, 400],
       [{ decision: 'accept', reason: 'lab mix-up', expiresAt: inAWeek(), colour: 'blue' }, 400],
       [{ decision: 'maybe', reason: 'lab mix-up' }, 400],
@@ -154,10 +188,22 @@ describeEachEngine('appeals', (getPlatform) => {
       assert.equal(r.status, status, JSON.stringify(body));
       if (code) assert.equal(r.body.code, code);
     }
-    assert.equal((await client(server.url, lab.token)('POST', '/api/v1/appeals/apl_nope/decision', { decision: 'reject', reason: 'x' })).status, 404);
+    assert.equal(
+      (
+        await client(server.url, lab.token)('POST', '/api/v1/appeals/apl_nope/decision', {
+          decision: 'reject',
+          reason: 'x',
+        })
+      ).status,
+      404,
+    );
 
     const until = inAWeek();
-    const ok = await decide(lab.token, { decision: 'accept', reason: 'The sample was mislabelled at the lab.', expiresAt: until });
+    const ok = await decide(lab.token, {
+      decision: 'accept',
+      reason: 'The sample was mislabelled at the lab.',
+      expiresAt: until,
+    });
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     assert.equal(ok.body.status, 'accepted');
     assert.equal(ok.body.overrideColour, 'green', 'green unless told');
@@ -187,8 +233,14 @@ describeEachEngine('appeals', (getPlatform) => {
     assert.ok(filed, 'filing is in the person’s access log');
     const decided = log.find((e) => e.action === 'appeals.decide' && e.outcome === 'ok');
     assert.equal(decided?.department, lab.id, 'the decision, with the department that took it');
-    assert.ok(log.some((e) => e.action === 'appeals.decide' && e.outcome === 'denied' && e.department === other.id), 'the refused attempt too');
-    assert.ok(log.some((e) => e.action === 'appeals.list' && e.department === lab.id), 'and the department viewing it');
+    assert.ok(
+      log.some((e) => e.action === 'appeals.decide' && e.outcome === 'denied' && e.department === other.id),
+      'the refused attempt too',
+    );
+    assert.ok(
+      log.some((e) => e.action === 'appeals.list' && e.department === lab.id),
+      'and the department viewing it',
+    );
 
     // After the expiry the rules' colour is back (computed as of a time past the expiry).
     await recomputeSubjects(platform, [subject(1)], 'test', new Date(Date.parse(until) + 60_000));
@@ -202,7 +254,12 @@ describeEachEngine('appeals', (getPlatform) => {
   test('an accepted appeal may set another colour; a rejection leaves the status as computed', async () => {
     const p3 = await personApi(3);
     const a3 = (await p3('POST', '/api/v1/me/appeals', { reason: 'I have recovered.' })).body;
-    const ok = await client(server.url, admin.token)('POST', `/api/v1/appeals/${a3.id}/decision`, { decision: 'accept', reason: 'Recovered, still watched.', colour: 'yellow', expiresAt: inAWeek() });
+    const ok = await client(server.url, admin.token)('POST', `/api/v1/appeals/${a3.id}/decision`, {
+      decision: 'accept',
+      reason: 'Recovered, still watched.',
+      colour: 'yellow',
+      expiresAt: inAWeek(),
+    });
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     assert.equal(ok.body.overrideColour, 'yellow');
     assert.equal(ok.body.decidedBy, admin.id, 'an administrator may decide any appeal');
@@ -211,7 +268,10 @@ describeEachEngine('appeals', (getPlatform) => {
     const p2 = await personApi(2);
     const a2 = (await p2('POST', '/api/v1/me/appeals', { reason: 'Not me.' })).body;
     assert.equal(a2.status, 'open');
-    const no = await client(server.url, lab.token)('POST', `/api/v1/appeals/${a2.id}/decision`, { decision: 'reject', reason: 'The positive result was confirmed by a second test.' });
+    const no = await client(server.url, lab.token)('POST', `/api/v1/appeals/${a2.id}/decision`, {
+      decision: 'reject',
+      reason: 'The positive result was confirmed by a second test.',
+    });
     assert.equal(no.status, 200, JSON.stringify(no.body));
     assert.equal(no.body.status, 'rejected');
     assert.equal(no.body.overrideColour, null);
@@ -224,16 +284,24 @@ describeEachEngine('appeals', (getPlatform) => {
     const log = (await p2('GET', '/api/v1/me/access-log')).body.items as any[];
     assert.ok(log.some((e) => e.action === 'appeals.decide' && e.outcome === 'ok' && e.department === lab.id));
     // A new appeal may follow a rejection.
-    assert.equal((await p2('POST', '/api/v1/me/appeals', { reason: 'New evidence: a negative test the same day.' })).status, 201);
+    assert.equal(
+      (await p2('POST', '/api/v1/me/appeals', { reason: 'New evidence: a negative test the same day.' })).status,
+      201,
+    );
   });
 
   test('without evidence the data center answers', async () => {
-    const first = (await platform.db.query<{ id: string }>("SELECT id FROM departments WHERE role = 'admin' ORDER BY id LIMIT 1")).rows[0]!.id;
+    const first = (
+      await platform.db.query<{ id: string }>("SELECT id FROM departments WHERE role = 'admin' ORDER BY id LIMIT 1")
+    ).rows[0]!.id;
     assert.equal(await responsibleFor(platform.db, []), first);
     const reason = { rule: 'x', colour: 'yellow' as const, description: L('x'), evidence: [] };
     assert.equal(await responsibleFor(platform.db, [reason]), first);
     assert.equal(await responsibleFor(platform.db, [{ ...reason, evidence: [{ dataset: 'gone', key: 'k' }] }]), first);
-    assert.equal(await responsibleFor(platform.db, [reason, { ...reason, evidence: [{ dataset: natDataset, key: 'k' }] }]), lab.id);
+    assert.equal(
+      await responsibleFor(platform.db, [reason, { ...reason, evidence: [{ dataset: natDataset, key: 'k' }] }]),
+      lab.id,
+    );
   });
 
   test('the CLI: me appeal, me appeals, appeals list and decide', async () => {
@@ -259,14 +327,32 @@ describeEachEngine('appeals', (getPlatform) => {
     assert.equal(show.code, 0, show.err);
     assert.match(show.out, /red\.nat-positive/);
 
-    for (const args of [['--accept', '--reject'], [], ['--accept'], ['--reject', '--colour', 'green'], ['--accept', '--expires', 'soon'], ['--accept', '--colour', 'blue', '--expires', inAWeek()]]) {
+    for (const args of [
+      ['--accept', '--reject'],
+      [],
+      ['--accept'],
+      ['--reject', '--colour', 'green'],
+      ['--accept', '--expires', 'soon'],
+      ['--accept', '--colour', 'blue', '--expires', inAWeek()],
+    ]) {
       const r = await cli(lab.token, ['appeals', 'decide', id, '--reason', 'x', ...args]);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
     }
     const wrong = await cli(other.token, ['appeals', 'decide', id, '--reject', '--reason', 'x']);
     assert.equal(wrong.code, 1);
     assert.match(wrong.err, /not_responsible/);
-    const ok = await cli(lab.token, ['appeals', 'decide', id, '--accept', '--reason', 'Mix-up.', '--colour', 'green', '--expires', inAWeek()]);
+    const ok = await cli(lab.token, [
+      'appeals',
+      'decide',
+      id,
+      '--accept',
+      '--reason',
+      'Mix-up.',
+      '--colour',
+      'green',
+      '--expires',
+      inAWeek(),
+    ]);
     assert.equal(ok.code, 0, ok.err);
     assert.match(ok.out, /accepted: the code shows green until/);
     const twice = await cli(lab.token, ['appeals', 'decide', id, '--reject', '--reason', 'x']);
@@ -277,7 +363,13 @@ describeEachEngine('appeals', (getPlatform) => {
     assert.equal(mine.code, 0, mine.err);
     assert.match(mine.out, /accepted: green until/);
     assert.match(mine.out, /Mix-up\./);
-    for (const c of [['appeals', 'list'], ['appeals', 'decide'], ['appeals', 'show'], ['me', 'appeal'], ['me', 'appeals']]) {
+    for (const c of [
+      ['appeals', 'list'],
+      ['appeals', 'decide'],
+      ['appeals', 'show'],
+      ['me', 'appeal'],
+      ['me', 'appeals'],
+    ]) {
       const h = await cli(lab.token, [...c, '--help']);
       assert.equal(h.code, 0);
       assert.match(h.out, /--json/);

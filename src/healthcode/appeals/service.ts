@@ -111,7 +111,8 @@ function toAppeal(r: Row, now = Date.now()): Appeal {
 
 function cleanReason(reason: string, field = 'reason'): string {
   const text = reason.trim();
-  if (text === '') throw badRequest('reason_required', `${field}: give the reason in words (1 to 2000 characters).`, { field });
+  if (text === '')
+    throw badRequest('reason_required', `${field}: give the reason in words (1 to 2000 characters).`, { field });
   if (text.length > 2000) throw badRequest('reason_too_long', `${field}: at most 2000 characters.`, { field });
   return text;
 }
@@ -120,12 +121,19 @@ function cleanReason(reason: string, field = 'reason'): string {
 export async function responsibleFor(q: Queryable, reasons: readonly StatusReason[]): Promise<string> {
   const evidence = reasons.find((r) => r.evidence.length > 0)?.evidence[0];
   if (evidence) {
-    const owner = await q.query<{ owner_id: string }>('SELECT owner_id FROM datasets WHERE id = $1', [evidence.dataset]);
+    const owner = await q.query<{ owner_id: string }>('SELECT owner_id FROM datasets WHERE id = $1', [
+      evidence.dataset,
+    ]);
     if (owner.rows[0]) return owner.rows[0].owner_id;
   }
   const admin = await q.query<{ id: string }>("SELECT id FROM departments WHERE role = 'admin' ORDER BY id LIMIT 1");
   if (admin.rows[0]) return admin.rows[0].id;
-  throw new Problem({ status: 409, code: 'no_responsible_department', title: 'Conflict', detail: 'No department can answer this appeal: the node has no data-center administrator department.' });
+  throw new Problem({
+    status: 409,
+    code: 'no_responsible_department',
+    title: 'Conflict',
+    detail: 'No department can answer this appeal: the node has no data-center administrator department.',
+  });
 }
 
 /** A person files an appeal against their current status. */
@@ -134,15 +142,29 @@ export async function fileAppeal(ctx: Ctx, input: { reason: string }): Promise<A
   const reason = cleanReason(input.reason);
   const status = await currentStatus(ctx.platform, me.subject);
   if (status.colour === 'green') {
-    await audit(ctx, { action: 'appeals.file', outcome: 'denied', subjects: [me.subject], reason: 'nothing_to_appeal', detail: { colour: status.colour } });
+    await audit(ctx, {
+      action: 'appeals.file',
+      outcome: 'denied',
+      subjects: [me.subject],
+      reason: 'nothing_to_appeal',
+      detail: { colour: status.colour },
+    });
     throw conflict('nothing_to_appeal', 'Your health code is green: there is nothing to appeal.');
   }
   const responsible = await responsibleFor(ctx.db, status.reasons);
-  const rules: RulesAtFiling = { ruleSet: status.ruleSet, ruleVersion: status.ruleVersion, computedColour: status.computedColour, reasons: status.reasons };
+  const rules: RulesAtFiling = {
+    ruleSet: status.ruleSet,
+    ruleVersion: status.ruleVersion,
+    computedColour: status.computedColour,
+    reasons: status.reasons,
+  };
   const id = newId('apl');
   const row = await ctx.db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`govshare.appeals.${me.subject}`]);
-    const open = await tx.query<{ id: string }>("SELECT id FROM appeals WHERE subject = $1 AND status = 'open' LIMIT 1", [me.subject]);
+    const open = await tx.query<{ id: string }>(
+      "SELECT id FROM appeals WHERE subject = $1 AND status = 'open' LIMIT 1",
+      [me.subject],
+    );
     if (open.rows[0]) return { open: open.rows[0].id };
     const res = await tx.query<Row>(
       `INSERT INTO appeals (id, subject, status, reason, colour_at_filing, rules_at_filing, responsible)
@@ -152,12 +174,27 @@ export async function fileAppeal(ctx: Ctx, input: { reason: string }): Promise<A
     return { row: res.rows[0]! };
   });
   if ('open' in row) {
-    await audit(ctx, { action: 'appeals.file', outcome: 'denied', subjects: [me.subject], reason: 'appeal_open', detail: { appeal: row.open } });
+    await audit(ctx, {
+      action: 'appeals.file',
+      outcome: 'denied',
+      subjects: [me.subject],
+      reason: 'appeal_open',
+      detail: { appeal: row.open },
+    });
     throw conflict('appeal_open', `You already have an open appeal (${row.open}); wait for its decision.`);
   }
   await audit(ctx, {
-    action: 'appeals.file', outcome: 'ok', subjects: [me.subject],
-    detail: { appeal: id, colour: status.colour, ruleSet: status.ruleSet, ruleVersion: status.ruleVersion, rules: status.reasons.map((r) => r.rule), responsible },
+    action: 'appeals.file',
+    outcome: 'ok',
+    subjects: [me.subject],
+    detail: {
+      appeal: id,
+      colour: status.colour,
+      ruleSet: status.ruleSet,
+      ruleVersion: status.ruleVersion,
+      rules: status.reasons.map((r) => r.rule),
+      responsible,
+    },
   });
   return toAppeal(row.row);
 }
@@ -165,8 +202,16 @@ export async function fileAppeal(ctx: Ctx, input: { reason: string }): Promise<A
 /** The signed-in person's own appeals, newest first, with their decisions. */
 export async function myAppeals(ctx: Ctx): Promise<Appeal[]> {
   const me = requirePerson(ctx);
-  const res = await ctx.db.query<Row>('SELECT * FROM appeals WHERE subject = $1 ORDER BY created_at DESC, id LIMIT 500', [me.subject]);
-  await audit(ctx, { action: 'person.appeals_viewed', outcome: 'ok', subjects: [me.subject], detail: { appeals: res.rows.length } });
+  const res = await ctx.db.query<Row>(
+    'SELECT * FROM appeals WHERE subject = $1 ORDER BY created_at DESC, id LIMIT 500',
+    [me.subject],
+  );
+  await audit(ctx, {
+    action: 'person.appeals_viewed',
+    outcome: 'ok',
+    subjects: [me.subject],
+    detail: { appeals: res.rows.length },
+  });
   const now = Date.now();
   return res.rows.map((r) => toAppeal(r, now));
 }
@@ -186,7 +231,9 @@ export async function listAppeals(ctx: Ctx, query: AppealQuery = {}): Promise<Ap
   );
   const subjects = [...new Set(res.rows.map((r) => r.subject))];
   await audit(ctx, {
-    action: 'appeals.list', outcome: 'ok', ...(subjects.length > 0 ? { subjects } : {}),
+    action: 'appeals.list',
+    outcome: 'ok',
+    ...(subjects.length > 0 ? { subjects } : {}),
     detail: { appeals: res.rows.map((r) => r.id), ...(query.status ? { status: query.status } : {}) },
   });
   const now = Date.now();
@@ -203,8 +250,17 @@ async function loadAppeal(q: Queryable, id: string): Promise<Row> {
 async function requireDecider(ctx: Ctx, row: Row, action: string): Promise<void> {
   requireAuthenticated(ctx);
   if (isAdmin(ctx) || callerDepartment(ctx) === row.responsible) return;
-  await audit(ctx, { action, outcome: 'denied', subjects: [row.subject], reason: 'not_responsible', detail: { appeal: row.id } });
-  throw forbidden('not_responsible', `Only the responsible department (${row.responsible}) or a data-center administrator may handle appeal ${row.id}.`);
+  await audit(ctx, {
+    action,
+    outcome: 'denied',
+    subjects: [row.subject],
+    reason: 'not_responsible',
+    detail: { appeal: row.id },
+  });
+  throw forbidden(
+    'not_responsible',
+    `Only the responsible department (${row.responsible}) or a data-center administrator may handle appeal ${row.id}.`,
+  );
 }
 
 /** One appeal, for the responsible department or an administrator. */
@@ -219,17 +275,29 @@ export async function getAppeal(ctx: Ctx, id: string): Promise<Appeal> {
 function checkDecision(input: DecisionInput, now: number): { colour: Colour | null; until: string | null } {
   if (input.decision === 'reject') {
     if (input.colour !== undefined || input.expiresAt !== undefined) {
-      throw badRequest('not_applicable', 'colour and expiresAt belong to an accepted appeal; a rejection leaves the status as computed.', { field: input.colour !== undefined ? 'colour' : 'expiresAt' });
+      throw badRequest(
+        'not_applicable',
+        'colour and expiresAt belong to an accepted appeal; a rejection leaves the status as computed.',
+        { field: input.colour !== undefined ? 'colour' : 'expiresAt' },
+      );
     }
     return { colour: null, until: null };
   }
   if (input.expiresAt === undefined) {
-    throw badRequest('expires_required', `expiresAt: an accepted appeal overrides the colour until a time, at most ${MAX_OVERRIDE_DAYS} days ahead.`, { field: 'expiresAt' });
+    throw badRequest(
+      'expires_required',
+      `expiresAt: an accepted appeal overrides the colour until a time, at most ${MAX_OVERRIDE_DAYS} days ahead.`,
+      { field: 'expiresAt' },
+    );
   }
   const until = Date.parse(input.expiresAt);
-  if (Number.isNaN(until)) throw badRequest('invalid_expiry', 'expiresAt: not a valid ISO 8601 date-time.', { field: 'expiresAt' });
+  if (Number.isNaN(until))
+    throw badRequest('invalid_expiry', 'expiresAt: not a valid ISO 8601 date-time.', { field: 'expiresAt' });
   if (until <= now) throw unprocessable('expiry_in_past', 'expiresAt must be in the future.', { field: 'expiresAt' });
-  if (until > now + MAX_OVERRIDE_DAYS * DAY_MS) throw unprocessable('expiry_too_far', `expiresAt may be at most ${MAX_OVERRIDE_DAYS} days ahead.`, { field: 'expiresAt' });
+  if (until > now + MAX_OVERRIDE_DAYS * DAY_MS)
+    throw unprocessable('expiry_too_far', `expiresAt may be at most ${MAX_OVERRIDE_DAYS} days ahead.`, {
+      field: 'expiresAt',
+    });
   return { colour: input.colour ?? 'green', until: new Date(until).toISOString() };
 }
 
@@ -241,7 +309,11 @@ export async function decideAppeal(ctx: Ctx, id: string, input: DecisionInput): 
   requireAuthenticated(ctx);
   const current = await loadAppeal(ctx.db, id);
   await requireDecider(ctx, current, 'appeals.decide');
-  if (current.status !== 'open') throw conflict('appeal_decided', `Appeal ${id} was already ${current.status}${current.decided_at ? ` at ${iso(current.decided_at)}` : ''}.`);
+  if (current.status !== 'open')
+    throw conflict(
+      'appeal_decided',
+      `Appeal ${id} was already ${current.status}${current.decided_at ? ` at ${iso(current.decided_at)}` : ''}.`,
+    );
   const reason = cleanReason(input.reason);
   const { colour, until } = checkDecision(input, Date.now());
   const decidedBy = callerDepartment(ctx) ?? 'system';
@@ -253,7 +325,10 @@ export async function decideAppeal(ctx: Ctx, id: string, input: DecisionInput): 
   const row = res.rows[0];
   if (!row) throw conflict('appeal_decided', `Appeal ${id} was decided meanwhile.`);
   await audit(ctx, {
-    action: 'appeals.decide', outcome: 'ok', subjects: [row.subject], reason,
+    action: 'appeals.decide',
+    outcome: 'ok',
+    subjects: [row.subject],
+    reason,
     detail: { appeal: id, decision: input.decision, ...(colour ? { colour, until } : {}) },
   });
   try {

@@ -30,7 +30,12 @@ export class DbCache<T> {
     const gen = generationOf(db);
     const hit = this.entries.get(db);
     if (hit && hit.generation === gen && now < hit.until) return hit.value;
-    const entry: Entry<T> = { generation: gen, at: now, until: Number.POSITIVE_INFINITY, value: Promise.resolve(undefined as T) };
+    const entry: Entry<T> = {
+      generation: gen,
+      at: now,
+      until: Number.POSITIVE_INFINITY,
+      value: Promise.resolve(undefined as T),
+    };
     entry.value = load().then(
       (r) => {
         entry.until = r.until;

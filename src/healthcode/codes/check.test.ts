@@ -29,7 +29,13 @@ describeEachEngine('health codes: online checks at checkpoints', (getPlatform) =
     return res.body as { code: string; colour: string; kid: string; cti: string };
   };
   const check = (body: unknown, token = checkpoint.token) => client(server.url, token)('POST', '/api/v1/checks', body);
-  const scans = async (cti: string) => (await platform.db.query<ScanRow>('SELECT subject, code_id, venue, checkpoint, colour FROM code_scans WHERE code_id = $1 ORDER BY id', [cti])).rows;
+  const scans = async (cti: string) =>
+    (
+      await platform.db.query<ScanRow>(
+        'SELECT subject, code_id, venue, checkpoint, colour FROM code_scans WHERE code_id = $1 ORDER BY id',
+        [cti],
+      )
+    ).rows;
 
   before(async () => {
     platform = await getPlatform();
@@ -52,16 +58,34 @@ describeEachEngine('health codes: online checks at checkpoints', (getPlatform) =
     assert.equal(res.body.region, platform.settings.region);
     assert.equal(res.body.kid, issued.kid);
     assert.equal(res.body.source, 'issuer');
-    assert.deepEqual(await scans(issued.cti), [{ subject: subjectOf(platform.ring, id), code_id: issued.cti, venue: 'GZ-TH-0001', checkpoint: checkpoint.id, colour: 'green' }]);
-    const token = (await client(server.url, admin.token)('POST', '/api/v1/persons/tokens', { citizenId: id })).body.token as string;
-    const log = (await client(server.url, token)('GET', '/api/v1/me/access-log')).body.items as { action: string; department: string | null }[];
-    assert.ok(log.some((e) => e.action === 'healthcode.check' && e.department === checkpoint.id), 'the person sees who checked their code');
+    assert.deepEqual(await scans(issued.cti), [
+      {
+        subject: subjectOf(platform.ring, id),
+        code_id: issued.cti,
+        venue: 'GZ-TH-0001',
+        checkpoint: checkpoint.id,
+        colour: 'green',
+      },
+    ]);
+    const token = (await client(server.url, admin.token)('POST', '/api/v1/persons/tokens', { citizenId: id })).body
+      .token as string;
+    const log = (await client(server.url, token)('GET', '/api/v1/me/access-log')).body.items as {
+      action: string;
+      department: string | null;
+    }[];
+    assert.ok(
+      log.some((e) => e.action === 'healthcode.check' && e.department === checkpoint.id),
+      'the person sees who checked their code',
+    );
   });
 
   test('a status change after issue is reported: current colour, colour in the code, changedSinceIssue', async () => {
     const id = citizen();
     const issued = await issue(id);
-    await platform.db.query(`UPDATE health_status SET colour = 'red', since = now() + interval '1 second' WHERE subject = $1`, [subjectOf(platform.ring, id)]);
+    await platform.db.query(
+      `UPDATE health_status SET colour = 'red', since = now() + interval '1 second' WHERE subject = $1`,
+      [subjectOf(platform.ring, id)],
+    );
     const res = await check({ code: issued.code });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.valid, true);
@@ -80,7 +104,10 @@ describeEachEngine('health codes: online checks at checkpoints', (getPlatform) =
     const res = await check({ code: tampered, venue: 'V1' });
     assert.equal(res.status, 200);
     assert.equal(res.body.valid, false);
-    assert.ok(['bad_signature', 'bad_compression', 'malformed', 'bad_base45', 'not_cose'].includes(res.body.reason), res.body.reason);
+    assert.ok(
+      ['bad_signature', 'bad_compression', 'malformed', 'bad_base45', 'not_cose'].includes(res.body.reason),
+      res.body.reason,
+    );
     assert.equal(res.body.colour, undefined);
     const wrong = await check({ code: 'HC1:6BFOXN*TS0BI$ZD4N9' });
     assert.equal(wrong.body.reason, 'wrong_prefix');
@@ -89,17 +116,24 @@ describeEachEngine('health codes: online checks at checkpoints', (getPlatform) =
 
   test('a genuine code for a subject this node does not know: valid, status_unknown, colour null', async () => {
     const key = await activeCodeKey(platform);
-    const code = issueCode({ iss: platform.settings.region, sub: 'no-such-person', colour: 'yellow', ruleSet: 'R', ruleVersion: '1' }, key.key);
+    const code = issueCode(
+      { iss: platform.settings.region, sub: 'no-such-person', colour: 'yellow', ruleSet: 'R', ruleVersion: '1' },
+      key.key,
+    );
     const res = await check({ code: code.text });
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    assert.deepEqual([res.body.valid, res.body.reason, res.body.colour, res.body.colourInCode], [true, 'status_unknown', null, 'yellow']);
+    assert.deepEqual(
+      [res.body.valid, res.body.reason, res.body.colour, res.body.colourInCode],
+      [true, 'status_unknown', null, 'yellow'],
+    );
     assert.equal((await scans(code.claims.cti)).length, 0);
   });
 
   test('only departments check codes; bad bodies are 400', async () => {
     const issued = await issue(citizen());
     assert.equal((await client(server.url)('POST', '/api/v1/checks', { code: issued.code })).status, 401);
-    const person = (await client(server.url, admin.token)('POST', '/api/v1/persons/tokens', { citizenId: citizen() })).body.token as string;
+    const person = (await client(server.url, admin.token)('POST', '/api/v1/persons/tokens', { citizenId: citizen() }))
+      .body.token as string;
     assert.equal((await check({ code: issued.code }, person)).body.code, 'department_token_required');
     assert.equal((await check({})).body.code, 'validation_failed');
     assert.equal((await check({ code: '' })).status, 400);

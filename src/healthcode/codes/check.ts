@@ -12,23 +12,56 @@ import { remoteStatus } from '../../federation/remote-status.js';
 import { overlayStatus } from '../../federation/overlay.js';
 import type { CodeClaims } from '../hcert/index.js';
 
-type Base = Omit<Extract<CheckAnswer, { valid: true }>, 'reason' | 'colour' | 'changedSinceIssue' | 'ruleSet' | 'ruleVersion'>;
+type Base = Omit<
+  Extract<CheckAnswer, { valid: true }>,
+  'reason' | 'colour' | 'changedSinceIssue' | 'ruleSet' | 'ruleVersion'
+>;
 
 /** A code of another region: its current status from the issuer over the federation, or the kept copy. */
-async function checkRemote(ctx: Ctx, claims: CodeClaims, base: Base, venue: string | null, checkpoint: string | null): Promise<CheckAnswer> {
+async function checkRemote(
+  ctx: Ctx,
+  claims: CodeClaims,
+  base: Base,
+  venue: string | null,
+  checkpoint: string | null,
+): Promise<CheckAnswer> {
   const remote = await remoteStatus(ctx.platform, claims.iss, claims.sub);
   const person = `${claims.iss}:${claims.sub}`;
   if (!remote || !remote.known || remote.colour === null) {
-    await audit(ctx, { action: 'healthcode.check', outcome: 'ok', detail: { valid: true, reason: 'status_unknown', cti: claims.cti, venue, issuer: claims.iss } });
-    return { ...base, reason: 'status_unknown', colour: null, changedSinceIssue: false, ruleSet: null, ruleVersion: null, ...(remote ? { source: remote.source } : {}) };
+    await audit(ctx, {
+      action: 'healthcode.check',
+      outcome: 'ok',
+      detail: { valid: true, reason: 'status_unknown', cti: claims.cti, venue, issuer: claims.iss },
+    });
+    return {
+      ...base,
+      reason: 'status_unknown',
+      colour: null,
+      changedSinceIssue: false,
+      ruleSet: null,
+      ruleVersion: null,
+      ...(remote ? { source: remote.source } : {}),
+    };
   }
-  const changed = remote.colour !== claims.colour || (remote.since !== null && Math.floor(Date.parse(remote.since) / 1000) > claims.statusTime);
+  const changed =
+    remote.colour !== claims.colour ||
+    (remote.since !== null && Math.floor(Date.parse(remote.since) / 1000) > claims.statusTime);
   await Promise.all([
     recordScan(ctx.db, { subject: person, codeId: claims.cti, venue, checkpoint, colour: remote.colour }),
-    audit(ctx, { action: 'healthcode.check', outcome: 'ok', detail: { valid: true, cti: claims.cti, venue, colour: remote.colour, issuer: claims.iss, source: remote.source } }),
+    audit(ctx, {
+      action: 'healthcode.check',
+      outcome: 'ok',
+      detail: { valid: true, cti: claims.cti, venue, colour: remote.colour, issuer: claims.iss, source: remote.source },
+    }),
   ]);
   return {
-    ...base, reason: 'ok', colour: remote.colour, changedSinceIssue: changed, ruleSet: remote.ruleSet, ruleVersion: remote.ruleVersion, source: remote.source,
+    ...base,
+    reason: 'ok',
+    colour: remote.colour,
+    changedSinceIssue: changed,
+    ruleSet: remote.ruleSet,
+    ruleVersion: remote.ruleVersion,
+    source: remote.source,
     ...(remote.decidedBy ? { decidedBy: remote.decidedBy } : {}),
   };
 }
@@ -39,7 +72,15 @@ export interface CheckInput {
 }
 
 export type CheckAnswer =
-  | { valid: false; reason: FailureReason; detail: string; kid?: string; region?: string; issuedAt?: string; expiresAt?: string }
+  | {
+      valid: false;
+      reason: FailureReason;
+      detail: string;
+      kid?: string;
+      region?: string;
+      issuedAt?: string;
+      expiresAt?: string;
+    }
   | {
       valid: true;
       /** ok, or status_unknown: the code is genuine but this node holds no status for its subject (colour null). */
@@ -67,24 +108,67 @@ export async function checkCode(ctx: Ctx, input: CheckInput): Promise<CheckAnswe
   const r = await verifyWithNode(ctx.platform, input.code);
   const v = verdictOf(r);
   if (!r.valid) {
-    await audit(ctx, { action: 'healthcode.check', outcome: 'ok', detail: { valid: false, reason: r.reason, venue, ...(r.claims ? { cti: r.claims.cti } : {}) } });
+    await audit(ctx, {
+      action: 'healthcode.check',
+      outcome: 'ok',
+      detail: { valid: false, reason: r.reason, venue, ...(r.claims ? { cti: r.claims.cti } : {}) },
+    });
     const { colour: _c, ruleSet: _rs, ruleVersion: _rv, ...rest } = v;
     return { ...rest, valid: false, reason: r.reason, detail: r.detail };
   }
   const claims = r.claims;
-  const base: Base = { valid: true as const, colourInCode: claims.colour, region: r.region, kid: r.kid, issuedAt: v.issuedAt!, expiresAt: v.expiresAt!, source: 'issuer' };
+  const base: Base = {
+    valid: true as const,
+    colourInCode: claims.colour,
+    region: r.region,
+    kid: r.kid,
+    issuedAt: v.issuedAt!,
+    expiresAt: v.expiresAt!,
+    source: 'issuer',
+  };
   if (claims.iss !== ctx.platform.settings.region) return checkRemote(ctx, claims, base, venue, checkpoint);
   const status = await statusBySub(ctx.platform, claims.sub);
   if (!status) {
-    await audit(ctx, { action: 'healthcode.check', outcome: 'ok', detail: { valid: true, reason: 'status_unknown', cti: claims.cti, venue } });
-    return { ...base, reason: 'status_unknown', colour: null, changedSinceIssue: false, ruleSet: null, ruleVersion: null };
+    await audit(ctx, {
+      action: 'healthcode.check',
+      outcome: 'ok',
+      detail: { valid: true, reason: 'status_unknown', cti: claims.cti, venue },
+    });
+    return {
+      ...base,
+      reason: 'status_unknown',
+      colour: null,
+      changedSinceIssue: false,
+      ruleSet: null,
+      ruleVersion: null,
+    };
   }
   const overlay = await overlayStatus(ctx.platform, status);
   const colour = overlay.colour;
   const changed = colour !== claims.colour || Math.floor(Date.parse(status.since) / 1000) > claims.statusTime;
   await Promise.all([
     recordScan(ctx.db, { subject: status.subject, codeId: claims.cti, venue, checkpoint, colour }),
-    audit(ctx, { action: 'healthcode.check', outcome: 'ok', subjects: [status.subject], detail: { valid: true, cti: claims.cti, venue, colour, colourInCode: claims.colour, decidedBy: overlay.decidedBy } }),
+    audit(ctx, {
+      action: 'healthcode.check',
+      outcome: 'ok',
+      subjects: [status.subject],
+      detail: {
+        valid: true,
+        cti: claims.cti,
+        venue,
+        colour,
+        colourInCode: claims.colour,
+        decidedBy: overlay.decidedBy,
+      },
+    }),
   ]);
-  return { ...base, reason: 'ok', colour, changedSinceIssue: changed, ruleSet: status.ruleSet, ruleVersion: status.ruleVersion, decidedBy: overlay.decidedBy };
+  return {
+    ...base,
+    reason: 'ok',
+    colour,
+    changedSinceIssue: changed,
+    ruleSet: status.ruleSet,
+    ruleVersion: status.ruleVersion,
+    decidedBy: overlay.decidedBy,
+  };
 }

@@ -55,11 +55,17 @@ describeEachEngine('health codes: issue, trust list, verify, keys', (getPlatform
     assert.equal(res.status, 200, JSON.stringify(res.body));
     return res.body;
   };
-  const trustList = async () => (await anon()('GET', '/api/v1/trust-list')).body as SignedTrustList & { signer: { kid: string; publicKey: string } };
+  const trustList = async () =>
+    (await anon()('GET', '/api/v1/trust-list')).body as SignedTrustList & {
+      signer: { kid: string; publicKey: string };
+    };
   /** A code signed with the node's active code key at another time (ms). */
   const signedAt = async (now: number, sub = 'somebody-unknown') => {
     const k = await activeSigningKey(platform.db, platform.ring, 'code');
-    return issueCode({ iss: platform.settings.region, sub, colour: 'green', ruleSet: 'GD-HC', ruleVersion: '1', now, ttlSeconds: 300 }, codeKeyFrom(k.privateKey)).text;
+    return issueCode(
+      { iss: platform.settings.region, sub, colour: 'green', ruleSet: 'GD-HC', ruleVersion: '1', now, ttlSeconds: 300 },
+      codeKeyFrom(k.privateKey),
+    ).text;
   };
 
   before(async () => {
@@ -90,19 +96,38 @@ describeEachEngine('health codes: issue, trust list, verify, keys', (getPlatform
     const hc = (claims.get(-260) as Map<number, Map<string, unknown>>).get(1)!;
     assert.equal(hc.get('c'), 'green');
     assert.equal(typeof hc.get('rs'), 'string');
-    const everything = JSON.stringify([...claims].map(([k, v]) => [k, v instanceof Map ? [...v] : v], (_k: string, v: unknown) => (v instanceof Map ? [...v] : v)));
-    assert.ok(!everything.includes(id) && !everything.includes(id.slice(0, 17)) && !everything.includes(subject), everything);
-    assert.equal(new Date(issued.expiresAt).getTime() - new Date(issued.issuedAt).getTime(), platform.settings.codeTtlSeconds * 1000);
+    const everything = JSON.stringify(
+      [...claims].map(
+        ([k, v]) => [k, v instanceof Map ? [...v] : v],
+        (_k: string, v: unknown) => (v instanceof Map ? [...v] : v),
+      ),
+    );
+    assert.ok(
+      !everything.includes(id) && !everything.includes(id.slice(0, 17)) && !everything.includes(subject),
+      everything,
+    );
+    assert.equal(
+      new Date(issued.expiresAt).getTime() - new Date(issued.issuedAt).getTime(),
+      platform.settings.codeTtlSeconds * 1000,
+    );
     assert.deepEqual(await verify(issued.code), {
-      valid: true, reason: 'ok', colour: 'green', region: platform.settings.region, kid: issued.kid,
-      issuedAt: issued.issuedAt, expiresAt: issued.expiresAt, ruleSet: hc.get('rs'), ruleVersion: hc.get('rv'),
+      valid: true,
+      reason: 'ok',
+      colour: 'green',
+      region: platform.settings.region,
+      kid: issued.kid,
+      issuedAt: issued.issuedAt,
+      expiresAt: issued.expiresAt,
+      ruleSet: hc.get('rs'),
+      ruleVersion: hc.get('rv'),
     });
   });
 
   test('a person gets their own code (JSON, SVG, PNG) with the same pseudonymous sub; they see the administrator’s issuance', async () => {
     const id = citizen();
     await issue(id);
-    const token = (await client(server.url, admin.token)('POST', '/api/v1/persons/tokens', { citizenId: id })).body.token as string;
+    const token = (await client(server.url, admin.token)('POST', '/api/v1/persons/tokens', { citizenId: id })).body
+      .token as string;
     const me = client(server.url, token);
     const mine = await me('GET', '/api/v1/me/code');
     assert.equal(mine.status, 200, JSON.stringify(mine.body));
@@ -112,13 +137,24 @@ describeEachEngine('health codes: issue, trust list, verify, keys', (getPlatform
     assert.equal(svg.status, 200);
     assert.match(svg.headers.get('content-type') ?? '', /^image\/svg\+xml/);
     assert.match(svg.body as string, /<svg[\s\S]*<\/svg>/);
-    const png = await fetch(`${server.url}/api/v1/me/code?format=png`, { headers: { authorization: `Bearer ${token}` } });
+    const png = await fetch(`${server.url}/api/v1/me/code?format=png`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     assert.equal(png.headers.get('content-type'), 'image/png');
     assert.deepEqual([...Buffer.from(await png.arrayBuffer()).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
     assert.equal((await me('GET', '/api/v1/me/code?format=gif')).status, 400);
-    const log = (await me('GET', '/api/v1/me/access-log')).body.items as { action: string; department: string | null }[];
-    assert.ok(log.some((e) => e.action === 'healthcode.code.issue' && e.department === admin.id), 'the administrator’s issuance is in the person’s log');
-    assert.ok(log.some((e) => e.action === 'healthcode.code.issue' && e.department === null), 'so is their own');
+    const log = (await me('GET', '/api/v1/me/access-log')).body.items as {
+      action: string;
+      department: string | null;
+    }[];
+    assert.ok(
+      log.some((e) => e.action === 'healthcode.code.issue' && e.department === admin.id),
+      'the administrator’s issuance is in the person’s log',
+    );
+    assert.ok(
+      log.some((e) => e.action === 'healthcode.code.issue' && e.department === null),
+      'so is their own',
+    );
   });
 
   test('bad input and the wrong caller get clear 4xx answers', async () => {
@@ -130,16 +166,25 @@ describeEachEngine('health codes: issue, trust list, verify, keys', (getPlatform
     assert.equal((await asAdmin('POST', '/api/v1/codes', { citizenId: '12345' })).body.code, 'invalid_citizen_id');
     assert.equal((await asAdmin('POST', '/api/v1/codes', {})).body.code, 'validation_failed');
     assert.equal((await asAdmin('POST', '/api/v1/codes', { citizenId: citizen(), name: 'x' })).status, 400);
-    assert.equal((await client(server.url, dept.token)('POST', '/api/v1/codes', { citizenId: citizen() })).body.code, 'admin_required');
+    assert.equal(
+      (await client(server.url, dept.token)('POST', '/api/v1/codes', { citizenId: citizen() })).body.code,
+      'admin_required',
+    );
     assert.equal((await anon()('POST', '/api/v1/codes', { citizenId: citizen() })).status, 401);
     assert.equal((await client(server.url, dept.token)('GET', '/api/v1/me/code')).body.code, 'person_token_required');
     assert.equal((await anon()('POST', '/api/v1/codes/verify', {})).body.code, 'validation_failed');
     assert.equal((await anon()('POST', '/api/v1/codes/verify', { code: 42 })).status, 400);
-    assert.equal((await anon()('POST', '/api/v1/codes/verify', 'not json', { 'content-type': 'application/json' })).body.code, 'malformed_json');
+    assert.equal(
+      (await anon()('POST', '/api/v1/codes/verify', 'not json', { 'content-type': 'application/json' })).body.code,
+      'malformed_json',
+    );
     assert.equal((await client(server.url, dept.token)('GET', '/api/v1/admin/code-keys')).status, 403);
     assert.equal((await client(server.url, dept.token)('POST', '/api/v1/admin/code-keys/rotate')).status, 403);
     assert.equal((await asAdmin('POST', '/api/v1/admin/code-keys/not-a-kid/revoke', {})).body.code, 'invalid_kid');
-    assert.equal((await asAdmin('POST', '/api/v1/admin/code-keys/AAAAAAAAAAA/revoke', {})).body.code, 'code_key_not_found');
+    assert.equal(
+      (await asAdmin('POST', '/api/v1/admin/code-keys/AAAAAAAAAAA/revoke', {})).body.code,
+      'code_key_not_found',
+    );
   });
 
   test('the trust list is public and signed by the node key; tampering breaks the signature', async () => {
@@ -147,7 +192,9 @@ describeEachEngine('health codes: issue, trust list, verify, keys', (getPlatform
     const signer = createPublicKey({ key: Buffer.from(doc.signer.publicKey, 'base64'), format: 'der', type: 'spki' });
     assert.ok(verifyTrustList(doc, signer));
     assert.equal(doc.signature.kid, doc.signer.kid);
-    const nodeKey = await platform.db.query<{ kid: string }>(`SELECT kid FROM node_keys WHERE purpose = 'node' AND status = 'active'`);
+    const nodeKey = await platform.db.query<{ kid: string }>(
+      `SELECT kid FROM node_keys WHERE purpose = 'node' AND status = 'active'`,
+    );
     assert.equal(doc.signer.kid, nodeKey.rows[0]!.kid);
     assert.equal(doc.list.issuer, platform.settings.region);
     const active = doc.list.entries.filter((e) => e.status === 'active');
@@ -175,7 +222,13 @@ describeEachEngine('health codes: issue, trust list, verify, keys', (getPlatform
       [pack(Buffer.from([0xff, 0xff])), 'malformed'],
       [CODE_PREFIX + 'A'.repeat(17_000), 'malformed'],
       [pack(encoder.encode(new Map([[1, 2]]))), 'not_cose'],
-      [issueCode({ iss: platform.settings.region, sub: 'x1', colour: 'green', ruleSet: 'R', ruleVersion: '1' }, foreign).text, 'unknown_kid'],
+      [
+        issueCode(
+          { iss: platform.settings.region, sub: 'x1', colour: 'green', ruleSet: 'R', ruleVersion: '1' },
+          foreign,
+        ).text,
+        'unknown_kid',
+      ],
       [flipSignature(good), 'bad_signature'],
       [await signedAt(Date.now() - 20 * 60_000), 'expired'],
       [await signedAt(Date.now() + 10 * 60_000), 'not_yet_valid'],
@@ -209,27 +262,39 @@ describeEachEngine('health codes: issue, trust list, verify, keys', (getPlatform
     const old = list.list.entries.find((e) => e.kid === before.kid)!;
     assert.equal(old.status, 'retired');
     assert.equal(list.list.entries.find((e) => e.kid === newKid)!.status, 'active');
-    const keys = (await asAdmin('GET', '/api/v1/admin/code-keys')).body.items as { kid: string; status: string; listed: boolean; retiredAt: string }[];
+    const keys = (await asAdmin('GET', '/api/v1/admin/code-keys')).body.items as {
+      kid: string;
+      status: string;
+      listed: boolean;
+      retiredAt: string;
+    }[];
     const oldInfo = keys.find((k) => k.kid === before.kid)!;
     assert.equal(oldInfo.status, 'retired');
     assert.equal(oldInfo.listed, true);
 
     // With an injected clock: listed until retired_at + linger, gone after.
     const leaves = Date.parse(oldInfo.retiredAt) + lingerMs(platform.settings);
-    const kids = async (now: number) => (await buildTrustList(platform, now)).value.published.list.entries.map((e) => e.kid);
+    const kids = async (now: number) =>
+      (await buildTrustList(platform, now)).value.published.list.entries.map((e) => e.kid);
     assert.ok((await kids(leaves - 1000)).includes(before.kid));
     const later = await buildTrustList(platform, leaves + 1000);
     assert.ok(!later.value.published.list.entries.some((e) => e.kid === before.kid));
     assert.ok(later.value.published.list.version > list.list.version, 'leaving changes the version');
 
     // The same through the API: move the retirement back past the linger, as if that time had passed.
-    await platform.db.query(`UPDATE node_keys SET retired_at = retired_at - $2::interval WHERE kid = $1`, [before.kid, `${lingerMs(platform.settings) + 1000} milliseconds`]);
+    await platform.db.query(`UPDATE node_keys SET retired_at = retired_at - $2::interval WHERE kid = $1`, [
+      before.kid,
+      `${lingerMs(platform.settings) + 1000} milliseconds`,
+    ]);
     codeKeysChanged(platform.db);
     const gone = await trustList();
     assert.ok(!gone.list.entries.some((e) => e.kid === before.kid));
     assert.equal((await verify(before.code)).reason, 'unknown_kid');
     assert.equal((await verify(after.code)).reason, 'ok');
-    assert.equal((await asAdmin('GET', '/api/v1/admin/code-keys')).body.items.find((k: any) => k.kid === before.kid).listed, false);
+    assert.equal(
+      (await asAdmin('GET', '/api/v1/admin/code-keys')).body.items.find((k: any) => k.kid === before.kid).listed,
+      false,
+    );
   });
 
   test('revocation: codes of a revoked key fail with key_revoked; revoking the active key makes a new one', async () => {
@@ -249,7 +314,10 @@ describeEachEngine('health codes: issue, trust list, verify, keys', (getPlatform
     assert.equal((await verify(second.code)).reason, 'ok');
     const entry = (await trustList()).list.entries.find((e) => e.kid === first.kid);
     assert.equal(entry?.status, 'revoked', 'a revoked key stays listed, as revoked');
-    assert.equal((await asAdmin('POST', `/api/v1/admin/code-keys/${kidUrl}/revoke`, {})).body.code, 'code_key_already_revoked');
+    assert.equal(
+      (await asAdmin('POST', `/api/v1/admin/code-keys/${kidUrl}/revoke`, {})).body.code,
+      'code_key_already_revoked',
+    );
 
     // The active key, by its base64 kid (URL-encoded) and without a body.
     const revokeActive = await asAdmin('POST', `/api/v1/admin/code-keys/${encodeURIComponent(second.kid)}/revoke`);
@@ -259,7 +327,9 @@ describeEachEngine('health codes: issue, trust list, verify, keys', (getPlatform
     const third = await issue();
     assert.equal(third.kid, revokeActive.body.active.kid);
     assert.equal((await verify(third.code)).reason, 'ok');
-    const actions = (await platform.db.query<{ entry: string }>('SELECT entry FROM audit_entries')).rows.map((r) => JSON.parse(r.entry).action as string);
+    const actions = (await platform.db.query<{ entry: string }>('SELECT entry FROM audit_entries')).rows.map(
+      (r) => JSON.parse(r.entry).action as string,
+    );
     assert.ok(actions.includes('healthcode.key.rotate') && actions.includes('healthcode.key.revoke'));
   });
 });

@@ -1,5 +1,6 @@
 // Issuing a person's health code: their current status, signed with the node's active code key.
-import { audit, type Ctx, type Platform } from '../../access/context.js';
+import { audit, type Ctx } from '../../access/context.js';
+import type { Platform } from '../../platform/platform.js';
 import { requireAdmin, requirePerson } from '../../access/policy.js';
 import { badRequest } from '../../core/problem.js';
 import { subjectOf } from '../../records/keys.js';
@@ -40,7 +41,15 @@ export async function issueCodeFor(p: Platform, subject: string): Promise<Issued
     },
     key.key,
   );
-  return { code: text, colour: claims.colour, issuedAt: iso(claims.iat), expiresAt: iso(claims.exp), kid: key.kid, cti: claims.cti, claims };
+  return {
+    code: text,
+    colour: claims.colour,
+    issuedAt: iso(claims.iat),
+    expiresAt: iso(claims.exp),
+    kid: key.kid,
+    cti: claims.cti,
+    claims,
+  };
 }
 
 async function issueAudited(ctx: Ctx, subject: string, by: 'person' | 'admin'): Promise<IssuedHealthCode> {
@@ -72,6 +81,11 @@ export async function issueCodeForCitizen(ctx: Ctx, citizenId: string): Promise<
 }
 
 /** The QR image of a code. */
-export async function renderCode(code: string, format: 'svg' | 'png'): Promise<{ type: string; body: string | Buffer }> {
-  return format === 'svg' ? { type: 'image/svg+xml', body: await renderQrSvg(code) } : { type: 'image/png', body: await renderQrPng(code) };
+export async function renderCode(
+  code: string,
+  format: 'svg' | 'png',
+): Promise<{ type: string; body: string | Buffer }> {
+  return format === 'svg'
+    ? { type: 'image/svg+xml', body: await renderQrSvg(code) }
+    : { type: 'image/png', body: await renderQrPng(code) };
 }

@@ -1,7 +1,8 @@
 // The node's code-signing keys: node_keys with purpose 'code'. One is active and signs new codes; a rotation
 // retires it (it keeps verifying the codes it signed until they have expired, then leaves the trust list);
 // a revocation stops every code it ever signed at once. See hcert/CLAIMS.md, "A node's code keys and published trust list".
-import { audit, type Ctx, type Platform, type PlatformSettings } from '../../access/context.js';
+import { audit, type Ctx } from '../../access/context.js';
+import type { Platform, PlatformSettings } from '../../platform/platform.js';
 import { requireAdmin } from '../../access/policy.js';
 import { badRequest, conflict, notFound } from '../../core/problem.js';
 import type { Queryable } from '../../db/types.js';
@@ -59,7 +60,8 @@ export interface KeyWindow {
 const ms = (v: Date | string): number => new Date(v).getTime();
 
 /** How long after retirement a key's codes can still be valid: grace + code lifetime + clock skew. */
-export const lingerMs = (settings: PlatformSettings): number => RETIRE_GRACE_MS + settings.codeTtlSeconds * 1000 + CLOCK_SKEW_MS;
+export const lingerMs = (settings: PlatformSettings): number =>
+  RETIRE_GRACE_MS + settings.codeTtlSeconds * 1000 + CLOCK_SKEW_MS;
 
 /**
  * A key's signing window and whether it is listed. validFrom is created_at floored to the second (a code's iat is
@@ -97,11 +99,15 @@ export function keyInfo(row: KeyRow, settings: PlatformSettings, now = Date.now(
 const KEY_COLUMNS = 'kid, status, created_at, retired_at, public_key';
 
 export async function codeKeyRows(q: Queryable): Promise<KeyRow[]> {
-  return (await q.query<KeyRow>(`SELECT ${KEY_COLUMNS} FROM node_keys WHERE purpose = 'code' ORDER BY created_at, kid`)).rows;
+  return (await q.query<KeyRow>(`SELECT ${KEY_COLUMNS} FROM node_keys WHERE purpose = 'code' ORDER BY created_at, kid`))
+    .rows;
 }
 
 const createdAtOf = async (q: Queryable, kid: string): Promise<number> =>
-  ms((await q.query<{ created_at: Date | string }>('SELECT created_at FROM node_keys WHERE kid = $1', [kid])).rows[0]!.created_at);
+  ms(
+    (await q.query<{ created_at: Date | string }>('SELECT created_at FROM node_keys WHERE kid = $1', [kid])).rows[0]!
+      .created_at,
+  );
 
 async function loadActive(p: Platform): Promise<{ value: ActiveCodeKey; until: number }> {
   let renewed: string | undefined;
@@ -117,7 +123,12 @@ async function loadActive(p: Platform): Promise<{ value: ActiveCodeKey; until: n
   });
   if (renewed !== undefined) {
     codeKeysChanged(p.db);
-    await p.audit.append({ action: 'healthcode.key.rotate', outcome: 'ok', actor: { kind: 'system', reason: 'code key lifetime' }, detail: { kid: value.kid, retired: [renewed] } });
+    await p.audit.append({
+      action: 'healthcode.key.rotate',
+      outcome: 'ok',
+      actor: { kind: 'system', reason: 'code key lifetime' },
+      detail: { kid: value.kid, retired: [renewed] },
+    });
   }
   return { value, until: Math.min(Date.now() + SIGNING_CACHE_MS, value.createdAt + KEY_LIFETIME_MS - RENEW_MARGIN_MS) };
 }
@@ -137,7 +148,9 @@ export async function rotateCodeKey(ctx: Ctx): Promise<{ active: CodeKeyInfo; re
   requireAdmin(ctx);
   const p = ctx.platform;
   const { kid, retired } = await withKeyLock(p.db, 'code', async (tx) => {
-    const old = await tx.query<{ kid: string }>(`SELECT kid FROM node_keys WHERE purpose = 'code' AND status = 'active'`);
+    const old = await tx.query<{ kid: string }>(
+      `SELECT kid FROM node_keys WHERE purpose = 'code' AND status = 'active'`,
+    );
     const k = await rotateSigningKey(tx, p.ring, 'code');
     return { kid: k.kid, retired: old.rows.map((r) => r.kid) };
   });
@@ -155,20 +168,32 @@ async function keyInfoOf(ctx: Ctx, kid: string): Promise<CodeKeyInfo> {
  * Revocation: every code the key signed fails at once (key_revoked). retired_at becomes the revocation time.
  * Revoking the active key makes a new active key in the same transaction, so the node keeps issuing.
  */
-export async function revokeCodeKey(ctx: Ctx, kidParam: string, reason?: string): Promise<{ revoked: CodeKeyInfo; active: CodeKeyInfo }> {
+export async function revokeCodeKey(
+  ctx: Ctx,
+  kidParam: string,
+  reason?: string,
+): Promise<{ revoked: CodeKeyInfo; active: CodeKeyInfo }> {
   requireAdmin(ctx);
   const kid = normaliseKid(kidParam);
-  if (kid === undefined) throw badRequest('invalid_kid', 'kid must be a code key id: 8 bytes in base64url (or base64), e.g. "q1w2e3r4t5Y".');
+  if (kid === undefined)
+    throw badRequest('invalid_kid', 'kid must be a code key id: 8 bytes in base64url (or base64), e.g. "q1w2e3r4t5Y".');
   const p = ctx.platform;
   const replacement = await withKeyLock(p.db, 'code', async (tx) => {
-    const row = (await tx.query<KeyRow>(`SELECT ${KEY_COLUMNS} FROM node_keys WHERE kid = $1 AND purpose = 'code'`, [kid])).rows[0];
+    const row = (
+      await tx.query<KeyRow>(`SELECT ${KEY_COLUMNS} FROM node_keys WHERE kid = $1 AND purpose = 'code'`, [kid])
+    ).rows[0];
     if (!row) throw notFound('code_key_not_found', `No code-signing key has kid ${kid}.`);
     if (row.status === 'revoked') throw conflict('code_key_already_revoked', `Code key ${kid} was already revoked.`);
     await tx.query(`UPDATE node_keys SET status = 'revoked', retired_at = now() WHERE kid = $1`, [kid]);
     return row.status === 'active' ? (await rotateSigningKey(tx, p.ring, 'code')).kid : undefined;
   });
   codeKeysChanged(p.db);
-  await audit(ctx, { action: 'healthcode.key.revoke', outcome: 'ok', ...(reason ? { reason } : {}), detail: { kid, ...(replacement ? { replacedBy: replacement } : {}) } });
+  await audit(ctx, {
+    action: 'healthcode.key.revoke',
+    outcome: 'ok',
+    ...(reason ? { reason } : {}),
+    detail: { kid, ...(replacement ? { replacedBy: replacement } : {}) },
+  });
   const active = replacement ?? (await activeCodeKey(p)).kid;
   return { revoked: await keyInfoOf(ctx, kid), active: await keyInfoOf(ctx, active) };
 }

@@ -39,7 +39,13 @@ class ScanRecorder {
         await this.q.query(
           `INSERT INTO code_scans (subject, code_id, venue, checkpoint, colour)
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])`,
-          [col((s) => s.subject), col((s) => s.codeId), col((s) => s.venue), col((s) => s.checkpoint), col((s) => s.colour)],
+          [
+            col((s) => s.subject),
+            col((s) => s.codeId),
+            col((s) => s.venue),
+            col((s) => s.checkpoint),
+            col((s) => s.colour),
+          ],
         );
         for (const p of batch) p.done();
       } catch (err) {

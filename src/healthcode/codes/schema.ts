@@ -16,19 +16,37 @@ export const IssuedCodeSchema = Type.Object({
   cti: Type.String({ description: 'The code id, hex' }),
 });
 
-export const IssueBody = Type.Object({ citizenId: Type.String({ minLength: 1, maxLength: 64, description: 'GB 11643 citizen ID number (18 characters)' }) }, { additionalProperties: false });
+export const IssueBody = Type.Object(
+  {
+    citizenId: Type.String({ minLength: 1, maxLength: 64, description: 'GB 11643 citizen ID number (18 characters)' }),
+  },
+  { additionalProperties: false },
+);
 
 export const MyCodeQuery = Type.Object({
-  format: Type.Optional(Type.Union([Type.Literal('text'), Type.Literal('svg'), Type.Literal('png')], { default: 'text', description: 'text: JSON; svg or png: the QR image' })),
+  format: Type.Optional(
+    Type.Union([Type.Literal('text'), Type.Literal('svg'), Type.Literal('png')], {
+      default: 'text',
+      description: 'text: JSON; svg or png: the QR image',
+    }),
+  ),
 });
 
 export const CodeBody = Type.Object({ code: CodeText }, { additionalProperties: false });
 export const CheckBody = Type.Object(
-  { code: CodeText, venue: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Venue or place code where the code was scanned' })) },
+  {
+    code: CodeText,
+    venue: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 128, description: 'Venue or place code where the code was scanned' }),
+    ),
+  },
   { additionalProperties: false },
 );
 
-const Reason = Type.String({ description: 'ok, a failure reason (see CLAIMS.md: wrong_prefix, bad_base45, ..., expired, key_revoked) or status_unknown' });
+const Reason = Type.String({
+  description:
+    'ok, a failure reason (see CLAIMS.md: wrong_prefix, bad_base45, ..., expired, key_revoked) or status_unknown',
+});
 
 export const VerdictSchema = Type.Object({
   valid: Type.Boolean(),
@@ -47,7 +65,9 @@ export const CheckAnswerSchema = Type.Object({
   valid: Type.Boolean(),
   reason: Reason,
   detail: Type.Optional(Type.String()),
-  colour: Type.Optional(Type.Union([ColourSchema, Type.Null()], { description: 'The CURRENT colour (null: status unknown)' })),
+  colour: Type.Optional(
+    Type.Union([ColourSchema, Type.Null()], { description: 'The CURRENT colour (null: status unknown)' }),
+  ),
   colourInCode: Type.Optional(ColourSchema),
   changedSinceIssue: Type.Optional(Type.Boolean()),
   region: Type.Optional(Type.String()),
@@ -56,19 +76,46 @@ export const CheckAnswerSchema = Type.Object({
   expiresAt: Type.Optional(Iso),
   ruleSet: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   ruleVersion: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  decidedBy: Type.Optional(Type.String({ description: 'The region whose data decided the colour (the strictest across the issuer and the person’s home region)' })),
-  source: Type.Optional(Type.Union([Type.Literal('issuer'), Type.Literal('replica')], { description: 'issuer: the issuing node answered (this one or another region over the federation); replica: the kept copy of its last answer, the issuer being unreachable' })),
+  decidedBy: Type.Optional(
+    Type.String({
+      description:
+        'The region whose data decided the colour (the strictest across the issuer and the person’s home region)',
+    }),
+  ),
+  source: Type.Optional(
+    Type.Union([Type.Literal('issuer'), Type.Literal('replica')], {
+      description:
+        'issuer: the issuing node answered (this one or another region over the federation); replica: the kept copy of its last answer, the issuer being unreachable',
+    }),
+  ),
 });
 
 const EntrySchema = Type.Object({
-  kid: Type.String(), region: Type.String(), alg: Type.Literal('ES256'), publicKey: Type.String({ description: 'DER SubjectPublicKeyInfo, base64' }),
-  validFrom: Iso, validTo: Iso, status: KeyStatusSchema,
+  kid: Type.String(),
+  region: Type.String(),
+  alg: Type.Literal('ES256'),
+  publicKey: Type.String({ description: 'DER SubjectPublicKeyInfo, base64' }),
+  validFrom: Iso,
+  validTo: Iso,
+  status: KeyStatusSchema,
 });
 
 export const TrustListSchema = Type.Object({
-  list: Type.Object({ version: Type.Integer(), issuedAt: Iso, issuer: Type.String(), entries: Type.Array(EntrySchema) }),
-  signature: Type.Object({ alg: Type.Literal('ES256'), kid: Type.String(), value: Type.String({ description: 'base64, 64 bytes r‖s over the canonical JSON of list' }) }),
-  signer: Type.Object({ kid: Type.String(), publicKey: Type.String({ description: "The node key's DER SubjectPublicKeyInfo, base64" }) }),
+  list: Type.Object({
+    version: Type.Integer(),
+    issuedAt: Iso,
+    issuer: Type.String(),
+    entries: Type.Array(EntrySchema),
+  }),
+  signature: Type.Object({
+    alg: Type.Literal('ES256'),
+    kid: Type.String(),
+    value: Type.String({ description: 'base64, 64 bytes r‖s over the canonical JSON of list' }),
+  }),
+  signer: Type.Object({
+    kid: Type.String(),
+    publicKey: Type.String({ description: "The node key's DER SubjectPublicKeyInfo, base64" }),
+  }),
 });
 
 export const CodeKeySchema = Type.Object({
@@ -82,5 +129,10 @@ export const CodeKeySchema = Type.Object({
   listed: Type.Boolean({ description: 'In the trust list now' }),
 });
 
-export const KidParams = Type.Object({ kid: Type.String({ minLength: 1, maxLength: 64, description: 'The key id in base64url (or base64, URL-encoded)' }) });
-export const RevokeBody = Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })) }, { additionalProperties: false });
+export const KidParams = Type.Object({
+  kid: Type.String({ minLength: 1, maxLength: 64, description: 'The key id in base64url (or base64, URL-encoded)' }),
+});
+export const RevokeBody = Type.Object(
+  { reason: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })) },
+  { additionalProperties: false },
+);

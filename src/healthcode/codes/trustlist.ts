@@ -1,8 +1,16 @@
 // The node's signed trust list: its code-signing keys (active, retired until their codes expire, revoked), signed
 // with the node's 'node' key. Cached per process briefly; a key change in this process rebuilds it at once.
 import { createPublicKey } from 'node:crypto';
-import type { Platform } from '../../access/context.js';
-import { codeKeyFrom, signTrustList, trustListEntry, trustLookup, type SignedTrustList, type TrustListEntryDoc, type TrustLookup } from '../hcert/index.js';
+import type { Platform } from '../../platform/platform.js';
+import {
+  codeKeyFrom,
+  signTrustList,
+  trustListEntry,
+  trustLookup,
+  type SignedTrustList,
+  type TrustListEntryDoc,
+  type TrustLookup,
+} from '../hcert/index.js';
 import { DbCache } from './cache.js';
 import { lockedActiveKey } from '../../keys/signing.js';
 import { activeCodeKey, codeKeyRows, keyWindow } from './keys.js';
@@ -45,7 +53,10 @@ export async function buildTrustList(p: Platform, now = Date.now()): Promise<{ v
   }
   const list = { version, issuedAt: new Date(now).toISOString(), issuer: region, entries };
   const signed = signTrustList(list, codeKeyFrom(nodeKey.privateKey));
-  const published: PublishedTrustList = { ...signed, signer: { kid: nodeKey.kid, publicKey: nodeKey.publicDer.toString('base64') } };
+  const published: PublishedTrustList = {
+    ...signed,
+    signer: { kid: nodeKey.kid, publicKey: nodeKey.publicDer.toString('base64') },
+  };
   return { value: { published, lookup: trustLookup(list), builtAt: now }, until };
 }
 

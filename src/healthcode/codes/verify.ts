@@ -1,5 +1,5 @@
 // Verification against this node's own trust list (the same checks an offline verifier makes).
-import type { Platform } from '../../access/context.js';
+import type { Platform } from '../../platform/platform.js';
 import { national } from '../../federation/national.js';
 import { verifyCode, type TrustLookup, type VerifyResult } from '../hcert/index.js';
 import { nodeTrust, refreshNodeTrust } from './trustlist.js';

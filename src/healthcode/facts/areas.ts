@@ -16,7 +16,13 @@ export async function areasSince(q: Queryable, since: Date): Promise<AreaSpan[]>
   const windows = await areasOverlapping(q, since, FAR_FUTURE);
   return windows.map((w) => {
     const end = w.endsAt ?? w.liftsByRuleAt;
-    return { id: w.id, level: w.level, places: w.places, from: Date.parse(w.startsAt), to: end === null ? Infinity : Date.parse(end) };
+    return {
+      id: w.id,
+      level: w.level,
+      places: w.places,
+      from: Date.parse(w.startsAt),
+      to: end === null ? Infinity : Date.parse(end),
+    };
   });
 }
 

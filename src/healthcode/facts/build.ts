@@ -32,14 +32,28 @@ export interface Facts extends PersonFacts {
   symptoms: FactsOf<'symptoms'>;
 }
 
-export const emptyFacts = (now: string): Facts => ({ now, tests: [], cases: [], contacts: [], quarantine: [], visits: [], symptoms: [] });
+export const emptyFacts = (now: string): Facts => ({
+  now,
+  tests: [],
+  cases: [],
+  contacts: [],
+  quarantine: [],
+  visits: [],
+  symptoms: [],
+});
 
 /** A body temperature from this value up is a fever (the national protocol's 37.3 °C). */
 export const FEVER_CELSIUS = 37.3;
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
 
-function visitsAt(place: string, time: string, index: ReadonlyMap<string, AreaSpan[]>, ref: EvidenceRef, out: Facts['visits']): void {
+function visitsAt(
+  place: string,
+  time: string,
+  index: ReadonlyMap<string, AreaSpan[]>,
+  ref: EvidenceRef,
+  out: Facts['visits'],
+): void {
   const areas = index.get(place);
   if (!areas) return;
   const t = Date.parse(time);
@@ -49,7 +63,13 @@ function visitsAt(place: string, time: string, index: ReadonlyMap<string, AreaSp
 }
 
 /** Adds one record's facts to the person's. Records missing a required value are skipped (they cannot decide anything). */
-export function addRecord(facts: Facts, source: Source, row: RecordRow, ring: Keyring, places: ReadonlyMap<string, AreaSpan[]>): void {
+export function addRecord(
+  facts: Facts,
+  source: Source,
+  row: RecordRow,
+  ring: Keyring,
+  places: ReadonlyMap<string, AreaSpan[]>,
+): void {
   const data = openRecord(ring, row.dataset_id, row.data);
   const f = source.fields;
   const get = (element: string): unknown => (f[element] === undefined ? undefined : data[f[element]]);
@@ -59,13 +79,20 @@ export function addRecord(facts: Facts, source: Source, row: RecordRow, ring: Ke
     case 'antigen': {
       const result = str(get(source.kind === 'nat' ? 'nat_result' : 'antigen_result'));
       const time = str(get(source.kind === 'nat' ? 'nat_sample_time' : 'antigen_test_time'));
-      if (time && (result === 'positive' || result === 'negative' || result === 'invalid')) facts.tests.push({ kind: source.kind, time, result, ref });
+      if (time && (result === 'positive' || result === 'negative' || result === 'invalid'))
+        facts.tests.push({ kind: source.kind, time, result, ref });
       return;
     }
     case 'cases': {
       const diagnosis = str(get('diagnosis'));
       const reportTime = str(get('report_time'));
-      if (reportTime && (diagnosis === 'confirmed' || diagnosis === 'asymptomatic' || diagnosis === 'suspected' || diagnosis === 'excluded')) {
+      if (
+        reportTime &&
+        (diagnosis === 'confirmed' ||
+          diagnosis === 'asymptomatic' ||
+          diagnosis === 'suspected' ||
+          diagnosis === 'excluded')
+      ) {
         facts.cases.push({ diagnosis, reportTime, ref });
       }
       return;
@@ -91,7 +118,12 @@ export function addRecord(facts: Facts, source: Source, row: RecordRow, ring: Ke
       const temperature = get('body_temperature');
       if (!time || declared === undefined) return;
       const symptoms = declared === 'none' ? '' : declared;
-      facts.symptoms.push({ time, fever: declared === 'fever' || (typeof temperature === 'number' && temperature >= FEVER_CELSIUS), symptoms, ref });
+      facts.symptoms.push({
+        time,
+        fever: declared === 'fever' || (typeof temperature === 'number' && temperature >= FEVER_CELSIUS),
+        symptoms,
+        ref,
+      });
       return;
     }
     case 'scans': {

@@ -49,7 +49,14 @@ function writeBstrHeader(out: Buffer, at: number, n: number): number {
  * (RFC 9052 §4.4), written directly into one buffer: the bytes ES256 signs.
  */
 export function sigStructure(protectedBytes: Uint8Array, payload: Uint8Array): Buffer {
-  const size = 2 + CONTEXT.length + headerSize(protectedBytes.length) + protectedBytes.length + 1 + headerSize(payload.length) + payload.length;
+  const size =
+    2 +
+    CONTEXT.length +
+    headerSize(protectedBytes.length) +
+    protectedBytes.length +
+    1 +
+    headerSize(payload.length) +
+    payload.length;
   const out = Buffer.allocUnsafe(size);
   out[0] = 0x84; // array(4)
   out[1] = 0x60 | CONTEXT.length; // text(10)

@@ -14,9 +14,23 @@ const trust = trustLookup({
   version: 1,
   issuedAt: new Date(NOW).toISOString(),
   issuer: '440000',
-  entries: [trustListEntry(publicKey, { region: '440100', validFrom: NOW - 86_400_000, validTo: NOW + 86_400_000, status: 'active' })],
+  entries: [
+    trustListEntry(publicKey, {
+      region: '440100',
+      validFrom: NOW - 86_400_000,
+      validTo: NOW + 86_400_000,
+      status: 'active',
+    }),
+  ],
 });
-const input = { iss: '440100', sub: 'p7Qx-3kd9', colour: 'yellow', ruleSet: 'GD-HC', ruleVersion: '2022.04.30', now: NOW } as const;
+const input = {
+  iss: '440100',
+  sub: 'p7Qx-3kd9',
+  colour: 'yellow',
+  ruleSet: 'GD-HC',
+  ruleVersion: '2022.04.30',
+  now: NOW,
+} as const;
 
 describe('issueCode', () => {
   test('round trip: verifies, claims exactly as issued', () => {

@@ -87,9 +87,17 @@ export function issueCode(input: IssueInput, key: CodeKey): IssuedCode {
     statusTime,
   };
 
-  const protectedBytes = cborEncoder.encode(new Map<number, unknown>([[HEADER_ALG, ALG_ES256], [HEADER_KID, key.kid]]));
+  const protectedBytes = cborEncoder.encode(
+    new Map<number, unknown>([
+      [HEADER_ALG, ALG_ES256],
+      [HEADER_KID, key.kid],
+    ]),
+  );
   const payload = cborEncoder.encode(claimsToCbor(claims, cti));
-  const signature = sign('sha256', sigStructure(protectedBytes, payload), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
+  const signature = sign('sha256', sigStructure(protectedBytes, payload), {
+    key: key.privateKey,
+    dsaEncoding: 'ieee-p1363',
+  });
   const cose = cborEncoder.encode(new Tag([protectedBytes, new Map(), payload, signature], COSE_SIGN1_TAG));
   return { text: CODE_PREFIX + base45Encode(deflateSync(cose, { level: 9 })), claims };
 }

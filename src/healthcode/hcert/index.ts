@@ -1,5 +1,14 @@
 // Health codes in the EU DCC HCERT container (CWT in COSE_Sign1, ES256), with our own prefix. See CLAIMS.md.
-export { CODE_PREFIX, DEFAULT_TTL_SECONDS, codeKeyFrom, issueCode, kidOf, type CodeKey, type IssueInput, type IssuedCode } from './hcert.js';
+export {
+  CODE_PREFIX,
+  DEFAULT_TTL_SECONDS,
+  codeKeyFrom,
+  issueCode,
+  kidOf,
+  type CodeKey,
+  type IssueInput,
+  type IssuedCode,
+} from './hcert.js';
 export type { CodeClaims, Colour } from './claims.js';
 export {
   CLOCK_SKEW_MS,

@@ -85,7 +85,8 @@ function encodeCbor(v: Cbor): Buffer {
   }
   if (v instanceof Uint8Array) return Buffer.concat([head(2, v.length), v]);
   if (Array.isArray(v)) return Buffer.concat([head(4, v.length), ...v.map(encodeCbor)]);
-  if (v instanceof Map) return Buffer.concat([head(5, v.size), ...[...v].flatMap(([k, x]) => [encodeCbor(k), encodeCbor(x)])]);
+  if (v instanceof Map)
+    return Buffer.concat([head(5, v.size), ...[...v].flatMap(([k, x]) => [encodeCbor(k), encodeCbor(x)])]);
   return Buffer.concat([head(6, v.tag), encodeCbor(v.value)]);
 }
 
@@ -150,7 +151,14 @@ const trust = trustLookup({
   version: 1,
   issuedAt: new Date(NOW).toISOString(),
   issuer: '440000',
-  entries: [trustListEntry(publicKey, { region: '440100', validFrom: NOW - 3_600_000, validTo: NOW + 3_600_000, status: 'active' })],
+  entries: [
+    trustListEntry(publicKey, {
+      region: '440100',
+      validFrom: NOW - 3_600_000,
+      validTo: NOW + 3_600_000,
+      status: 'active',
+    }),
+  ],
 });
 
 describe('interop with an independent RFC decoder/encoder', () => {
@@ -161,7 +169,10 @@ describe('interop with an independent RFC decoder/encoder', () => {
 
   test('codes from issueCode decode and verify independently', () => {
     for (const colour of ['green', 'yellow', 'red'] as const) {
-      const { text, claims } = issueCode({ iss: '440100', sub: 'p-7Qx3', colour, ruleSet: 'GD-HC', ruleVersion: 'v12', now: NOW }, key);
+      const { text, claims } = issueCode(
+        { iss: '440100', sub: 'p-7Qx3', colour, ruleSet: 'GD-HC', ruleVersion: 'v12', now: NOW },
+        key,
+      );
       const { ok, claims: m } = decodeCode(text, publicKey);
       assert.ok(ok, 'ES256 signature over the hand-built Sig_structure');
       assert.deepEqual([...m.keys()], [1, 2, 4, 6, 7, -260]);
@@ -187,7 +198,20 @@ describe('interop with an independent RFC decoder/encoder', () => {
     const iat = NOW / 1000;
     const cti = randomBytes(16);
     const claims = new Map<Cbor, Cbor>([
-      [-260, new Map<Cbor, Cbor>([[1, new Map<Cbor, Cbor>([['ts', iat - 60], ['c', 'red'], ['rv', '3'], ['rs', 'GD-HC']])]])],
+      [
+        -260,
+        new Map<Cbor, Cbor>([
+          [
+            1,
+            new Map<Cbor, Cbor>([
+              ['ts', iat - 60],
+              ['c', 'red'],
+              ['rv', '3'],
+              ['rs', 'GD-HC'],
+            ]),
+          ],
+        ]),
+      ],
       [6, iat],
       [4, iat + 600],
       [1, '440100'],
@@ -195,7 +219,12 @@ describe('interop with an independent RFC decoder/encoder', () => {
       [7, cti],
     ]);
     if (opts.extraClaim) claims.set(5, iat); // nbf: not one of ours, ignored
-    const prot = encodeCbor(new Map<Cbor, Cbor>([[4, key.kid], [1, -7]]));
+    const prot = encodeCbor(
+      new Map<Cbor, Cbor>([
+        [4, key.kid],
+        [1, -7],
+      ]),
+    );
     const payload = encodeCbor(claims);
     const signature = sign('sha256', toSign(prot, payload), { key: privateKey, dsaEncoding: 'ieee-p1363' });
     const body: Cbor = [prot, new Map(), payload, signature];

@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { codeKeyFrom, issueCode, signTrustList, trustListEntry, trustLookup, verifyCode, verifyTrustList, type KeyStatus, type TrustListDoc } from './index.js';
+import {
+  codeKeyFrom,
+  issueCode,
+  signTrustList,
+  trustListEntry,
+  trustLookup,
+  verifyCode,
+  verifyTrustList,
+  type KeyStatus,
+  type TrustListDoc,
+} from './index.js';
 
 const MIN = 60_000;
 const DAY = 86_400_000;
@@ -22,7 +32,12 @@ function list(oldStatus: KeyStatus, version: number): TrustListDoc {
     issuer: '440000',
     entries: [
       trustListEntry(oldKey.publicKey, { region: '440100', validFrom: T0, validTo: ROTATE, status: oldStatus }),
-      trustListEntry(newerKey.publicKey, { region: '440100', validFrom: ROTATE, validTo: ROTATE + 365 * DAY, status: 'active' }),
+      trustListEntry(newerKey.publicKey, {
+        region: '440100',
+        validFrom: ROTATE,
+        validTo: ROTATE + 365 * DAY,
+        status: 'active',
+      }),
     ],
   };
 }

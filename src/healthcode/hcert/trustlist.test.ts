@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { canonicalJson, codeKeyFrom, signTrustList, trustListEntry, trustLookup, verifyTrustList, type SignedTrustList, type TrustListDoc } from './index.js';
+import {
+  canonicalJson,
+  codeKeyFrom,
+  signTrustList,
+  trustListEntry,
+  trustLookup,
+  verifyTrustList,
+  type SignedTrustList,
+  type TrustListDoc,
+} from './index.js';
 
 const newKey = () => {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -24,7 +33,10 @@ const clone = (s: SignedTrustList): SignedTrustList => JSON.parse(JSON.stringify
 
 describe('canonicalJson', () => {
   test('sorted keys, no whitespace, arrays in order', () => {
-    assert.equal(canonicalJson({ b: 1, a: [true, null, 'x\n"'], c: { z: -0.5, y: 1e21 } }), '{"a":[true,null,"x\\n\\""],"b":1,"c":{"y":1e+21,"z":-0.5}}');
+    assert.equal(
+      canonicalJson({ b: 1, a: [true, null, 'x\n"'], c: { z: -0.5, y: 1e21 } }),
+      '{"a":[true,null,"x\\n\\""],"b":1,"c":{"y":1e+21,"z":-0.5}}',
+    );
     assert.equal(canonicalJson({ é: 1, e: 2, E: 3 }), '{"E":3,"e":2,"é":1}');
     assert.equal(canonicalJson({ skip: undefined, keep: 0 }), '{"keep":0}');
   });
@@ -45,7 +57,12 @@ describe('trust list', () => {
     assert.ok(verifyTrustList(signed, node.publicKey));
     const copy = clone(signed);
     const { entries, version, issuer, issuedAt } = copy.list;
-    copy.list = { entries: entries.map((e) => Object.fromEntries(Object.entries(e).reverse()) as typeof e), issuer, issuedAt, version };
+    copy.list = {
+      entries: entries.map((e) => Object.fromEntries(Object.entries(e).reverse()) as typeof e),
+      issuer,
+      issuedAt,
+      version,
+    };
     assert.ok(verifyTrustList(copy, node.publicKey));
   });
 

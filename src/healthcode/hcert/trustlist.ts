@@ -49,7 +49,10 @@ export function trustListEntry(
 }
 
 export function signTrustList(list: TrustListDoc, key: CodeKey): SignedTrustList {
-  const value = sign('sha256', Buffer.from(canonicalJson(list), 'utf8'), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
+  const value = sign('sha256', Buffer.from(canonicalJson(list), 'utf8'), {
+    key: key.privateKey,
+    dsaEncoding: 'ieee-p1363',
+  });
   return { list, signature: { alg: 'ES256', kid: key.kid.toString('base64'), value: value.toString('base64') } };
 }
 
@@ -60,7 +63,12 @@ export function verifyTrustList(signed: SignedTrustList, signerPublicKey: KeyObj
     if (sig.alg !== 'ES256' || sig.kid !== kidOf(spkiOf(signerPublicKey)).toString('base64')) return false;
     const value = Buffer.from(sig.value, 'base64');
     if (value.length !== 64 || value.toString('base64') !== sig.value) return false;
-    return verify('sha256', Buffer.from(canonicalJson(signed.list), 'utf8'), { key: signerPublicKey, dsaEncoding: 'ieee-p1363' }, value);
+    return verify(
+      'sha256',
+      Buffer.from(canonicalJson(signed.list), 'utf8'),
+      { key: signerPublicKey, dsaEncoding: 'ieee-p1363' },
+      value,
+    );
   } catch {
     return false;
   }

@@ -5,7 +5,18 @@ import { deflateSync, inflateSync } from 'node:zlib';
 import { Encoder, Tag } from 'cbor-x';
 import { base45Decode, base45Encode } from './base45.js';
 import { sigStructure } from './cose.js';
-import { CODE_PREFIX, codeKeyFrom, issueCode, trustListEntry, trustLookup, verifyCode, type CodeKey, type FailureReason, type IssueInput, type KeyStatus } from './index.js';
+import {
+  CODE_PREFIX,
+  codeKeyFrom,
+  issueCode,
+  trustListEntry,
+  trustLookup,
+  verifyCode,
+  type CodeKey,
+  type FailureReason,
+  type IssueInput,
+  type KeyStatus,
+} from './index.js';
 
 const HOUR = 3_600_000;
 const NOW = Date.parse('2022-05-01T08:00:00Z');
@@ -25,7 +36,14 @@ const trust = trustLookup({
   issuer: '440000',
   entries: [entry(good, 'active'), entry(revoked, 'revoked'), entry(later, 'active', NOW + HOUR, NOW + 48 * HOUR)],
 });
-const input: IssueInput = { iss: '440100', sub: 'p7Qx-3kd9', colour: 'green', ruleSet: 'GD-HC', ruleVersion: '2022.04.30', now: NOW };
+const input: IssueInput = {
+  iss: '440100',
+  sub: 'p7Qx-3kd9',
+  colour: 'green',
+  ruleSet: 'GD-HC',
+  ruleVersion: '2022.04.30',
+  now: NOW,
+};
 const issue = (k: CodeKey = good, over: Partial<IssueInput> = {}) => issueCode({ ...input, ...over }, k).text;
 
 const enc = new Encoder({ useRecords: false, mapsAsObjects: false, tagUint8Array: false });
@@ -33,7 +51,14 @@ const pack = (bytes: Uint8Array) => CODE_PREFIX + base45Encode(deflateSync(bytes
 const unpack = (text: string) => inflateSync(base45Decode(text, CODE_PREFIX.length)!);
 
 /** A COSE_Sign1 over an arbitrary payload, correctly signed. */
-function seal(payload: Map<number, unknown>, k: CodeKey = good, header = new Map<number, unknown>([[1, -7], [4, k.kid]])): string {
+function seal(
+  payload: Map<number, unknown>,
+  k: CodeKey = good,
+  header = new Map<number, unknown>([
+    [1, -7],
+    [4, k.kid],
+  ]),
+): string {
   const prot = Buffer.from(enc.encode(header));
   const body = Buffer.from(enc.encode(payload));
   const sig = sign('sha256', sigStructure(prot, body), { key: k.privateKey, dsaEncoding: 'ieee-p1363' });
@@ -46,7 +71,20 @@ const claims = (over: [number, unknown][] = []) =>
     [4, NOW / 1000 + 300],
     [6, NOW / 1000],
     [7, randomBytes(16)],
-    [-260, new Map([[1, new Map<string, unknown>([['c', 'green'], ['rs', 'GD-HC'], ['rv', '1'], ['ts', NOW / 1000]])]])],
+    [
+      -260,
+      new Map([
+        [
+          1,
+          new Map<string, unknown>([
+            ['c', 'green'],
+            ['rs', 'GD-HC'],
+            ['rv', '1'],
+            ['ts', NOW / 1000],
+          ]),
+        ],
+      ]),
+    ],
     ...over,
   ]);
 
@@ -80,7 +118,10 @@ describe('verifyCode failure reasons', () => {
   });
 
   test('bad_compression: garbage that does not inflate, a truncated stream, a zip bomb', () => {
-    expectReason('bad_compression', CODE_PREFIX + base45Encode(Buffer.concat([Buffer.from([0x00, 0x01]), randomBytes(40)])));
+    expectReason(
+      'bad_compression',
+      CODE_PREFIX + base45Encode(Buffer.concat([Buffer.from([0x00, 0x01]), randomBytes(40)])),
+    );
     const deflated = deflateSync(unpack(issue()));
     expectReason('bad_compression', CODE_PREFIX + base45Encode(deflated.subarray(0, deflated.length - 10)));
     const r = expectReason('bad_compression', pack(Buffer.alloc(1_000_000)));
@@ -100,9 +141,30 @@ describe('verifyCode failure reasons', () => {
     const [p, u, b, s] = enc.decode(unpack(issue())).value as unknown[];
     expectReason('not_cose', pack(enc.encode(new Tag([p, u, b, s], 17)))); // COSE_Mac0's tag
     expectReason('not_cose', pack(enc.encode(new Tag([p, u, 'payload', s], 18))));
-    expectReason('not_cose', seal(claims(), good, new Map<number, unknown>([[1, -35], [4, good.kid]]))); // ES384
+    expectReason(
+      'not_cose',
+      seal(
+        claims(),
+        good,
+        new Map<number, unknown>([
+          [1, -35],
+          [4, good.kid],
+        ]),
+      ),
+    ); // ES384
     expectReason('not_cose', seal(claims(), good, new Map<number, unknown>([[1, -7]]))); // no kid
-    expectReason('not_cose', seal(claims(), good, new Map<number, unknown>([[1, -7], [2, [99]], [4, good.kid]]))); // crit
+    expectReason(
+      'not_cose',
+      seal(
+        claims(),
+        good,
+        new Map<number, unknown>([
+          [1, -7],
+          [2, [99]],
+          [4, good.kid],
+        ]),
+      ),
+    ); // crit
   });
 
   test('a bare (untagged) COSE_Sign1 array is accepted', () => {

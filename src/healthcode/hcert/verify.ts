@@ -4,7 +4,16 @@ import { inflateSync } from 'node:zlib';
 import { Tag } from 'cbor-x';
 import { base45Decode } from './base45.js';
 import { claimsFromCbor, type CodeClaims } from './claims.js';
-import { ALG_ES256, COSE_SIGN1_TAG, ES256_SIGNATURE_BYTES, HEADER_ALG, HEADER_CRIT, HEADER_KID, cborDecoder, sigStructure } from './cose.js';
+import {
+  ALG_ES256,
+  COSE_SIGN1_TAG,
+  ES256_SIGNATURE_BYTES,
+  HEADER_ALG,
+  HEADER_CRIT,
+  HEADER_KID,
+  cborDecoder,
+  sigStructure,
+} from './cose.js';
 import { CODE_PREFIX } from './hcert.js';
 
 export type KeyStatus = 'active' | 'retired' | 'revoked';
@@ -54,7 +63,11 @@ const INFLATE_CHUNK_BYTES = 1024;
 
 type Failure = Extract<VerifyResult, { valid: false }>;
 
-const fail = (reason: FailureReason, detail: string, extra?: Omit<Failure, 'valid' | 'reason' | 'detail'>): Failure => ({
+const fail = (
+  reason: FailureReason,
+  detail: string,
+  extra?: Omit<Failure, 'valid' | 'reason' | 'detail'>,
+): Failure => ({
   valid: false,
   reason,
   detail,
@@ -99,12 +112,17 @@ function check(text: string, trust: TrustLookup, now: number): VerifyResult {
     return fail('malformed', `not CBOR: ${describe(err)}`);
   }
   if (decoded instanceof Tag) {
-    if (decoded.tag !== COSE_SIGN1_TAG) return fail('not_cose', `CBOR tag ${decoded.tag}, expected ${COSE_SIGN1_TAG} (COSE_Sign1)`);
+    if (decoded.tag !== COSE_SIGN1_TAG)
+      return fail('not_cose', `CBOR tag ${decoded.tag}, expected ${COSE_SIGN1_TAG} (COSE_Sign1)`);
     decoded = decoded.value;
   }
   if (!Array.isArray(decoded) || decoded.length !== 4) return fail('not_cose', 'not a COSE_Sign1 array of 4');
   const [protectedBytes, unprotected, payload, signature] = decoded as unknown[];
-  if (!(protectedBytes instanceof Uint8Array) || !(payload instanceof Uint8Array) || !(signature instanceof Uint8Array)) {
+  if (
+    !(protectedBytes instanceof Uint8Array) ||
+    !(payload instanceof Uint8Array) ||
+    !(signature instanceof Uint8Array)
+  ) {
     return fail('not_cose', 'protected header, payload and signature must be byte strings');
   }
   if (!(unprotected instanceof Map)) return fail('not_cose', 'the unprotected header must be a map');
@@ -119,7 +137,8 @@ function check(text: string, trust: TrustLookup, now: number): VerifyResult {
   if (header.get(HEADER_ALG) !== ALG_ES256) return fail('not_cose', 'protected alg (1) must be -7 (ES256)');
   if (header.has(HEADER_CRIT)) return fail('not_cose', 'critical header parameters (2) are not supported');
   const kidBytes: unknown = header.get(HEADER_KID);
-  if (!(kidBytes instanceof Uint8Array) || kidBytes.length === 0) return fail('not_cose', 'no kid (4) in the protected header');
+  if (!(kidBytes instanceof Uint8Array) || kidBytes.length === 0)
+    return fail('not_cose', 'no kid (4) in the protected header');
 
   const kid = Buffer.from(kidBytes.buffer, kidBytes.byteOffset, kidBytes.length).toString('base64');
   let entry: TrustEntry | undefined;
@@ -136,7 +155,12 @@ function check(text: string, trust: TrustLookup, now: number): VerifyResult {
   let signed = false;
   if (signature.length === ES256_SIGNATURE_BYTES) {
     try {
-      signed = verify('sha256', sigStructure(protectedBytes, payload), { key: entry.publicKey, dsaEncoding: 'ieee-p1363' }, signature);
+      signed = verify(
+        'sha256',
+        sigStructure(protectedBytes, payload),
+        { key: entry.publicKey, dsaEncoding: 'ieee-p1363' },
+        signature,
+      );
     } catch {
       signed = false;
     }
@@ -153,7 +177,8 @@ function check(text: string, trust: TrustLookup, now: number): VerifyResult {
   if (typeof claims === 'string') return fail('malformed', claims, { kid, region });
 
   const known = { kid, region, claims };
-  if (claims.iss !== region) return fail('issuer_mismatch', `iss ${claims.iss} but the key belongs to region ${region}`, known);
+  if (claims.iss !== region)
+    return fail('issuer_mismatch', `iss ${claims.iss} but the key belongs to region ${region}`, known);
   const iatMs = claims.iat * 1000;
   if (iatMs < entry.validFrom || iatMs > entry.validTo) {
     return fail('key_not_valid_at_issue', 'iat is outside the signing key validity period', known);

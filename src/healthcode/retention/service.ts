@@ -17,7 +17,8 @@
 // `hc_watermarks` under the name 'retention.last_purge' (shared by every process on the database and surviving
 // restarts), for GET /api/v1/admin/retention; its `auditSeq` points at the ledger entry.
 import { every } from '../../core/every.js';
-import { audit, makeCtx, type Ctx, type Platform } from '../../access/context.js';
+import { audit, makeCtx, type Ctx } from '../../access/context.js';
+import type { Platform } from '../../platform/platform.js';
 import { systemPrincipal } from '../../access/principal.js';
 import { requireAdmin } from '../../access/policy.js';
 import type { Queryable } from '../../db/types.js';
@@ -63,7 +64,9 @@ export async function retentionDatasets(q: Queryable): Promise<{ dataset: string
   );
   return res.rows.map((r) => ({
     dataset: r.id,
-    timeFields: r.fields.filter((f) => (RETENTION_TIME_ELEMENTS as readonly string[]).includes(f.element)).map((f) => f.name),
+    timeFields: r.fields
+      .filter((f) => (RETENTION_TIME_ELEMENTS as readonly string[]).includes(f.element))
+      .map((f) => f.name),
   }));
 }
 
@@ -125,7 +128,9 @@ export async function purgeExpired(platform: Platform, now: Date = new Date(), a
   }
   let codeScans = 0;
   try {
-    codeScans = (await platform.db.query('DELETE FROM code_scans WHERE scanned_at < $1::timestamptz', [cutoff.toISOString()])).rowCount;
+    codeScans = (
+      await platform.db.query('DELETE FROM code_scans WHERE scanned_at < $1::timestamptz', [cutoff.toISOString()])
+    ).rowCount;
   } catch (error) {
     failures.push({ dataset: 'code_scans', error });
   }

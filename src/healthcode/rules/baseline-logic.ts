@@ -26,9 +26,7 @@ export function twoNegativeNatsAfter(
   lastNegative: Logic,
   within?: { now: Logic; days: number },
 ): Logic {
-  const context = within
-    ? { since, lastNegative, now: within.now }
-    : { since, lastNegative, now: '' };
+  const context = within ? { since, lastNegative, now: within.now } : { since, lastNegative, now: '' };
   return when(
     lastNegative,
     exists(tests, context, (c, x) =>

@@ -14,7 +14,24 @@
  * earlier one), so no rule depends on the order of the fact arrays.
  */
 import { LATEST_NEGATIVE_NAT, QUARANTINE_END, isNat, twoNegativeNatsAfter } from './baseline-logic.js';
-import { and, at, before, bind, eq, exists, isAfter, isIn, latest, not, notAfter, notBefore, or, v, when, after } from './logic.js';
+import {
+  and,
+  at,
+  before,
+  bind,
+  eq,
+  exists,
+  isAfter,
+  isIn,
+  latest,
+  not,
+  notAfter,
+  notBefore,
+  or,
+  v,
+  when,
+  after,
+} from './logic.js';
 import type { Rule, RuleSet } from './types.js';
 
 const NOW = v('now');
@@ -38,7 +55,10 @@ const caseConfirmed: Rule = {
     (x) =>
       when(
         x.reported,
-        or(before(at(x.now), at(x.reported, 14, 'day')), not(twoNegativeNatsAfter(x.tests, x.reported, x.lastNegative))),
+        or(
+          before(at(x.now), at(x.reported, 14, 'day')),
+          not(twoNegativeNatsAfter(x.tests, x.reported, x.lastNegative)),
+        ),
       ),
   ),
 };
@@ -211,7 +231,8 @@ export const BASELINE_RULESET: RuleSet = {
   validFrom: '2022-01-01T00:00:00Z',
   validTo: '2032-01-01T00:00:00Z',
   description: {
-    'zh-CN': '广东省健康码基线规则：确诊、疑似、密接隔离、核酸阳性为红码；次密接、中高风险区旅居、发热或症状、抗原阳性、密接解除隔离后为黄码；其余为绿码',
+    'zh-CN':
+      '广东省健康码基线规则：确诊、疑似、密接隔离、核酸阳性为红码；次密接、中高风险区旅居、发热或症状、抗原阳性、密接解除隔离后为黄码；其余为绿码',
     en: 'Guangdong baseline health-code rules: red for confirmed and suspected cases, close contacts in quarantine and positive NAT tests; yellow for secondary contacts, stays in risk areas, fever or symptoms, positive antigen tests and close contacts just out of quarantine; green otherwise',
   },
   rules: [

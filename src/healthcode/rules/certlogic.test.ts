@@ -6,7 +6,9 @@ import { evaluateRule, validateRule } from './certlogic.js';
 import { compileRule } from './compile.js';
 import { CERTLOGIC_DIR, evaluatorSuites, haveConformance, selected, validatorSuites } from './conformance.js';
 
-const missing = haveConformance() ? false : `CertLogic conformance suites not found at ${CERTLOGIC_DIR} (shared/ is not checked out next to the project)`;
+const missing = haveConformance()
+  ? false
+  : `CertLogic conformance suites not found at ${CERTLOGIC_DIR} (shared/ is not checked out next to the project)`;
 
 test('the conformance folder resolves to shared/conformance/certlogic next to the project', () => {
   const projectRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -16,7 +18,12 @@ test('the conformance folder resolves to shared/conformance/certlogic next to th
 test('directives: skip is not run; when some items are marked only, just those run', () => {
   const run = (items: { directive?: 'skip' | 'only' }[]): boolean[] => selected(items).map((s) => s.run);
   assert.deepEqual(run([{}, { directive: 'skip' }, {}]), [true, false, true]);
-  assert.deepEqual(run([{}, { directive: 'only' }, { directive: 'skip' }, { directive: 'only' }]), [false, true, false, true]);
+  assert.deepEqual(run([{}, { directive: 'only' }, { directive: 'skip' }, { directive: 'only' }]), [
+    false,
+    true,
+    false,
+    true,
+  ]);
 });
 
 const engines: { name: string; evaluate: (expr: unknown, data: unknown) => unknown }[] = [
@@ -35,7 +42,9 @@ describe('CertLogic evaluator conformance', { skip: missing }, () => {
         describe(`${file}: ${suite.name}`, { skip: fileSkip }, () => {
           for (const { item: testCase, run } of selected(suite.cases)) {
             test(testCase.name, { skip: run ? false : 'case marked skip (or another case is marked only)' }, () => {
-              const assertions = selected(testCase.assertions).filter((a) => a.run).map((a) => a.item);
+              const assertions = selected(testCase.assertions)
+                .filter((a) => a.run)
+                .map((a) => a.item);
               assert.ok(assertions.length > 0, 'a case that runs must run at least one assertion');
               for (const a of assertions) {
                 const expr = a.certLogicExpression ?? testCase.certLogicExpression;

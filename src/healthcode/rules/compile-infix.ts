@@ -9,7 +9,8 @@ const RANGE = new Set(['<', '>', '<=', '>=', 'after', 'before', 'not-after', 'no
 
 function arityError(operator: string, n: number): string | undefined {
   if (operator === 'and') return n < 2 ? 'an "and" operation must have at least 2 operands' : undefined;
-  if (RANGE.has(operator)) return n < 2 || n > 3 ? `an operation with operator "${operator}" must have 2 or 3 operands` : undefined;
+  if (RANGE.has(operator))
+    return n < 2 || n > 3 ? `an operation with operator "${operator}" must have 2 or 3 operands` : undefined;
   return n !== 2 ? `an operation with operator "${operator}" must have 2 operands` : undefined;
 }
 
@@ -32,19 +33,22 @@ export function compileInfix(operator: string, operands: Compiled[]): Compiled {
   if (operator === 'and') return compileAnd(operands);
   const [a, b, c] = operands as [Compiled, Compiled, Compiled | undefined];
   switch (operator) {
-    case '===': return (data) => a(data) === b(data);
-    case 'in': return (data) => {
-      const l = a(data);
-      const r = b(data);
-      if (!Array.isArray(r)) throw new Error('right-hand side of an "in" operation must be an array');
-      return r.indexOf(l) > -1;
-    };
-    case '+': return (data) => {
-      const l = a(data);
-      const r = b(data);
-      if (!isInt(l) || !isInt(r)) throw new Error('operands of this operation must both be integers');
-      return l + r;
-    };
+    case '===':
+      return (data) => a(data) === b(data);
+    case 'in':
+      return (data) => {
+        const l = a(data);
+        const r = b(data);
+        if (!Array.isArray(r)) throw new Error('right-hand side of an "in" operation must be an array');
+        return r.indexOf(l) > -1;
+      };
+    case '+':
+      return (data) => {
+        const l = a(data);
+        const r = b(data);
+        if (!isInt(l) || !isInt(r)) throw new Error('operands of this operation must both be integers');
+        return l + r;
+      };
   }
   const compare = COMPARE[operator];
   if (compare === undefined) return fail(`unhandled infix operator "${operator}"`);
@@ -54,7 +58,13 @@ export function compileInfix(operator: string, operands: Compiled[]): Compiled {
   const message = ['<', '>', '<=', '>='].includes(operator)
     ? 'all operands of a comparison operation must be of integer type'
     : 'all operands of a date-time comparison must be date-times';
-  if (RANGE.has(operator) && !['<', '>', '<=', '>='].includes(operator) && isTime(a) && isTime(b) && (c === undefined || isTime(c))) {
+  if (
+    RANGE.has(operator) &&
+    !['<', '>', '<=', '>='].includes(operator) &&
+    isTime(a) &&
+    isTime(b) &&
+    (c === undefined || isTime(c))
+  ) {
     // Both (all) sides are plusTime operations, which always give a Date (or throw): compare their epoch ms.
     return compileTimeComparison(compare, a, b, c);
   }
@@ -81,14 +91,20 @@ function compileAnd(operands: Compiled[]): Compiled {
     for (const operand of operands) {
       if (acc === false || (acc !== true && boolsiness(acc) === false)) return acc;
       const value = operand(data);
-      if (typeof value !== 'boolean' && boolsiness(value) === undefined) throw new Error('all operands of an "and" operation must be either truthy or falsy');
+      if (typeof value !== 'boolean' && boolsiness(value) === undefined)
+        throw new Error('all operands of an "and" operation must be either truthy or falsy');
       acc = value;
     }
     return acc;
   };
 }
 
-function compileTimeComparison(compare: Compare, a: CompiledTime, b: CompiledTime, c: CompiledTime | undefined): Compiled {
+function compileTimeComparison(
+  compare: Compare,
+  a: CompiledTime,
+  b: CompiledTime,
+  c: CompiledTime | undefined,
+): Compiled {
   const l = a.ms;
   const m = b.ms;
   if (c === undefined) return (data) => compare(l(data), m(data));

@@ -8,9 +8,11 @@ export type Compiled = (data: unknown) => unknown;
 export type CompiledTime = Compiled & { ms: (data: unknown) => number };
 
 /** A part that throws, when evaluated, the error the reference evaluator throws for it. */
-export const fail = (message: string): Compiled => () => {
-  throw new Error(message);
-};
+export const fail =
+  (message: string): Compiled =>
+  () => {
+    throw new Error(message);
+  };
 
 /**
  * Parsed time strings (epoch ms, NaN for an invalid date), as certlogic-js parses them. A person's rules parse
@@ -57,10 +59,18 @@ export function plusTimeFast(str: string, amount: number, unit: 'year' | 'month'
   const date = new Date(parse(str));
   if (amount === 0) return date;
   switch (unit) {
-    case 'day': date.setUTCDate(date.getUTCDate() + amount); break;
-    case 'hour': date.setUTCHours(date.getUTCHours() + amount); break;
-    case 'month': date.setUTCMonth(date.getUTCMonth() + amount); break;
-    case 'year': date.setUTCFullYear(date.getUTCFullYear() + amount); break;
+    case 'day':
+      date.setUTCDate(date.getUTCDate() + amount);
+      break;
+    case 'hour':
+      date.setUTCHours(date.getUTCHours() + amount);
+      break;
+    case 'month':
+      date.setUTCMonth(date.getUTCMonth() + amount);
+      break;
+    case 'year':
+      date.setUTCFullYear(date.getUTCFullYear() + amount);
+      break;
   }
   return date;
 }

@@ -32,41 +32,101 @@ function assertSame(expr: unknown, data: unknown): void {
 describe('compileRule matches certlogic-js', () => {
   test('on malformed expressions and edge values', () => {
     const exprs: unknown[] = [
-      null, 1.5, undefined, [], [1, 'a', true], {}, { a: [1], b: [2] }, { var: 1 }, { var: '' }, { var: 'a.0.b' },
-      { foo: [1] }, { if: [] }, { if: [true] }, { if: [true, 1] }, { if: [{ var: 'x' }, 1, { nope: [] }] },
-      { if: [[], 1, 2] }, { if: [{ var: 'd' }, 1, 2] }, { and: [true] }, { and: [true, { var: 'x' }, { bad: [] }] },
-      { and: [{ var: 'd' }, true] }, { '===': [1] }, { '===': [{ var: 'x' }, null as unknown as string] },
-      { in: [1, 2] }, { in: [1, [1, 2]] }, { '+': [1, 'a'] }, { '+': [1, 2] }, { '<': [1, 2, 3, 4] }, { '<': [1, 'a'] },
-      { '<=': [1, 1, 2] }, { after: [1, 2] }, { before: [{ plusTime: ['2022-01-01', 0, 'day'] }, { plusTime: ['2022-01-01T00:00:00Z', 1, 'hour'] }] },
-      { 'not-after': [{ plusTime: ['2022-01-01', 0, 'day'] }, { plusTime: [{ var: 'x' }, 0, 'day'] }, { plusTime: ['2023', 0, 'day'] }] },
-      { 'not-before': [{ plusTime: ['2022-02', 1, 'month'] }, { plusTime: ['2022-03-31T10:00:00+01:00', -1, 'year'] }] },
+      null,
+      1.5,
+      undefined,
+      [],
+      [1, 'a', true],
+      {},
+      { a: [1], b: [2] },
+      { var: 1 },
+      { var: '' },
+      { var: 'a.0.b' },
+      { foo: [1] },
+      { if: [] },
+      { if: [true] },
+      { if: [true, 1] },
+      { if: [{ var: 'x' }, 1, { nope: [] }] },
+      { if: [[], 1, 2] },
+      { if: [{ var: 'd' }, 1, 2] },
+      { and: [true] },
+      { and: [true, { var: 'x' }, { bad: [] }] },
+      { and: [{ var: 'd' }, true] },
+      { '===': [1] },
+      { '===': [{ var: 'x' }, null as unknown as string] },
+      { in: [1, 2] },
+      { in: [1, [1, 2]] },
+      { '+': [1, 'a'] },
+      { '+': [1, 2] },
+      { '<': [1, 2, 3, 4] },
+      { '<': [1, 'a'] },
+      { '<=': [1, 1, 2] },
+      { after: [1, 2] },
+      { before: [{ plusTime: ['2022-01-01', 0, 'day'] }, { plusTime: ['2022-01-01T00:00:00Z', 1, 'hour'] }] },
+      {
+        'not-after': [
+          { plusTime: ['2022-01-01', 0, 'day'] },
+          { plusTime: [{ var: 'x' }, 0, 'day'] },
+          { plusTime: ['2023', 0, 'day'] },
+        ],
+      },
+      {
+        'not-before': [{ plusTime: ['2022-02', 1, 'month'] }, { plusTime: ['2022-03-31T10:00:00+01:00', -1, 'year'] }],
+      },
       { after: [{ plusTime: ['2022-13-45', 0, 'day'] }, { plusTime: ['2022-01-01', 0, 'day'] }] },
-      { plusTime: ['x', 0, 'day'] }, { plusTime: ['2022-01-01', 1.5, 'day'] }, { plusTime: ['2022-01-01', 1, 'week'] },
-      { plusTime: [{ var: 'x' }, 1, 'day'] }, { plusTime: ['2022-01-31T00:00:00Z', 1, 'month'] }, { plusTime: ['2022-01-01T00:00:00Z', 99999999999, 'day'] },
-      { '!': [{ var: 'x' }] }, { '!': [{ var: 'd' }] }, { '!': [] }, { reduce: [{ var: 'a' }, { '+': [{ var: 'accumulator' }, { var: 'current' }] }, 0] },
-      { reduce: [{ var: 'x' }] }, { reduce: [1, 2, 3] }, { extractFromUVCI: [{ var: 'x' }, 1] }, { extractFromUVCI: [1, 1] },
-      { extractFromUVCI: ['URN:UVCI:01:NL:187/37512422923', 'a'] }, { dccDateOfBirth: [{ var: 'x' }] }, { dccDateOfBirth: ['1998-02'] },
+      { plusTime: ['x', 0, 'day'] },
+      { plusTime: ['2022-01-01', 1.5, 'day'] },
+      { plusTime: ['2022-01-01', 1, 'week'] },
+      { plusTime: [{ var: 'x' }, 1, 'day'] },
+      { plusTime: ['2022-01-31T00:00:00Z', 1, 'month'] },
+      { plusTime: ['2022-01-01T00:00:00Z', 99999999999, 'day'] },
+      { '!': [{ var: 'x' }] },
+      { '!': [{ var: 'd' }] },
+      { '!': [] },
+      { reduce: [{ var: 'a' }, { '+': [{ var: 'accumulator' }, { var: 'current' }] }, 0] },
+      { reduce: [{ var: 'x' }] },
+      { reduce: [1, 2, 3] },
+      { extractFromUVCI: [{ var: 'x' }, 1] },
+      { extractFromUVCI: [1, 1] },
+      { extractFromUVCI: ['URN:UVCI:01:NL:187/37512422923', 'a'] },
+      { dccDateOfBirth: [{ var: 'x' }] },
+      { dccDateOfBirth: ['1998-02'] },
     ];
-    const data: unknown[] = [null, {}, { x: null }, { x: 'a' }, { x: '2022-05-20T08:00:00Z' }, { x: 2 }, { a: [1, 2, 3] }, { a: [{ b: 'c' }] }, { d: {} }, 'abc'];
+    const data: unknown[] = [
+      null,
+      {},
+      { x: null },
+      { x: 'a' },
+      { x: '2022-05-20T08:00:00Z' },
+      { x: 2 },
+      { a: [1, 2, 3] },
+      { a: [{ b: 'c' }] },
+      { d: {} },
+      'abc',
+    ];
     for (const expr of exprs) for (const d of data) assertSame(expr, d);
   });
 
-  test('on every conformance expression with every conformance data item', { skip: haveConformance() ? false : 'conformance suites missing' }, () => {
-    const exprs: unknown[] = [];
-    const data: unknown[] = [];
-    for (const { suite } of evaluatorSuites()) {
-      for (const c of suite.cases) {
-        if (c.certLogicExpression !== undefined) exprs.push(c.certLogicExpression);
-        for (const a of c.assertions) {
-          if (a.certLogicExpression !== undefined) exprs.push(a.certLogicExpression);
-          data.push(a.data);
+  test(
+    'on every conformance expression with every conformance data item',
+    { skip: haveConformance() ? false : 'conformance suites missing' },
+    () => {
+      const exprs: unknown[] = [];
+      const data: unknown[] = [];
+      for (const { suite } of evaluatorSuites()) {
+        for (const c of suite.cases) {
+          if (c.certLogicExpression !== undefined) exprs.push(c.certLogicExpression);
+          for (const a of c.assertions) {
+            if (a.certLogicExpression !== undefined) exprs.push(a.certLogicExpression);
+            data.push(a.data);
+          }
         }
       }
-    }
-    for (const { suite } of validatorSuites()) for (const c of suite.cases) exprs.push(c.certLogicExpression);
-    assert.ok(exprs.length > 100 && data.length > 100);
-    for (const expr of exprs) for (const d of data) assertSame(expr, d);
-  });
+      for (const { suite } of validatorSuites()) for (const c of suite.cases) exprs.push(c.certLogicExpression);
+      assert.ok(exprs.length > 100 && data.length > 100);
+      for (const expr of exprs) for (const d of data) assertSame(expr, d);
+    },
+  );
 
   test('on the baseline rules with generated facts, including malformed ones', () => {
     let seed = 20220520;
@@ -90,9 +150,20 @@ describe('compileRule matches certlogic-js', () => {
     for (let i = 0; i < 3000; i++) {
       const facts = {
         now: rnd() < 0.97 ? '2022-05-20T08:00:00Z' : time(),
-        tests: list(() => ({ kind: pick(['nat', 'antigen']), time: time(), result: pick(['positive', 'negative', 'negative', 'invalid']) })),
-        cases: list(() => ({ diagnosis: pick(['confirmed', 'asymptomatic', 'suspected', 'excluded']), reportTime: time() })),
-        contacts: list(() => ({ type: pick(['close', 'secondary', 'spatiotemporal']), exposureDate: time(), ...(rnd() < 0.5 ? { quarantineEnd: time() } : {}) })),
+        tests: list(() => ({
+          kind: pick(['nat', 'antigen']),
+          time: time(),
+          result: pick(['positive', 'negative', 'negative', 'invalid']),
+        })),
+        cases: list(() => ({
+          diagnosis: pick(['confirmed', 'asymptomatic', 'suspected', 'excluded']),
+          reportTime: time(),
+        })),
+        contacts: list(() => ({
+          type: pick(['close', 'secondary', 'spatiotemporal']),
+          exposureDate: time(),
+          ...(rnd() < 0.5 ? { quarantineEnd: time() } : {}),
+        })),
         quarantine: list(() => ({ start: time(), end: time() })),
         visits: list(() => ({ level: pick(['high', 'medium']), area: '440106', time: time() })),
         symptoms: list(() => ({ time: time(), fever: rnd() < 0.5, symptoms: pick(['', '咳嗽', '']) })),

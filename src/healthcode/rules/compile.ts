@@ -35,10 +35,15 @@ export function compileRule(expr: unknown): Compiled {
   if (entries.length !== 1 || entry === undefined) return fail('unrecognised expression object encountered');
   const [operator, values] = entry as [string, unknown];
   if (operator === 'var') return compileVar(values);
-  if (!(Array.isArray(values) && values.length > 0)) return fail('operation not of the form { "<operator>": [ <values...> ] }');
+  if (!(Array.isArray(values) && values.length > 0))
+    return fail('operation not of the form { "<operator>": [ <values...> ] }');
   const args = values as unknown[];
   if (operator === 'if') return compileIf(args[0], args[1], args[2]);
-  if (INFIX.includes(operator)) return compileInfix(operator, args.map((arg) => compileRule(arg)));
+  if (INFIX.includes(operator))
+    return compileInfix(
+      operator,
+      args.map((arg) => compileRule(arg)),
+    );
   if (operator === '!') return compileNot(compileRule(args[0]));
   if (operator === 'plusTime') return compilePlusTime(args[0], args[1], args[2]);
   if (operator === 'reduce') return compileReduce(args[0], args[1], args[2]);
@@ -78,9 +83,12 @@ function compileIf(guardExpr: unknown, thenExpr: unknown, elseExpr: unknown): Co
     if (g === true) return then(data);
     if (g === false) return otherwise(data);
     switch (boolsiness(g)) {
-      case true: return then(data);
-      case false: return otherwise(data);
-      default: throw new Error(`if-guard evaluates to something neither truthy, nor falsy: ${String(g)}`);
+      case true:
+        return then(data);
+      case false:
+        return otherwise(data);
+      default:
+        throw new Error(`if-guard evaluates to something neither truthy, nor falsy: ${String(g)}`);
     }
   };
 }
@@ -90,9 +98,12 @@ function compileNot(operand: Compiled): Compiled {
     const value = operand(data);
     if (typeof value === 'boolean') return !value;
     switch (boolsiness(value)) {
-      case false: return true;
-      case true: return false;
-      default: throw new Error(`operand of ! evaluates to something neither truthy, nor falsy: ${String(value)}`);
+      case false:
+        return true;
+      case true:
+        return false;
+      default:
+        throw new Error(`operand of ! evaluates to something neither truthy, nor falsy: ${String(value)}`);
     }
   };
 }
@@ -100,7 +111,9 @@ function compileNot(operand: Compiled): Compiled {
 function compilePlusTime(dateExpr: unknown, amount: unknown, unit: unknown): Compiled {
   if (!isInt(amount)) return fail('"amount" argument (#2) of "plusTime" must be an integer');
   if (!TIME_UNITS.includes(unit)) {
-    return fail(`"unit" argument (#3) of "plusTime" must be a string with one of the time units: ${TIME_UNITS.join(', ')}`);
+    return fail(
+      `"unit" argument (#3) of "plusTime" must be a string with one of the time units: ${TIME_UNITS.join(', ')}`,
+    );
   }
   const date = compileRule(dateExpr);
   const u = unit as 'year' | 'month' | 'day' | 'hour';

@@ -45,7 +45,8 @@ function readSuites<T>(folder: string): { file: string; suite: T }[] {
 }
 
 export const evaluatorSuites = (): { file: string; suite: TestSuite }[] => readSuites<TestSuite>('testSuite');
-export const validatorSuites = (): { file: string; suite: ValidationSuite }[] => readSuites<ValidationSuite>('validation-testSuite');
+export const validatorSuites = (): { file: string; suite: ValidationSuite }[] =>
+  readSuites<ValidationSuite>('validation-testSuite');
 
 /** The items to run: none marked skip, and when some are marked only, just those. */
 export function selected<T extends { directive?: Directive }>(items: T[]): { item: T; run: boolean }[] {

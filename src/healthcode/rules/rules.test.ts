@@ -32,14 +32,18 @@ function expectCode(p: Partial<PersonFacts>, colour: Colour, rules: string[] = [
   const facts = person(p);
   const verdict = evaluateRuleSet(BASELINE_RULESET, facts);
   assert.equal(verdict.colour, colour);
-  assert.deepEqual(verdict.reasons.map((r) => r.rule), rules);
+  assert.deepEqual(
+    verdict.reasons.map((r) => r.rule),
+    rules,
+  );
   const reference = BASELINE_RULESET.rules.filter((r) => evaluateRule(r.logic, facts) === true).map((r) => r.id);
   assert.deepEqual([...reference].sort(), [...rules].sort(), 'certlogic-js fires the same rules');
 }
 
 describe('green', () => {
   test('no facts at all', () => expectCode({}, 'green'));
-  test('only negative tests', () => expectCode({ tests: [nat(ago(1 * D)), antigen(ago(2 * D)), nat(ago(3 * D))] }, 'green'));
+  test('only negative tests', () =>
+    expectCode({ tests: [nat(ago(1 * D)), antigen(ago(2 * D)), nat(ago(3 * D))] }, 'green'));
   test('a spatiotemporal contact is not a colour rule of the baseline', () =>
     expectCode({ contacts: [{ type: 'spatiotemporal', exposureDate: '2022-05-19' }] }, 'green'));
   test('old events no longer count', () =>
@@ -81,7 +85,13 @@ describe('red: confirmed or asymptomatic case', () => {
   });
   test('the newest case counts: negatives after an older case only do not clear a newer one', () =>
     expectCode(
-      { cases: [{ diagnosis: 'confirmed', reportTime: ago(16 * D) }, { diagnosis: 'confirmed', reportTime: ago(30 * D) }], tests: [nat(ago(20 * D)), nat(ago(25 * D))] },
+      {
+        cases: [
+          { diagnosis: 'confirmed', reportTime: ago(16 * D) },
+          { diagnosis: 'confirmed', reportTime: ago(30 * D) },
+        ],
+        tests: [nat(ago(20 * D)), nat(ago(25 * D))],
+      },
       'red',
       R,
     ));
@@ -94,10 +104,36 @@ describe('red: suspected case', () => {
   test('way back: exactly 7 days after the report', () =>
     expectCode({ cases: [{ diagnosis: 'suspected', reportTime: ago(7 * D) }] }, 'green'));
   test('way back: excluded after the suspicion', () =>
-    expectCode({ cases: [{ diagnosis: 'excluded', reportTime: ago(D) }, { diagnosis: 'suspected', reportTime: ago(3 * D) }] }, 'green'));
+    expectCode(
+      {
+        cases: [
+          { diagnosis: 'excluded', reportTime: ago(D) },
+          { diagnosis: 'suspected', reportTime: ago(3 * D) },
+        ],
+      },
+      'green',
+    ));
   test('an exclusion before or at the time of the suspicion does not clear it', () => {
-    expectCode({ cases: [{ diagnosis: 'suspected', reportTime: ago(3 * D) }, { diagnosis: 'excluded', reportTime: ago(5 * D) }] }, 'red', R);
-    expectCode({ cases: [{ diagnosis: 'suspected', reportTime: ago(3 * D) }, { diagnosis: 'excluded', reportTime: ago(3 * D) }] }, 'red', R);
+    expectCode(
+      {
+        cases: [
+          { diagnosis: 'suspected', reportTime: ago(3 * D) },
+          { diagnosis: 'excluded', reportTime: ago(5 * D) },
+        ],
+      },
+      'red',
+      R,
+    );
+    expectCode(
+      {
+        cases: [
+          { diagnosis: 'suspected', reportTime: ago(3 * D) },
+          { diagnosis: 'excluded', reportTime: ago(3 * D) },
+        ],
+      },
+      'red',
+      R,
+    );
   });
 });
 
@@ -114,7 +150,15 @@ describe('red: close contact in quarantine', () => {
     expectCode({ now: '2022-05-19T23:59:59Z', contacts: [{ type: 'close', exposureDate: '2022-05-13' }] }, 'red', R);
   });
   test('secondary and spatiotemporal contacts are not red', () =>
-    expectCode({ contacts: [{ type: 'secondary', exposureDate: '2022-05-10', quarantineEnd: fromNow(D) }, { type: 'spatiotemporal', exposureDate: '2022-05-19' }] }, 'green'));
+    expectCode(
+      {
+        contacts: [
+          { type: 'secondary', exposureDate: '2022-05-10', quarantineEnd: fromNow(D) },
+          { type: 'spatiotemporal', exposureDate: '2022-05-19' },
+        ],
+      },
+      'green',
+    ));
 });
 
 describe('red: quarantine order in force', () => {
@@ -125,13 +169,15 @@ describe('red: quarantine order in force', () => {
     expectCode({ quarantine: [{ start: ago(14 * D), end: NOW }] }, 'green');
     expectCode({ quarantine: [{ start: fromNow(MIN), end: fromNow(5 * D) }] }, 'green');
   });
-  test('dates are read as midnight UTC', () => expectCode({ quarantine: [{ start: '2022-05-13', end: '2022-05-21' }] }, 'red', R));
+  test('dates are read as midnight UTC', () =>
+    expectCode({ quarantine: [{ start: '2022-05-13', end: '2022-05-21' }] }, 'red', R));
 });
 
 describe('red: positive NAT', () => {
   const R = ['red.nat-positive'];
   test('positive a day ago', () => expectCode({ tests: [nat(ago(D), 'positive')] }, 'red', R));
-  test('positive 14 days minus a minute ago', () => expectCode({ tests: [nat(ago(14 * D - MIN), 'positive')] }, 'red', R));
+  test('positive 14 days minus a minute ago', () =>
+    expectCode({ tests: [nat(ago(14 * D - MIN), 'positive')] }, 'red', R));
   test('way back: 14 days after the test', () => expectCode({ tests: [nat(ago(14 * D), 'positive')] }, 'green'));
   test('way back: two negative NATs exactly 24 h apart after it', () =>
     expectCode({ tests: [nat(ago(3 * D)), nat(ago(4 * D)), nat(ago(5 * D), 'positive')] }, 'green'));
@@ -140,7 +186,10 @@ describe('red: positive NAT', () => {
   test('negative NATs before the positive one do not count', () =>
     expectCode({ tests: [nat(ago(1 * D), 'positive'), nat(ago(3 * D)), nat(ago(5 * D))] }, 'red', R));
   test('the pair need not include the latest test: any two ≥ 24 h apart', () =>
-    expectCode({ tests: [nat(ago(2 * D)), nat(ago(2 * D + H)), nat(ago(3 * D)), nat(ago(4 * D), 'positive')] }, 'green'));
+    expectCode(
+      { tests: [nat(ago(2 * D)), nat(ago(2 * D + H)), nat(ago(3 * D)), nat(ago(4 * D), 'positive')] },
+      'green',
+    ));
   test('the order of the tests does not matter', () =>
     expectCode({ tests: [nat(ago(5 * D)), nat(ago(3 * D)), nat(ago(1 * D), 'positive')] }, 'red', R));
 });
@@ -170,7 +219,9 @@ describe('yellow: secondary contact', () => {
 
 describe('yellow: stay in a risk area', () => {
   const Y = ['yellow.risk-area'];
-  const stay = (time: string, level: 'high' | 'medium' = 'high'): PersonFacts['visits'] => [{ level, area: '440106', time }];
+  const stay = (time: string, level: 'high' | 'medium' = 'high'): PersonFacts['visits'] => [
+    { level, area: '440106', time },
+  ];
   test('high- or medium-risk area within 7 days', () => {
     expectCode({ visits: stay(ago(7 * D - MIN)) }, 'yellow', Y);
     expectCode({ visits: stay(ago(D), 'medium') }, 'yellow', Y);
@@ -224,7 +275,9 @@ describe('yellow: positive antigen test', () => {
 
 describe('yellow: close contact after quarantine', () => {
   const Y = ['yellow.close-contact-after-quarantine'];
-  const contact = (quarantineEnd: string): PersonFacts['contacts'] => [{ type: 'close', exposureDate: '2022-05-01', quarantineEnd }];
+  const contact = (quarantineEnd: string): PersonFacts['contacts'] => [
+    { type: 'close', exposureDate: '2022-05-01', quarantineEnd },
+  ];
   test('for 7 days after the end', () => expectCode({ contacts: contact(ago(7 * D - MIN)) }, 'yellow', Y));
   test('way back: 7 days after the end', () => expectCode({ contacts: contact(ago(7 * D)) }, 'green'));
   test('way back: a negative NAT after the end', () =>
@@ -250,7 +303,12 @@ describe('several rules at once', () => {
     assert.equal(verdict.colour, 'red');
     assert.deepEqual(
       verdict.reasons.map((r) => [r.rule, r.colour]),
-      [['red.case-suspected', 'red'], ['red.nat-positive', 'red'], ['yellow.risk-area', 'yellow'], ['yellow.antigen-positive', 'yellow']],
+      [
+        ['red.case-suspected', 'red'],
+        ['red.nat-positive', 'red'],
+        ['yellow.risk-area', 'yellow'],
+        ['yellow.antigen-positive', 'yellow'],
+      ],
     );
     const suspected = verdict.reasons[0]!;
     assert.match(suspected.description['zh-CN'], /疑似/);
@@ -258,7 +316,10 @@ describe('several rules at once', () => {
   });
   test('two yellow rules give yellow with both reasons', () =>
     expectCode(
-      { visits: [{ level: 'high', area: '440106', time: ago(D) }], symptoms: [{ time: ago(H), fever: true, symptoms: '' }] },
+      {
+        visits: [{ level: 'high', area: '440106', time: ago(D) }],
+        symptoms: [{ time: ago(H), fever: true, symptoms: '' }],
+      },
       'yellow',
       ['yellow.risk-area', 'yellow.symptoms'],
     ));

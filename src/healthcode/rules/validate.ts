@@ -25,7 +25,9 @@ function timeOf(x: unknown): number | undefined {
 
 function textProblems(where: string, x: unknown): string[] {
   if (!isRecord(x)) return [`${where}: description must have zh-CN and en texts`];
-  return (['zh-CN', 'en'] as const).flatMap((lang) => (isText(x[lang]) ? [] : [`${where}: description.${lang} is missing or empty`]));
+  return (['zh-CN', 'en'] as const).flatMap((lang) =>
+    isText(x[lang]) ? [] : [`${where}: description.${lang} is missing or empty`],
+  );
 }
 
 function logicProblems(where: string, logic: unknown): string[] {
@@ -42,17 +44,21 @@ function ruleProblems(rule: unknown, index: number, seen: Set<string>): string[]
   const id = rule['id'];
   const where = typeof id === 'string' ? `rule ${id}` : `rules[${index}]`;
   const problems: string[] = [];
-  if (typeof id !== 'string' || !ID.test(id)) problems.push(`${where}: id must be 1-64 letters, digits, ".", "_" or "-"`);
+  if (typeof id !== 'string' || !ID.test(id))
+    problems.push(`${where}: id must be 1-64 letters, digits, ".", "_" or "-"`);
   else if (seen.has(id)) problems.push(`${where}: duplicate rule id`);
   else seen.add(id);
-  if (rule['colour'] !== 'yellow' && rule['colour'] !== 'red') problems.push(`${where}: colour must be "yellow" or "red"`);
+  if (rule['colour'] !== 'yellow' && rule['colour'] !== 'red')
+    problems.push(`${where}: colour must be "yellow" or "red"`);
   problems.push(...textProblems(where, rule['description']), ...logicProblems(where, rule['logic']));
   const evidence = rule['evidence'];
   if (evidence !== undefined) {
     if (!Array.isArray(evidence)) problems.push(`${where}: evidence must be a list of fact names`);
-    else for (const e of evidence) {
-      if (typeof e !== 'string' || !EVIDENCE_NAMES.has(e)) problems.push(`${where}: evidence ${JSON.stringify(e)} is not one of ${FACT_ARRAYS.join(', ')}`);
-    }
+    else
+      for (const e of evidence) {
+        if (typeof e !== 'string' || !EVIDENCE_NAMES.has(e))
+          problems.push(`${where}: evidence ${JSON.stringify(e)} is not one of ${FACT_ARRAYS.join(', ')}`);
+      }
   }
   return problems;
 }
@@ -61,12 +67,16 @@ function ruleProblems(rule: unknown, index: number, seen: Set<string>): string[]
 export function validateRuleSet(rs: unknown): string[] {
   if (!isRecord(rs)) return ['rule set must be an object'];
   const problems: string[] = [];
-  if (typeof rs['id'] !== 'string' || !ID.test(rs['id'])) problems.push('id must be 1-64 letters, digits, ".", "_" or "-"');
-  if (typeof rs['version'] !== 'string' || !SEMVER.test(rs['version'])) problems.push(`version ${JSON.stringify(rs['version'])} is not a semantic version (e.g. 1.0.0)`);
-  if (typeof rs['region'] !== 'string' || !REGION.test(rs['region'])) problems.push(`region ${JSON.stringify(rs['region'])} is not a 6-digit GB/T 2260 code`);
+  if (typeof rs['id'] !== 'string' || !ID.test(rs['id']))
+    problems.push('id must be 1-64 letters, digits, ".", "_" or "-"');
+  if (typeof rs['version'] !== 'string' || !SEMVER.test(rs['version']))
+    problems.push(`version ${JSON.stringify(rs['version'])} is not a semantic version (e.g. 1.0.0)`);
+  if (typeof rs['region'] !== 'string' || !REGION.test(rs['region']))
+    problems.push(`region ${JSON.stringify(rs['region'])} is not a 6-digit GB/T 2260 code`);
   const from = timeOf(rs['validFrom']);
   const to = timeOf(rs['validTo']);
-  if (from === undefined) problems.push(`validFrom ${JSON.stringify(rs['validFrom'])} is not an ISO 8601 date or date-time`);
+  if (from === undefined)
+    problems.push(`validFrom ${JSON.stringify(rs['validFrom'])} is not an ISO 8601 date or date-time`);
   if (to === undefined) problems.push(`validTo ${JSON.stringify(rs['validTo'])} is not an ISO 8601 date or date-time`);
   if (from !== undefined && to !== undefined && from >= to) problems.push('validFrom must be before validTo');
   problems.push(...textProblems('rule set', rs['description']));

@@ -10,24 +10,53 @@ const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
 
 /** A rule set for Shenzhen (440300), so that the baseline for the province stays as it is. */
 function shenzhen(version: string, over: Partial<RuleSet> = {}): RuleSet {
-  return { ...clone(BASELINE_RULESET), id: 'SZ-HEALTHCODE', version, region: '440300', validFrom: '2023-01-01', validTo: '2033-01-01T00:00:00Z', ...over };
+  return {
+    ...clone(BASELINE_RULESET),
+    id: 'SZ-HEALTHCODE',
+    version,
+    region: '440300',
+    validFrom: '2023-01-01',
+    validTo: '2033-01-01T00:00:00Z',
+    ...over,
+  };
 }
 
 /** The same object with its keys in reverse order, everywhere (jsonb keeps an order of its own). */
 function reversedKeys(x: unknown): unknown {
   if (Array.isArray(x)) return x.map(reversedKeys);
-  if (x && typeof x === 'object') return Object.fromEntries(Object.entries(x).reverse().map(([k, v]) => [k, reversedKeys(v)]));
+  if (x && typeof x === 'object')
+    return Object.fromEntries(
+      Object.entries(x)
+        .reverse()
+        .map(([k, v]) => [k, reversedKeys(v)]),
+    );
   return x;
 }
 
 test('compareVersions follows semver precedence', () => {
-  const ordered = ['0.9.0', '1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-beta.2', '1.0.0-beta.11', '1.0.0-rc.1', '1.0.0', '1.2.0', '1.10.0', '2.0.0'];
+  const ordered = [
+    '0.9.0',
+    '1.0.0-alpha',
+    '1.0.0-alpha.1',
+    '1.0.0-alpha.beta',
+    '1.0.0-beta',
+    '1.0.0-beta.2',
+    '1.0.0-beta.11',
+    '1.0.0-rc.1',
+    '1.0.0',
+    '1.2.0',
+    '1.10.0',
+    '2.0.0',
+  ];
   for (let i = 0; i < ordered.length - 1; i++) {
     assert.ok(compareVersions(ordered[i]!, ordered[i + 1]!) < 0, `${ordered[i]} < ${ordered[i + 1]}`);
     assert.ok(compareVersions(ordered[i + 1]!, ordered[i]!) > 0, `${ordered[i + 1]} > ${ordered[i]}`);
   }
   assert.equal(compareVersions('1.0.0+build.5', '1.0.0'), 0, 'build metadata is ignored');
-  assert.ok(compareVersions('1.0.0-alpha-2', '1.0.0-alpha-10') > 0, 'a hyphen inside a pre-release is part of it (compared as text)');
+  assert.ok(
+    compareVersions('1.0.0-alpha-2', '1.0.0-alpha-10') > 0,
+    'a hyphen inside a pre-release is part of it (compared as text)',
+  );
   assert.ok(compareVersions('1.0.0-rc.1+b', '1.0.0') < 0);
 });
 
@@ -61,7 +90,11 @@ describeEachEngine('rule sets', (getPlatform) => {
     assert.equal(inForce.status, 200);
     assert.equal(inForce.body.ruleSet.id, BASELINE_RULESET.id, 'the node’s region (440000) by default');
     const county = await anon('GET', '/api/v1/rule-sets/in-force?region=440106');
-    assert.equal(county.body.ruleSet.version, BASELINE_RULESET.version, 'a county without a set of its own has its province’s');
+    assert.equal(
+      county.body.ruleSet.version,
+      BASELINE_RULESET.version,
+      'a county without a set of its own has its province’s',
+    );
     const none = await anon('GET', '/api/v1/rule-sets/in-force?region=110105');
     assert.equal(none.status, 404);
     assert.equal(none.body.code, 'no_rule_set_in_force');
@@ -79,11 +112,19 @@ describeEachEngine('rule sets', (getPlatform) => {
     assert.equal(v1.status, 201, JSON.stringify(v1.body));
     assert.equal(v1.body.ruleSet.version, '1.0.0');
     let inForce = await anon('GET', '/api/v1/rule-sets/in-force?region=440303');
-    assert.equal(inForce.body.ruleSet.id, 'SZ-HEALTHCODE', 'a Shenzhen district has Shenzhen’s set, not the province’s');
+    assert.equal(
+      inForce.body.ruleSet.id,
+      'SZ-HEALTHCODE',
+      'a Shenzhen district has Shenzhen’s set, not the province’s',
+    );
     assert.equal(inForce.body.ruleSet.version, '1.0.0');
 
     const rules = shenzhen('1.10.0').rules.slice(0, 3);
-    const v110 = await admin('POST', '/api/v1/rule-sets', shenzhen('1.10.0', { rules, validFrom: '2024-01-01T00:00:00+08:00' }));
+    const v110 = await admin(
+      'POST',
+      '/api/v1/rule-sets',
+      shenzhen('1.10.0', { rules, validFrom: '2024-01-01T00:00:00+08:00' }),
+    );
     assert.equal(v110.status, 201);
     const v19 = await admin('POST', '/api/v1/rule-sets', shenzhen('1.9.0'));
     assert.equal(v19.status, 201);
@@ -102,8 +143,13 @@ describeEachEngine('rule sets', (getPlatform) => {
     assert.deepEqual(listed.body.items.map((s: any) => s.ruleSet.version).sort(), ['1.0.0', '1.10.0', '1.9.0']);
 
     const res = await platform.db.query<{ entry: string }>('SELECT entry FROM audit_entries ORDER BY seq');
-    const entries = res.rows.map((r) => JSON.parse(r.entry)).filter((e) => e.action === 'healthcode.ruleset.publish' && e.detail.ruleSet === 'SZ-HEALTHCODE');
-    assert.deepEqual(entries.map((e) => e.detail.version), ['1.0.0', '1.10.0', '1.9.0']);
+    const entries = res.rows
+      .map((r) => JSON.parse(r.entry))
+      .filter((e) => e.action === 'healthcode.ruleset.publish' && e.detail.ruleSet === 'SZ-HEALTHCODE');
+    assert.deepEqual(
+      entries.map((e) => e.detail.version),
+      ['1.0.0', '1.10.0', '1.9.0'],
+    );
     assert.equal(entries[0].actor.kind, 'department');
   });
 
@@ -117,20 +163,40 @@ describeEachEngine('rule sets', (getPlatform) => {
     const conflict = await admin('POST', '/api/v1/rule-sets', changed);
     assert.equal(conflict.status, 409);
     assert.equal(conflict.body.code, 'rule_set_version_exists');
-    assert.deepEqual((await anon('GET', '/api/v1/rule-sets/SZ-HEALTHCODE/2.0.0-rc.1')).body.ruleSet, shenzhen('2.0.0-rc.1'), 'unchanged');
-    const baseline = await admin('POST', '/api/v1/rule-sets', { ...clone(BASELINE_RULESET), rules: BASELINE_RULESET.rules.slice(1) });
+    assert.deepEqual(
+      (await anon('GET', '/api/v1/rule-sets/SZ-HEALTHCODE/2.0.0-rc.1')).body.ruleSet,
+      shenzhen('2.0.0-rc.1'),
+      'unchanged',
+    );
+    const baseline = await admin('POST', '/api/v1/rule-sets', {
+      ...clone(BASELINE_RULESET),
+      rules: BASELINE_RULESET.rules.slice(1),
+    });
     assert.equal(baseline.status, 409, 'the baseline version cannot be replaced');
   });
 
   test('an invalid rule set is refused with 422 and every problem the validator found; a malformed body with 400', async () => {
     const bad = shenzhen('one', { region: '449999', validFrom: '2030-01-01', validTo: '2025-01-01' });
-    bad.rules = [{ ...bad.rules[0]!, colour: 'green' as 'red', logic: { '>': [{ var: 'salary' }, 1] } }, { ...bad.rules[0]! }];
+    bad.rules = [
+      { ...bad.rules[0]!, colour: 'green' as 'red', logic: { '>': [{ var: 'salary' }, 1] } },
+      { ...bad.rules[0]! },
+    ];
     const res = await admin('POST', '/api/v1/rule-sets', bad);
     assert.equal(res.status, 422, JSON.stringify(res.body));
     assert.equal(res.body.code, 'invalid_rule_set');
     const issues: string[] = res.body.issues;
-    for (const want of [/version "one"/, /validFrom must be before validTo/, /colour must be "yellow" or "red"/, /salary/, /duplicate rule id/, /region 449999/]) {
-      assert.ok(issues.some((i) => want.test(i)), `${want}: ${issues.join(' | ')}`);
+    for (const want of [
+      /version "one"/,
+      /validFrom must be before validTo/,
+      /colour must be "yellow" or "red"/,
+      /salary/,
+      /duplicate rule id/,
+      /region 449999/,
+    ]) {
+      assert.ok(
+        issues.some((i) => want.test(i)),
+        `${want}: ${issues.join(' | ')}`,
+      );
     }
     const empty = await admin('POST', '/api/v1/rule-sets', shenzhen('3.0.0', { rules: [] }));
     assert.equal(empty.status, 422);

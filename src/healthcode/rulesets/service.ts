@@ -6,7 +6,14 @@ import { notFound, unprocessable } from '../../core/problem.js';
 import type { Db } from '../../db/types.js';
 import { validateDivisionCode } from '../../standard/index.js';
 import { validateRuleSet, type RuleSet } from '../rules/index.js';
-import { getRuleSet, listRuleSets, publishRuleSet, ruleSetInForce, seedBaselineRuleSet, type StoredRuleSet } from './store.js';
+import {
+  getRuleSet,
+  listRuleSets,
+  publishRuleSet,
+  ruleSetInForce,
+  seedBaselineRuleSet,
+  type StoredRuleSet,
+} from './store.js';
 
 // Databases whose baseline is stored (or being stored) by this process. The insert is idempotent, so several
 // processes (and the node's start-up) may each do it once.
@@ -46,7 +53,8 @@ export async function inForceRuleSet(ctx: Ctx, region?: string, at?: Date): Prom
   const where = region ?? ctx.platform.settings.region;
   const when = at ?? new Date();
   const rs = await ruleSetInForce(ctx.db, where, when);
-  if (!rs) throw notFound('no_rule_set_in_force', `No rule set is in force for region ${where} at ${when.toISOString()}.`);
+  if (!rs)
+    throw notFound('no_rule_set_in_force', `No rule set is in force for region ${where} at ${when.toISOString()}.`);
   return getRuleSet(ctx.db, rs.id, rs.version);
 }
 
@@ -63,18 +71,32 @@ export async function publishNewRuleSet(ctx: Ctx, rs: RuleSet): Promise<{ stored
     if (issue) issues.push(`region ${rs.region}: ${issue.message.en}`);
   }
   if (issues.length > 0) {
-    throw unprocessable('invalid_rule_set', `The rule set is not valid: ${issues.slice(0, 5).join('; ')}${issues.length > 5 ? ` (and ${issues.length - 5} more)` : ''}`, { issues });
+    throw unprocessable(
+      'invalid_rule_set',
+      `The rule set is not valid: ${issues.slice(0, 5).join('; ')}${issues.length > 5 ? ` (and ${issues.length - 5} more)` : ''}`,
+      { issues },
+    );
   }
   await ensureBaselineRuleSet(ctx.db);
   const before = await ctx.db.query('SELECT 1 FROM rule_sets WHERE id = $1 AND version = $2', [rs.id, rs.version]);
-  const by = ctx.principal.kind === 'department' ? ctx.principal.departmentId : `system:${ctx.principal.kind === 'system' ? ctx.principal.reason : 'unknown'}`;
+  const by =
+    ctx.principal.kind === 'department'
+      ? ctx.principal.departmentId
+      : `system:${ctx.principal.kind === 'system' ? ctx.principal.reason : 'unknown'}`;
   const stored = await publishRuleSet(ctx.db, rs, by);
   const created = before.rows.length === 0;
   if (created) {
     await audit(ctx, {
       action: 'healthcode.ruleset.publish',
       outcome: 'ok',
-      detail: { ruleSet: rs.id, version: rs.version, region: rs.region, validFrom: rs.validFrom, validTo: rs.validTo, rules: rs.rules.map((r) => r.id) },
+      detail: {
+        ruleSet: rs.id,
+        version: rs.version,
+        region: rs.region,
+        validFrom: rs.validFrom,
+        validTo: rs.validTo,
+        rules: rs.rules.map((r) => r.id),
+      },
     });
   }
   return { stored, created };

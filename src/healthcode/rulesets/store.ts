@@ -27,7 +27,11 @@ const iso = (v: Date | string): string => new Date(v).toISOString();
 const instant = (v: string): string => new Date(v).toISOString();
 /** The same rule set whatever the key order (jsonb stores keys in an order of its own). */
 const sameDoc = (a: RuleSet, b: RuleSet): boolean => canonicalJson(a) === canonicalJson(b);
-const stored = (r: Row): StoredRuleSet => ({ ruleSet: r.doc, publishedBy: r.published_by, publishedAt: iso(r.published_at) });
+const stored = (r: Row): StoredRuleSet => ({
+  ruleSet: r.doc,
+  publishedBy: r.published_by,
+  publishedAt: iso(r.published_at),
+});
 
 /** Publishes a rule set (validated first). A version once published cannot change: publishing it again with a different body is a conflict. */
 export async function publishRuleSet(q: Queryable, rs: RuleSet, by: string): Promise<StoredRuleSet> {
@@ -41,7 +45,10 @@ export async function publishRuleSet(q: Queryable, rs: RuleSet, by: string): Pro
   });
   if (existing) {
     if (sameDoc(existing.ruleSet, rs)) return existing;
-    throw conflict('rule_set_version_exists', `Rule set ${rs.id} version ${rs.version} is already published with different content; publish a new version.`);
+    throw conflict(
+      'rule_set_version_exists',
+      `Rule set ${rs.id} version ${rs.version} is already published with different content; publish a new version.`,
+    );
   }
   const res = await q.query<Row>(
     `INSERT INTO rule_sets (id, version, region, valid_from, valid_to, doc, published_by) VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -52,7 +59,10 @@ export async function publishRuleSet(q: Queryable, rs: RuleSet, by: string): Pro
   // Published concurrently: the same content is fine, a different one is the same conflict as above.
   const raced = await getRuleSet(q, rs.id, rs.version);
   if (sameDoc(raced.ruleSet, rs)) return raced;
-  throw conflict('rule_set_version_exists', `Rule set ${rs.id} version ${rs.version} is already published with different content; publish a new version.`);
+  throw conflict(
+    'rule_set_version_exists',
+    `Rule set ${rs.id} version ${rs.version} is already published with different content; publish a new version.`,
+  );
 }
 
 /**
@@ -62,7 +72,8 @@ export async function publishRuleSet(q: Queryable, rs: RuleSet, by: string): Pro
  */
 export async function seedBaselineRuleSet(q: Queryable, region?: string): Promise<void> {
   const sets = [BASELINE_RULESET];
-  if (region && region.slice(0, 2) !== BASELINE_RULESET.region.slice(0, 2)) sets.push({ ...BASELINE_RULESET, id: `BASELINE-${region}`, region });
+  if (region && region.slice(0, 2) !== BASELINE_RULESET.region.slice(0, 2))
+    sets.push({ ...BASELINE_RULESET, id: `BASELINE-${region}`, region });
   for (const rs of sets) {
     await q.query(
       `INSERT INTO rule_sets (id, version, region, valid_from, valid_to, doc, published_by) VALUES ($1, $2, $3, $4, $5, $6, 'system:baseline')
@@ -73,7 +84,10 @@ export async function seedBaselineRuleSet(q: Queryable, region?: string): Promis
 }
 
 export async function getRuleSet(q: Queryable, id: string, version: string): Promise<StoredRuleSet> {
-  const res = await q.query<Row>('SELECT doc, published_by, published_at FROM rule_sets WHERE id = $1 AND version = $2', [id, version]);
+  const res = await q.query<Row>(
+    'SELECT doc, published_by, published_at FROM rule_sets WHERE id = $1 AND version = $2',
+    [id, version],
+  );
   if (!res.rows[0]) throw notFound('rule_set_not_found', `No rule set ${id} version ${version}.`);
   return stored(res.rows[0]);
 }
@@ -81,8 +95,13 @@ export async function getRuleSet(q: Queryable, id: string, version: string): Pro
 /** Every stored rule set, newest publication first; optionally one region's. */
 export async function listRuleSets(q: Queryable, region?: string): Promise<StoredRuleSet[]> {
   const res = region
-    ? await q.query<Row>('SELECT doc, published_by, published_at FROM rule_sets WHERE region = $1 ORDER BY published_at DESC, id, version', [region])
-    : await q.query<Row>('SELECT doc, published_by, published_at FROM rule_sets ORDER BY published_at DESC, id, version');
+    ? await q.query<Row>(
+        'SELECT doc, published_by, published_at FROM rule_sets WHERE region = $1 ORDER BY published_at DESC, id, version',
+        [region],
+      )
+    : await q.query<Row>(
+        'SELECT doc, published_by, published_at FROM rule_sets ORDER BY published_at DESC, id, version',
+      );
   return res.rows.map(stored);
 }
 
@@ -90,7 +109,11 @@ export async function listRuleSets(q: Queryable, region?: string): Promise<Store
  * The rule set in force for a region at a time: the highest version valid then. A region without its own set
  * falls back to its province's (the first two digits + '0000').
  */
-export async function ruleSetInForce(q: Queryable, region: string, at: Date = new Date()): Promise<RuleSet | undefined> {
+export async function ruleSetInForce(
+  q: Queryable,
+  region: string,
+  at: Date = new Date(),
+): Promise<RuleSet | undefined> {
   const regions = [...new Set([region, `${region.slice(0, 4)}00`, `${region.slice(0, 2)}0000`])];
   const res = await q.query<{ doc: RuleSet; region: string }>(
     'SELECT doc, region FROM rule_sets WHERE region = ANY($1::text[]) AND valid_from <= $2 AND valid_to > $2',

@@ -1,6 +1,6 @@
 // Computing statuses for a set of people: their records → facts → the rule set in force → colour with reasons,
 // then only what changed is written (with a history entry).
-import type { Platform } from '../../access/context.js';
+import type { Platform } from '../../platform/platform.js';
 import { blindIndex } from '../../crypto/fields.js';
 import type { Keyring } from '../../crypto/keyring.js';
 import type { Queryable } from '../../db/types.js';
@@ -34,9 +34,13 @@ export async function computeEnv(platform: Platform, now = new Date()): Promise<
     await seedBaselineRuleSet(q, platform.settings.region);
     ruleSet = await ruleSetInForce(q, platform.settings.region, now);
   }
-  if (!ruleSet) throw new NoRuleSetError(`no health-code rule set is in force for region ${platform.settings.region} at ${now.toISOString()}`);
+  if (!ruleSet)
+    throw new NoRuleSetError(
+      `no health-code rule set is in force for region ${platform.settings.region} at ${now.toISOString()}`,
+    );
   const sources = new Map<string, Source[]>();
-  for (const s of [...(await loadSources(q)), ...FEDERATED_SOURCES]) sources.set(s.dataset, [...(sources.get(s.dataset) ?? []), s]);
+  for (const s of [...(await loadSources(q)), ...FEDERATED_SOURCES])
+    sources.set(s.dataset, [...(sources.get(s.dataset) ?? []), s]);
   const areas = await areasSince(q, new Date(now.getTime() - LOOKBACK_DAYS * 86_400_000));
   return { now, ruleSet, sources, datasets: [...sources.keys()], places: placeIndex(areas) };
 }
@@ -51,12 +55,31 @@ export const ROW_COLUMNS = 'dataset_id, record_key, subject, data';
  * pseudo-datasets; their key is `<sending region>/<message id>`, so a reason names the region that decided it.
  */
 export const FEDERATED_SOURCES: Source[] = [
-  { kind: 'cases', dataset: 'federation:case', owner: 'federation', fields: { citizen_id: 'citizen_id', diagnosis: 'diagnosis', report_time: 'report_time' } },
-  { kind: 'contacts', dataset: 'federation:contact', owner: 'federation', fields: { citizen_id: 'citizen_id', contact_type: 'contact_type', exposure_date: 'exposure_date', quarantine_end: 'quarantine_end' } },
+  {
+    kind: 'cases',
+    dataset: 'federation:case',
+    owner: 'federation',
+    fields: { citizen_id: 'citizen_id', diagnosis: 'diagnosis', report_time: 'report_time' },
+  },
+  {
+    kind: 'contacts',
+    dataset: 'federation:contact',
+    owner: 'federation',
+    fields: {
+      citizen_id: 'citizen_id',
+      contact_type: 'contact_type',
+      exposure_date: 'exposure_date',
+      quarantine_end: 'quarantine_end',
+    },
+  },
 ];
 export const FED_COLUMNS = `'federation:' || kind AS dataset_id, from_region || '/' || message_id AS record_key, subject, data`;
 
-export async function rowsOfSubjects(q: Queryable, subjects: readonly string[], datasets: readonly string[]): Promise<RecordRow[]> {
+export async function rowsOfSubjects(
+  q: Queryable,
+  subjects: readonly string[],
+  datasets: readonly string[],
+): Promise<RecordRow[]> {
   if (subjects.length === 0 || datasets.length === 0) return [];
   const res = await q.query<RecordRow>(
     `SELECT ${ROW_COLUMNS} FROM records WHERE valid_to IS NULL AND subject = ANY($1::text[]) AND dataset_id = ANY($2::text[])
@@ -81,7 +104,9 @@ function evidenceOf(facts: Facts, lists: readonly string[] | undefined): Evidenc
     const items = (facts as unknown as Record<string, { ref: EvidenceRef }[] | undefined>)[list];
     if (!items || items.length === 0) continue;
     const time = timeOf[list] ?? (() => '');
-    const newest = [...items].sort((a, b) => (time(b as unknown as Record<string, unknown>) < time(a as unknown as Record<string, unknown>) ? -1 : 1));
+    const newest = [...items].sort((a, b) =>
+      time(b as unknown as Record<string, unknown>) < time(a as unknown as Record<string, unknown>) ? -1 : 1,
+    );
     for (const it of newest.slice(0, EVIDENCE_PER_LIST)) out.push(it.ref);
   }
   return out;
@@ -122,21 +147,37 @@ export function evaluateChunk(
   const evidence = new Map(rs.rules.map((r) => [r.id, r.evidence]));
   for (const [subject, facts] of factsBySubject) {
     const verdict = evaluateRuleSet(rs, facts);
-    const reasons: StatusReason[] = verdict.reasons.map((r) => ({ ...r, evidence: evidenceOf(facts, evidence.get(r.rule)) }));
+    const reasons: StatusReason[] = verdict.reasons.map((r) => ({
+      ...r,
+      evidence: evidenceOf(facts, evidence.get(r.rule)),
+    }));
     const ov = overridden.get(subject);
     const prev = previous.get(subject);
     const colour = ov ? ov.colour : verdict.colour;
     const same =
-      prev !== undefined && prev.colour === colour && prev.computedColour === verdict.colour && prev.overrideAppeal === (ov?.appeal ?? null) &&
-      prev.ruleSet === rs.id && prev.ruleVersion === rs.version && sameReasons(prev.reasons, reasons);
+      prev !== undefined &&
+      prev.colour === colour &&
+      prev.computedColour === verdict.colour &&
+      prev.overrideAppeal === (ov?.appeal ?? null) &&
+      prev.ruleSet === rs.id &&
+      prev.ruleVersion === rs.version &&
+      sameReasons(prev.reasons, reasons);
     if (same) {
       unchanged.push(subject);
       statuses.set(subject, { ...prev, computedAt: nowIso });
       continue;
     }
     const status: PersonStatus = {
-      subject, codeSub: prev?.codeSub ?? codeSubOf(platform.ring, subject), colour, computedColour: verdict.colour, reasons,
-      ruleSet: rs.id, ruleVersion: rs.version, overrideAppeal: ov?.appeal ?? null, since: nowIso, computedAt: nowIso,
+      subject,
+      codeSub: prev?.codeSub ?? codeSubOf(platform.ring, subject),
+      colour,
+      computedColour: verdict.colour,
+      reasons,
+      ruleSet: rs.id,
+      ruleVersion: rs.version,
+      overrideAppeal: ov?.appeal ?? null,
+      since: nowIso,
+      computedAt: nowIso,
     };
     changed.push(status);
     statuses.set(subject, status);
@@ -146,12 +187,21 @@ export function evaluateChunk(
 
 /** The previous statuses and running overrides of these people. */
 export async function priorOf(q: Queryable, subjects: readonly string[], now: Date) {
-  const [previous, overridden] = await Promise.all([statusRows(q, subjects), overrides(q, subjects, now.toISOString())]);
+  const [previous, overridden] = await Promise.all([
+    statusRows(q, subjects),
+    overrides(q, subjects, now.toISOString()),
+  ]);
   return { previous, overridden };
 }
 
 /** Computes and stores the statuses of `subjects` from their `rows` (already loaded), in one transaction. */
-export async function computeChunk(platform: Platform, env: ComputeEnv, subjects: readonly string[], rows: readonly RecordRow[], cause: string): Promise<ChunkResult> {
+export async function computeChunk(
+  platform: Platform,
+  env: ComputeEnv,
+  subjects: readonly string[],
+  rows: readonly RecordRow[],
+  cause: string,
+): Promise<ChunkResult> {
   return platform.db.transaction(async (q) => {
     const { previous, overridden } = await priorOf(q, subjects, env.now);
     const e = evaluateChunk(platform, env, subjects, rows, previous, overridden);

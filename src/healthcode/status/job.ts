@@ -1,6 +1,7 @@
 // The full recompute: every person the node has records or a status for, in subject order, a chunk per
 // transaction, the cursor saved with each chunk, so a job interrupted by a crash or a restart resumes where it stopped.
-import { audit, makeCtx, type Ctx, type Platform } from '../../access/context.js';
+import { audit, makeCtx, type Ctx } from '../../access/context.js';
+import type { Platform } from '../../platform/platform.js';
 import { requireAdmin } from '../../access/policy.js';
 import { systemPrincipal } from '../../access/principal.js';
 import { newId } from '../../core/ids.js';
@@ -40,8 +41,16 @@ interface JobRow {
 
 const iso = (v: Date | string): string => new Date(v).toISOString();
 const toJob = (r: JobRow): Job => ({
-  id: r.id, status: r.status, cursor: r.cursor, processed: Number(r.processed), changed: Number(r.changed), error: r.error, startedBy: r.started_by,
-  startedAt: iso(r.started_at), updatedAt: iso(r.updated_at), finishedAt: r.finished_at === null ? null : iso(r.finished_at),
+  id: r.id,
+  status: r.status,
+  cursor: r.cursor,
+  processed: Number(r.processed),
+  changed: Number(r.changed),
+  error: r.error,
+  startedBy: r.started_by,
+  startedAt: iso(r.started_at),
+  updatedAt: iso(r.updated_at),
+  finishedAt: r.finished_at === null ? null : iso(r.finished_at),
 });
 
 export const CHUNK_SUBJECTS = 5_000;
@@ -81,7 +90,12 @@ export async function nextSubjects(q: Queryable, cursor: string, limit: number):
   return res.rows.map((r) => r.subject);
 }
 
-export async function rowsOfRange(q: Queryable, lo: string, hi: string, datasets: readonly string[]): Promise<RecordRow[]> {
+export async function rowsOfRange(
+  q: Queryable,
+  lo: string,
+  hi: string,
+  datasets: readonly string[],
+): Promise<RecordRow[]> {
   if (datasets.length === 0) return [];
   const res = await q.query<RecordRow>(
     `SELECT ${ROW_COLUMNS} FROM records WHERE valid_to IS NULL AND subject > $1 AND subject <= $2 AND dataset_id = ANY($3::text[])
@@ -102,7 +116,10 @@ interface Chunk {
 async function fetchChunk(q: Queryable, cursor: string, env: ComputeEnv, size: number): Promise<Chunk> {
   const subjects = await nextSubjects(q, cursor, size);
   if (subjects.length === 0) return { subjects, rows: [], previous: new Map(), overridden: new Map() };
-  const [rows, prior] = await Promise.all([rowsOfRange(q, cursor, subjects[subjects.length - 1]!, env.datasets), priorOf(q, subjects, env.now)]);
+  const [rows, prior] = await Promise.all([
+    rowsOfRange(q, cursor, subjects[subjects.length - 1]!, env.datasets),
+    priorOf(q, subjects, env.now),
+  ]);
   return { subjects, rows, ...prior };
 }
 
@@ -117,7 +134,11 @@ const running = new WeakMap<Platform, Map<string, Promise<Job>>>();
  * Runs (or resumes) a job to its end, or until `maxChunks` chunks are done (then it stays 'running' and can be
  * resumed: used by tests to stand for an interruption). The next chunk is read while the current one is computed.
  */
-export async function runJob(platform: Platform, id: string, opts: { maxChunks?: number; now?: Date; chunkSize?: number } = {}): Promise<Job> {
+export async function runJob(
+  platform: Platform,
+  id: string,
+  opts: { maxChunks?: number; now?: Date; chunkSize?: number } = {},
+): Promise<Job> {
   const db = platform.db;
   let job = await getJob(db, id);
   if (job.status !== 'running') return job;
@@ -131,10 +152,14 @@ export async function runJob(platform: Platform, id: string, opts: { maxChunks?:
       const chunk = await next;
       if (chunk.subjects.length === 0) {
         await writing;
-        await db.query(`UPDATE hc_jobs SET status = 'done', finished_at = now(), updated_at = now() WHERE id = $1`, [id]);
+        await db.query(`UPDATE hc_jobs SET status = 'done', finished_at = now(), updated_at = now() WHERE id = $1`, [
+          id,
+        ]);
         job = await getJob(db, id);
         await audit(makeCtx(platform, systemPrincipal('healthcode.recompute')), {
-          action: 'healthcode.recompute', outcome: 'ok', detail: { kind: 'full', job: id, processed: job.processed, changed: job.changed },
+          action: 'healthcode.recompute',
+          outcome: 'ok',
+          detail: { kind: 'full', job: id, processed: job.processed, changed: job.changed },
         });
         return job;
       }
@@ -146,7 +171,10 @@ export async function runJob(platform: Platform, id: string, opts: { maxChunks?:
       writing = quiet(
         db.transaction(async (tx) => {
           await writeChanged(tx, e.changed, chunk.previous, 'full-recompute');
-          await tx.query('UPDATE hc_jobs SET cursor = $2, processed = processed + $3, changed = changed + $4, updated_at = now() WHERE id = $1', [id, last, e.statuses.size, e.changed.length]);
+          await tx.query(
+            'UPDATE hc_jobs SET cursor = $2, processed = processed + $3, changed = changed + $4, updated_at = now() WHERE id = $1',
+            [id, last, e.statuses.size, e.changed.length],
+          );
         }),
       );
     }
@@ -155,7 +183,10 @@ export async function runJob(platform: Platform, id: string, opts: { maxChunks?:
     return await getJob(db, id);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    await db.query(`UPDATE hc_jobs SET status = 'failed', error = $2, finished_at = now(), updated_at = now() WHERE id = $1`, [id, message]);
+    await db.query(
+      `UPDATE hc_jobs SET status = 'failed', error = $2, finished_at = now(), updated_at = now() WHERE id = $1`,
+      [id, message],
+    );
     throw err;
   }
 }

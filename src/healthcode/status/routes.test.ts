@@ -18,7 +18,9 @@ describeEachEngine('health status API and CLI', (getPlatform) => {
     const admin = await makeDepartment(p.db, { role: 'admin' });
     const other = await makeDepartment(p.db);
     const id = newCitizen();
-    await fx.put('nucleic-acid-results', [{ citizen_id: id, sample_time: hoursAgo(3), result: 'positive', lab_code: 'GZ-LAB' }]);
+    await fx.put('nucleic-acid-results', [
+      { citizen_id: id, sample_time: hoursAgo(3), result: 'positive', lab_code: 'GZ-LAB' },
+    ]);
 
     const asAdmin = client(server.url, admin.token);
     const looked = await asAdmin('POST', '/api/v1/health-status/lookup', { citizenId: id });
@@ -36,8 +38,14 @@ describeEachEngine('health status API and CLI', (getPlatform) => {
     const log = await client(server.url, token)('GET', '/api/v1/me/access-log');
     assert.ok(log.body.items.some((e: { action: string }) => e.action === 'healthcode.status.read'));
 
-    assert.equal((await asAdmin('POST', '/api/v1/health-status/lookup', { citizenId: '123' })).body.code, 'invalid_citizen_id');
-    assert.equal((await client(server.url, other.token)('POST', '/api/v1/health-status/lookup', { citizenId: id })).status, 403);
+    assert.equal(
+      (await asAdmin('POST', '/api/v1/health-status/lookup', { citizenId: '123' })).body.code,
+      'invalid_citizen_id',
+    );
+    assert.equal(
+      (await client(server.url, other.token)('POST', '/api/v1/health-status/lookup', { citizenId: id })).status,
+      403,
+    );
     assert.equal((await client(server.url)('GET', '/api/v1/me/status')).status, 401);
     assert.equal((await asAdmin('POST', '/api/v1/health-status/lookup', { citizenId: id, extra: 1 })).status, 400);
 

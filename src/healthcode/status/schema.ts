@@ -7,7 +7,9 @@ export const ReasonSchema = Type.Object({
   rule: Type.String({ description: 'The rule that fired' }),
   colour: Colour,
   description: Localized,
-  evidence: Type.Array(Type.Object({ dataset: Type.String(), key: Type.String() }), { description: 'The records that made it fire (newest few per fact list)' }),
+  evidence: Type.Array(Type.Object({ dataset: Type.String(), key: Type.String() }), {
+    description: 'The records that made it fire (newest few per fact list)',
+  }),
 });
 
 export const StatusSchema = Type.Object({

@@ -1,6 +1,7 @@
 // The status capability's service: a person's current status (computed on demand when missing or stale),
 // recompute of given people, the history a person sees. Access checks and audit for callers are here too.
-import { audit, type Ctx, type Platform } from '../../access/context.js';
+import { audit, type Ctx } from '../../access/context.js';
+import type { Platform } from '../../platform/platform.js';
 import { requireAdmin, requirePerson } from '../../access/policy.js';
 import { badRequest } from '../../core/problem.js';
 import type { Queryable } from '../../db/types.js';
@@ -30,7 +31,6 @@ async function freshEnv(platform: Platform, now?: Date, fresh = false): Promise<
   env.catch(() => envs.delete(platform));
   return env;
 }
-
 
 /** Recomputes and stores the statuses of these people now. */
 export async function recomputeSubjects(
@@ -92,7 +92,10 @@ export async function myStatus(ctx: Ctx): Promise<{ status: PersonStatus; histor
 }
 
 /** An administrator looks up a person's status by ID number (audited with the person as subject). */
-export async function statusOfCitizen(ctx: Ctx, citizenId: string): Promise<{ status: PersonStatus; history: HistoryEntry[] }> {
+export async function statusOfCitizen(
+  ctx: Ctx,
+  citizenId: string,
+): Promise<{ status: PersonStatus; history: HistoryEntry[] }> {
   requireAdmin(ctx);
   const issue = validateCitizenId(citizenId.toUpperCase());
   if (issue) throw badRequest('invalid_citizen_id', `citizenId: ${issue.message.en}`);

@@ -21,7 +21,9 @@ describeEachEngine('health status from shared data', (getPlatform) => {
   test('a person with negative tests only is green; a positive NAT makes them red with the record as evidence', async () => {
     await setup();
     const id = newCitizen();
-    await fx.put('nucleic-acid-results', [{ citizen_id: id, sample_time: hoursAgo(30), result: 'negative', lab_code: 'GZ-LAB' }]);
+    await fx.put('nucleic-acid-results', [
+      { citizen_id: id, sample_time: hoursAgo(30), result: 'negative', lab_code: 'GZ-LAB' },
+    ]);
     const s = fx.subject(id);
     const green = await currentStatus(p, s);
     assert.equal(green.colour, 'green');
@@ -29,7 +31,9 @@ describeEachEngine('health status from shared data', (getPlatform) => {
     assert.equal(green.ruleSet, 'GD-HEALTHCODE');
     assert.ok(green.codeSub.length > 10 && green.codeSub !== s && !green.codeSub.includes(id));
 
-    await fx.put('nucleic-acid-results', [{ citizen_id: id, sample_time: hoursAgo(2), result: 'positive', lab_code: 'GZ-LAB' }]);
+    await fx.put('nucleic-acid-results', [
+      { citizen_id: id, sample_time: hoursAgo(2), result: 'positive', lab_code: 'GZ-LAB' },
+    ]);
     const r = await drainOnce(p);
     assert.ok(r.processed >= 1);
     const red = await currentStatus(p, s);
@@ -37,7 +41,11 @@ describeEachEngine('health status from shared data', (getPlatform) => {
     assert.equal(red.reasons[0]!.rule, 'red.nat-positive');
     assert.ok(red.reasons[0]!.evidence.some((e) => e.dataset === fx.ids['nucleic-acid-results']));
     const hist = await statusHistory(p.db, s);
-    assert.deepEqual(hist.map((h) => h.colour), ['red'], 'everyone starts green: the first green status is no change');
+    assert.deepEqual(
+      hist.map((h) => h.colour),
+      ['red'],
+      'everyone starts green: the first green status is no change',
+    );
     assert.equal(hist[0]!.previous, 'green');
     assert.equal(hist[0]!.cause, 'new-data');
   });
@@ -45,7 +53,9 @@ describeEachEngine('health status from shared data', (getPlatform) => {
   test('a secondary contact is yellow; two negative NATs 24 h apart after exposure bring them back to green', async () => {
     await setup();
     const id = newCitizen();
-    await fx.put('close-contacts', [{ case_id: `C${Date.now()}`, citizen_id: id, contact_type: 'secondary', exposure_date: daysAgoDate(2) }]);
+    await fx.put('close-contacts', [
+      { case_id: `C${Date.now()}`, citizen_id: id, contact_type: 'secondary', exposure_date: daysAgoDate(2) },
+    ]);
     const s = fx.subject(id);
     await drainOnce(p);
     assert.equal((await currentStatus(p, s)).colour, 'yellow');
@@ -63,9 +73,27 @@ describeEachEngine('health status from shared data', (getPlatform) => {
     const close = newCitizen();
     const inbound = newCitizen();
     const fever = newCitizen();
-    await fx.put('close-contacts', [{ case_id: 'CASE-0001', citizen_id: close, contact_type: 'close', exposure_date: daysAgoDate(1), quarantine_start: daysAgoDate(0), quarantine_end: daysAgoDate(-6) }]);
-    await fx.put('inbound-travellers', [{ citizen_id: inbound, arrival_time: hoursAgo(30), quarantine_start: daysAgoDate(1), quarantine_end: daysAgoDate(-6) }]);
-    await fx.put('symptom-declarations', [{ citizen_id: fever, declaration_time: hoursAgo(5), temperature: 38.2, symptoms: 'cough' }]);
+    await fx.put('close-contacts', [
+      {
+        case_id: 'CASE-0001',
+        citizen_id: close,
+        contact_type: 'close',
+        exposure_date: daysAgoDate(1),
+        quarantine_start: daysAgoDate(0),
+        quarantine_end: daysAgoDate(-6),
+      },
+    ]);
+    await fx.put('inbound-travellers', [
+      {
+        citizen_id: inbound,
+        arrival_time: hoursAgo(30),
+        quarantine_start: daysAgoDate(1),
+        quarantine_end: daysAgoDate(-6),
+      },
+    ]);
+    await fx.put('symptom-declarations', [
+      { citizen_id: fever, declaration_time: hoursAgo(5), temperature: 38.2, symptoms: 'cough' },
+    ]);
     const r = await recomputeSubjects(p, [close, inbound, fever].map(fx.subject), 'test');
     const colour = (id: string) => r.statuses.get(fx.subject(id))!;
     assert.equal(colour(close).colour, 'red');
@@ -79,10 +107,21 @@ describeEachEngine('health status from shared data', (getPlatform) => {
   test('incremental recompute touches only the people in the new batch', async () => {
     await setup();
     const ids = [newCitizen(), newCitizen(), newCitizen()];
-    await fx.put('nucleic-acid-results', ids.map((id) => ({ citizen_id: id, sample_time: hoursAgo(20), result: 'negative', lab_code: 'GZ-LAB' })));
+    await fx.put(
+      'nucleic-acid-results',
+      ids.map((id) => ({ citizen_id: id, sample_time: hoursAgo(20), result: 'negative', lab_code: 'GZ-LAB' })),
+    );
     await drainOnce(p);
     const before = await Promise.all(ids.map((id) => currentStatus(p, fx.subject(id))));
-    await fx.put('case-reports', [{ case_id: `K${Date.now()}`, citizen_id: ids[1], diagnosis: 'confirmed', report_time: hoursAgo(1), division_code: '440106' }]);
+    await fx.put('case-reports', [
+      {
+        case_id: `K${Date.now()}`,
+        citizen_id: ids[1],
+        diagnosis: 'confirmed',
+        report_time: hoursAgo(1),
+        division_code: '440106',
+      },
+    ]);
     const r = await drainOnce(p);
     assert.equal(r.processed, 1, 'only the person in the new case report is recomputed');
     assert.equal(r.changed, 1);
@@ -119,7 +158,10 @@ describeEachEngine('health status from shared data', (getPlatform) => {
     assert.equal(s.reasons[0]!.rule, 'yellow.risk-area');
     assert.equal((await currentStatus(p, fx.subject(other))).colour, 'green');
     // A visit after the area is lifted does not count; lifting recomputes the visitor (stays green for the other).
-    await p.db.query(`UPDATE risk_areas SET ends_at = $2, lifted_by = 'manual', updated_at = now() WHERE id = $1`, [area, hoursAgo(6)]);
+    await p.db.query(`UPDATE risk_areas SET ends_at = $2, lifted_by = 'manual', updated_at = now() WHERE id = $1`, [
+      area,
+      hoursAgo(6),
+    ]);
     await drainOnce(p);
     assert.equal((await currentStatus(p, fx.subject(visitor))).colour, 'green');
   });
@@ -138,10 +180,15 @@ describeEachEngine('health status from shared data', (getPlatform) => {
   test('the full recompute covers everyone and resumes after an interruption', async () => {
     await setup();
     const ids = [newCitizen(), newCitizen(), newCitizen(), newCitizen()];
-    await fx.put('nucleic-acid-results', ids.map((id) => ({ citizen_id: id, sample_time: hoursAgo(10), result: 'negative', lab_code: 'GZ-LAB' })));
-    const total = (await p.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM (SELECT subject FROM records WHERE valid_to IS NULL AND subject IS NOT NULL UNION SELECT subject FROM health_status) u`,
-    )).rows[0]!.n;
+    await fx.put(
+      'nucleic-acid-results',
+      ids.map((id) => ({ citizen_id: id, sample_time: hoursAgo(10), result: 'negative', lab_code: 'GZ-LAB' })),
+    );
+    const total = (
+      await p.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM (SELECT subject FROM records WHERE valid_to IS NULL AND subject IS NOT NULL UNION SELECT subject FROM health_status) u`,
+      )
+    ).rows[0]!.n;
     const job = await createJob(p.db, 'test');
     const partial = await runJob(p, job.id, { maxChunks: 2, chunkSize: 3 });
     assert.equal(partial.status, 'running');

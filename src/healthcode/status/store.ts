@@ -16,7 +16,8 @@ interface Row {
   computed_at: Date | string;
 }
 
-const COLUMNS = 'subject, code_sub, colour, computed_colour, reasons, rule_set, rule_version, override_appeal, since, computed_at';
+const COLUMNS =
+  'subject, code_sub, colour, computed_colour, reasons, rule_set, rule_version, override_appeal, since, computed_at';
 const iso = (v: Date | string): string => new Date(v).toISOString();
 
 export const toStatus = (r: Row): PersonStatus => ({
@@ -51,7 +52,12 @@ export async function statusRowBySub(q: Queryable, codeSub: string): Promise<Per
  * Writes new or changed statuses and their history entries. Everyone starts green: a first status that is green
  * with no reasons is stored without a history entry (nothing changed for the person).
  */
-export async function writeChanged(q: Queryable, changed: readonly PersonStatus[], previous: ReadonlyMap<string, PersonStatus>, cause: string): Promise<void> {
+export async function writeChanged(
+  q: Queryable,
+  changed: readonly PersonStatus[],
+  previous: ReadonlyMap<string, PersonStatus>,
+  cause: string,
+): Promise<void> {
   if (changed.length === 0) return;
   const col = <T>(f: (s: PersonStatus) => T): T[] => changed.map(f);
   const changes = changed.filter((s) => previous.has(s.subject) || s.colour !== 'green' || s.reasons.length > 0);
@@ -65,8 +71,16 @@ export async function writeChanged(q: Queryable, changed: readonly PersonStatus[
        rule_set = excluded.rule_set, rule_version = excluded.rule_version, override_appeal = excluded.override_appeal,
        since = excluded.since, computed_at = excluded.computed_at`,
     [
-      col((s) => s.subject), col((s) => s.codeSub), col((s) => s.colour), col((s) => s.computedColour), col((s) => JSON.stringify(s.reasons)),
-      col((s) => s.ruleSet), col((s) => s.ruleVersion), col((s) => s.overrideAppeal), col((s) => s.since), col((s) => s.computedAt),
+      col((s) => s.subject),
+      col((s) => s.codeSub),
+      col((s) => s.colour),
+      col((s) => s.computedColour),
+      col((s) => JSON.stringify(s.reasons)),
+      col((s) => s.ruleSet),
+      col((s) => s.ruleVersion),
+      col((s) => s.overrideAppeal),
+      col((s) => s.since),
+      col((s) => s.computedAt),
     ],
   );
   if (changes.length === 0) return;
@@ -74,27 +88,56 @@ export async function writeChanged(q: Queryable, changed: readonly PersonStatus[
     `INSERT INTO health_status_history (subject, colour, previous, reasons, rule_set, rule_version, cause, at)
      SELECT s, c, p, r::jsonb, rs, rv, $8, a FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[]) AS t(s, c, p, r, rs, rv, a)`,
     [
-      hcol((s) => s.subject), hcol((s) => s.colour), hcol((s) => previous.get(s.subject)?.colour ?? null), hcol((s) => JSON.stringify(s.reasons)),
-      hcol((s) => s.ruleSet), hcol((s) => s.ruleVersion), hcol((s) => s.computedAt), cause,
+      hcol((s) => s.subject),
+      hcol((s) => s.colour),
+      hcol((s) => previous.get(s.subject)?.colour ?? null),
+      hcol((s) => JSON.stringify(s.reasons)),
+      hcol((s) => s.ruleSet),
+      hcol((s) => s.ruleVersion),
+      hcol((s) => s.computedAt),
+      cause,
     ],
   );
 }
 
 /** Marks unchanged statuses as computed now. */
 export async function touch(q: Queryable, subjects: readonly string[], at: string): Promise<void> {
-  if (subjects.length > 0) await q.query('UPDATE health_status SET computed_at = $2 WHERE subject = ANY($1::text[])', [subjects, at]);
+  if (subjects.length > 0)
+    await q.query('UPDATE health_status SET computed_at = $2 WHERE subject = ANY($1::text[])', [subjects, at]);
 }
 
 export async function history(q: Queryable, subject: string, limit = 200): Promise<HistoryEntry[]> {
-  const res = await q.query<{ seq: string | number; colour: Colour; previous: Colour | null; reasons: StatusReason[]; rule_set: string; rule_version: string; cause: string; at: Date | string }>(
+  const res = await q.query<{
+    seq: string | number;
+    colour: Colour;
+    previous: Colour | null;
+    reasons: StatusReason[];
+    rule_set: string;
+    rule_version: string;
+    cause: string;
+    at: Date | string;
+  }>(
     'SELECT seq, colour, previous, reasons, rule_set, rule_version, cause, at FROM health_status_history WHERE subject = $1 ORDER BY seq DESC LIMIT $2',
     [subject, limit],
   );
-  return res.rows.map((r) => ({ seq: Number(r.seq), colour: r.colour, previous: r.previous, reasons: r.reasons, ruleSet: r.rule_set, ruleVersion: r.rule_version, cause: r.cause, at: iso(r.at) }));
+  return res.rows.map((r) => ({
+    seq: Number(r.seq),
+    colour: r.colour,
+    previous: r.previous,
+    reasons: r.reasons,
+    ruleSet: r.rule_set,
+    ruleVersion: r.rule_version,
+    cause: r.cause,
+    at: iso(r.at),
+  }));
 }
 
 /** Accepted appeals whose override is still running, the latest decision per person. */
-export async function overrides(q: Queryable, subjects: readonly string[], now: string): Promise<Map<string, { appeal: string; colour: Colour }>> {
+export async function overrides(
+  q: Queryable,
+  subjects: readonly string[],
+  now: string,
+): Promise<Map<string, { appeal: string; colour: Colour }>> {
   const res = await q.query<{ subject: string; id: string; override_colour: Colour }>(
     `SELECT DISTINCT ON (subject) subject, id, override_colour FROM appeals
       WHERE subject = ANY($1::text[]) AND status = 'accepted' AND override_until > $2 AND override_colour IS NOT NULL

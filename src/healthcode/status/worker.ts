@@ -1,6 +1,7 @@
 // Incremental recompute: follows committed ingest batches of source datasets, risk-area changes and the queue of
 // people marked dirty, and recomputes only the people they touch. Runs every second in a node.
-import { audit, makeCtx, type Platform } from '../../access/context.js';
+import { audit, makeCtx } from '../../access/context.js';
+import type { Platform } from '../../platform/platform.js';
 import { systemPrincipal } from '../../access/principal.js';
 import type { Queryable } from '../../db/types.js';
 import { areasChangedSince } from '../../riskareas/service.js';
@@ -29,7 +30,10 @@ const behind = (wm: string): string => new Date(Date.parse(wm) - OVERLAP_MS).toI
 /** What this process has already handled inside the overlap window (batch ids, area id@updated_at). */
 const seen = new WeakMap<Platform, Set<string>>();
 
-async function batchSubjects(platform: Platform, done: Set<string>): Promise<{ subjects: string[]; watermark: string | undefined }> {
+async function batchSubjects(
+  platform: Platform,
+  done: Set<string>,
+): Promise<{ subjects: string[]; watermark: string | undefined }> {
   const q = platform.db;
   const sources = await loadSources(q, true);
   const datasets = [...new Set(sources.map((s) => s.dataset))];
@@ -49,7 +53,10 @@ async function batchSubjects(platform: Platform, done: Set<string>): Promise<{ s
   return { subjects: subjects.rows.map((r) => r.subject), watermark: iso(res.rows[res.rows.length - 1]!.finished_at) };
 }
 
-async function areaSubjects(platform: Platform, done: Set<string>): Promise<{ subjects: string[]; watermark: string | undefined }> {
+async function areaSubjects(
+  platform: Platform,
+  done: Set<string>,
+): Promise<{ subjects: string[]; watermark: string | undefined }> {
   const q = platform.db;
   const wm = await getWatermark(q, 'risk_areas');
   const changed = (await areasChangedSince(q, behind(wm))).slice(0, 500);
@@ -95,14 +102,28 @@ export async function drainOnce(platform: Platform, now?: Date): Promise<DrainRe
   const fromAreas = await areaSubjects(platform, done);
   const fromQueue = await dirtySubjects(platform.db);
   const all = [...new Set([...fromBatches.subjects, ...fromAreas.subjects, ...fromQueue])];
-  const result: DrainResult = { batches: fromBatches.subjects.length, areas: fromAreas.subjects.length, dirty: fromQueue.length, processed: 0, changed: 0 };
+  const result: DrainResult = {
+    batches: fromBatches.subjects.length,
+    areas: fromAreas.subjects.length,
+    dirty: fromQueue.length,
+    processed: 0,
+    changed: 0,
+  };
   if (all.length > 0) {
-    const causes = [fromBatches.subjects.length ? 'new-data' : '', fromAreas.subjects.length ? 'risk-area' : '', fromQueue.length ? 'queued' : ''].filter(Boolean).join('+');
+    const causes = [
+      fromBatches.subjects.length ? 'new-data' : '',
+      fromAreas.subjects.length ? 'risk-area' : '',
+      fromQueue.length ? 'queued' : '',
+    ]
+      .filter(Boolean)
+      .join('+');
     const r = await recomputeSubjects(platform, all, causes, now, { freshEnv: true });
     result.processed = r.processed;
     result.changed = r.changed;
     await audit(makeCtx(platform, systemPrincipal('healthcode.recompute')), {
-      action: 'healthcode.recompute', outcome: 'ok', detail: { kind: 'incremental', cause: causes, processed: r.processed, changed: r.changed },
+      action: 'healthcode.recompute',
+      outcome: 'ok',
+      detail: { kind: 'incremental', cause: causes, processed: r.processed, changed: r.changed },
     });
   }
   if (fromBatches.watermark) await setWatermark(platform.db, 'batches', fromBatches.watermark);
