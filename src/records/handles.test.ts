@@ -6,6 +6,7 @@ import { describeEachEngine } from '../testing/db.js';
 import { startTestServer, type TestServer } from '../testing/server.js';
 import { sharingFixture } from '../testing/fixtures.js';
 import type { RunningPlatform } from '../node/platform.js';
+import { createHash } from 'node:crypto';
 import { subjectOf } from './keys.js';
 
 const TRIP = 'G7901';
@@ -24,6 +25,7 @@ describeEachEngine('record handles and cursors', (getPlatform) => {
   let server: TestServer;
   let f: Awaited<ReturnType<typeof sharingFixture>>;
   let trips: string;
+  let cases: [string, string];
   const grants: Record<string, string> = {};
   const consumer = () => f.api(f.consumer.token);
   const search = (token: string, dataset: string, body: Record<string, unknown>) =>
@@ -78,6 +80,30 @@ describeEachEngine('record handles and cursors', (getPlatform) => {
     }));
     const ing = await owner('POST', `/api/v1/datasets/${trips}/records`, rows);
     assert.equal(ing.body.inserted, rows.length, JSON.stringify(ing.body));
+    // Two datasets keyed by a case number, which the standard masks with a hash.
+    cases = [`cases-a-${f.ds.unconditional.slice(9)}`, `cases-b-${f.ds.unconditional.slice(9)}`];
+    for (const id of cases) {
+      const res = await owner('POST', '/api/v1/datasets', {
+        id,
+        title: { 'zh-CN': '病例', en: 'Cases' },
+        description: { 'zh-CN': '测试', en: 'test' },
+        fields: [
+          { name: 'case_id', element: 'case_id', required: true },
+          { name: 'division_code', element: 'division_code', required: true },
+        ],
+        key: ['case_id'],
+        updateFrequency: 'daily',
+        coverage: { region: '440000' },
+        sharingClass: 'unconditional',
+      });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      const ing = await owner('POST', `/api/v1/datasets/${id}/records`, [
+        { case_id: 'GD2026-0001', division_code: '440106' },
+        { case_id: 'GD2026-0002', division_code: '440106' },
+      ]);
+      assert.equal(ing.body.inserted, 2, JSON.stringify(ing.body));
+      await ask(f.consumer.token, { dataset: id, fields: ['case_id', 'division_code'] });
+    }
     // Like gd-cdc: the ID number in clear in one dataset, masked in another; a second dataset of the same people.
     grants.clear = await ask(f.consumer.token, {
       dataset: f.ds.unconditional,
@@ -148,6 +174,28 @@ describeEachEngine('record handles and cursors', (getPlatform) => {
       assert.ok(!text.includes(subjectOf(platform.ring, p.citizen_id)), 'no blind index');
     }
     for (const k of await storedKeys(trips)) assert.ok(!text.includes(k.split('|')[0]!), 'no stored key part');
+  });
+
+  test('a hashed identifier is a pseudonym of the grant: not the unkeyed hash, not joinable across datasets', async () => {
+    const read = async (ds: string) =>
+      (await consumer()('GET', `/api/v1/datasets/${ds}/records?purpose=contact_tracing`)).body.items.map(
+        (r: any) => r.data.case_id as string,
+      );
+    const [a, b] = [await read(cases[0]), await read(cases[1])];
+    assert.deepEqual(await read(cases[0]), a, 'stable within the grant');
+    assert.equal(a.length, 2);
+    for (const v of a) assert.match(v, /^[0-9a-f]{16}$/);
+    assert.equal(a.filter((v) => b.includes(v)).length, 0, 'the same cases have unrelated pseudonyms in each dataset');
+    const unkeyed = ['GD2026-0001', 'GD2026-0002'].map((c) =>
+      createHash('sha256').update(c).digest('hex').slice(0, 16),
+    );
+    assert.equal([...a, ...b].filter((v) => unkeyed.includes(v)).length, 0, 'no dictionary-checkable hash');
+    const text = JSON.stringify(
+      await consumer()('GET', `/api/v1/datasets/${cases[0]}/records?purpose=contact_tracing`),
+    );
+    assert.ok(!text.includes('GD2026-'), 'the case number (the key) is nowhere in clear');
+    const own = await f.api(f.owner.token)('GET', `/api/v1/datasets/${cases[0]}/records`);
+    assert.deepEqual(own.body.items.map((r: any) => r.data.case_id).sort(), ['GD2026-0001', 'GD2026-0002']);
   });
 
   test('masked key parts never appear in clear: not in handle, next, history or a streamed read', async () => {

@@ -110,8 +110,11 @@ export async function planAccess(
       'Declare the purpose of this read (purpose=...); it must be one the grant covers.',
     );
   const live = await liveGrants(ctx.db, consumer, ds.id);
-  // In id order, so the grant whose handles a read gives is the same on every read.
-  const covering = live.filter((g) => g.purposes.includes(purpose)).sort((a, b) => (a.id < b.id ? -1 : 1));
+  // Oldest first, so the grant whose handles a read gives stays the same while it lives (a newer grant, such as a
+  // renewal, takes over only when the older one ends).
+  const covering = live
+    .filter((g) => g.purposes.includes(purpose))
+    .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1));
   if (covering.length === 0) {
     // Explain from the latest request for this purpose: expired, revoked, pending, refused; else no grant at all.
     const history = (await grantHistory(ctx.db, consumer, ds.id)).filter((g) => g.purposes.includes(purpose));
@@ -368,8 +371,8 @@ export async function readRecordHistory(
 }
 
 /**
- * For an error report: the current record a consumer's handle names, through which of its live grants, within
- * that grant's row scope. Undefined when no grant's handle scope opens it or the record is not there.
+ * For an error report: the current record a consumer's handle names, and the grant whose handle it is; the record
+ * must be in the row scope of the consumer's live grants (as a read would have shown it). Undefined otherwise.
  */
 export async function resolveGrantHandle(
   ctx: Ctx,
@@ -382,10 +385,12 @@ export async function resolveGrantHandle(
   const opened = openInScopes(ctx.platform.ring, scopes, ds.id, handle);
   if (!opened) return undefined;
   const grant = grants[scopes.indexOf(opened.scope)]!;
-  const prefix = grant.scope.divisionPrefix;
+  const prefixes = grants.some((g) => !g.scope.divisionPrefix)
+    ? null
+    : [...new Set(grants.map((g) => `${g.scope.divisionPrefix!}%`))];
   const res = await ctx.db.query(
-    `SELECT 1 FROM records WHERE dataset_id = $1 AND record_key = $2 AND valid_to IS NULL${prefix ? ' AND region LIKE $3' : ''}`,
-    prefix ? [ds.id, opened.storedKey, `${prefix}%`] : [ds.id, opened.storedKey],
+    `SELECT 1 FROM records WHERE dataset_id = $1 AND record_key = $2 AND valid_to IS NULL${prefixes ? ' AND region LIKE ANY($3)' : ''}`,
+    prefixes ? [ds.id, opened.storedKey, prefixes] : [ds.id, opened.storedKey],
   );
   return res.rows.length ? { grant, storedKey: opened.storedKey } : undefined;
 }

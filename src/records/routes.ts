@@ -238,7 +238,10 @@ export function registerRecordRoutes(app: App): void {
         params: Handle,
         summary: 'Report a suspected error in a shared record to its owner, by the handle you received',
         body: Type.Object(
-          { field: Type.Optional(Type.String()), description: Type.String({ minLength: 4, maxLength: 2000 }) },
+          {
+            field: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_]*$', maxLength: 64 })),
+            description: Type.String({ minLength: 4, maxLength: 2000 }),
+          },
           { additionalProperties: false },
         ),
         response: { 201: Correction, ...errors },

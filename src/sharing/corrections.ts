@@ -85,7 +85,7 @@ export async function reportError(
   if (!found)
     throw notFound('record_not_found', `Dataset ${ds.id} has no current record with this handle that you may see.`);
   const { grant, storedKey: stored } = found;
-  if (input.field !== undefined && !grant.fields.includes(input.field))
+  if (input.field !== undefined && !grants.some((g) => g.fields.includes(input.field!)))
     throw badRequest('field_not_granted', `${input.field} is not a field of your grant.`);
   const id = newId('cor');
   const res = await ctx.db.query<Row>(
