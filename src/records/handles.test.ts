@@ -7,6 +7,9 @@ import { startTestServer, type TestServer } from '../testing/server.js';
 import { sharingFixture } from '../testing/fixtures.js';
 import type { RunningPlatform } from '../node/platform.js';
 import { createHash } from 'node:crypto';
+import { Keyring } from '../crypto/keyring.js';
+import { cursorBinding, openCursor, sealCursor } from './cursor.js';
+import { grantScope, openHandle, ownerScope, sealHandle } from './handles.js';
 import { subjectOf } from './keys.js';
 
 const TRIP = 'G7901';
@@ -19,6 +22,40 @@ function strings(v: unknown, path = '', out: [string, string][] = []): [string, 
   else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) strings(x, `${path}.${k}`, out);
   return out;
 }
+
+test('a handle opens only in its scope and dataset, unchanged; the same key always gives the same handle', () => {
+  const ring = Keyring.generate();
+  const key = 'QmFzZTY0X2JsaW5kX2luZGV4X2hlcmVf|G7901|2026-11-27T03:09:00.000Z';
+  const g1 = grantScope('shr_1', 'gd-cdc', 'trips');
+  const h = sealHandle(ring, g1, 'trips', key);
+  assert.equal(sealHandle(ring, g1, 'trips', key), h);
+  assert.equal(openHandle(ring, g1, 'trips', h), key);
+  assert.equal(openHandle(ring, grantScope('shr_2', 'gd-cdc', 'trips'), 'trips', h), undefined);
+  assert.equal(openHandle(ring, ownerScope('gd-transport', 'trips'), 'trips', h), undefined);
+  assert.equal(openHandle(ring, g1, 'other', h), undefined, 'bound to the dataset too');
+  assert.equal(openHandle(Keyring.generate(), g1, 'trips', h), undefined, 'another node’s keys');
+  assert.equal(openHandle(ring.rotate(), g1, 'trips', h), key, 'field-key rotation keeps handles');
+  for (let i = 3; i < h.length; i += 7) {
+    const c = h[i] === 'A' ? 'B' : 'A';
+    assert.equal(openHandle(ring, g1, 'trips', h.slice(0, i) + c + h.slice(i + 1)), undefined, `changed at ${i}`);
+  }
+  assert.equal(openHandle(ring, g1, 'trips', h.slice(0, -4)), undefined);
+  assert.equal(openHandle(ring, g1, 'trips', ''), undefined);
+  assert.ok(!h.includes('G7901') && !h.includes('2026'));
+  const short = sealHandle(ring, g1, 'trips', 'a');
+  assert.equal(short.length, sealHandle(ring, g1, 'trips', 'abcdefgh').length, 'padded: the length hides the key’s');
+});
+
+test('a cursor opens only with the binding it was sealed with', () => {
+  const ring = Keyring.generate();
+  const b = cursorBinding(['department:a', 'trips', 'grant']);
+  const c = sealCursor(ring, b, 'k|1');
+  assert.equal(openCursor(ring, b, c), 'k|1');
+  assert.notEqual(sealCursor(ring, b, 'k|1'), c, 'a fresh IV each time');
+  assert.throws(() => openCursor(ring, cursorBinding(['department:b', 'trips', 'grant']), c), /not one this node/);
+  assert.throws(() => openCursor(ring, b, c.slice(0, -1) + (c.endsWith('A') ? 'B' : 'A')), /not one this node/);
+  assert.throws(() => openCursor(ring, b, 'k|1'), /not one this node/);
+});
 
 describeEachEngine('record handles and cursors', (getPlatform) => {
   let platform: RunningPlatform;
@@ -177,7 +214,7 @@ describeEachEngine('record handles and cursors', (getPlatform) => {
   });
 
   test('a hashed identifier is a pseudonym of the grant: not the unkeyed hash, not joinable across datasets', async () => {
-    const read = async (ds: string) =>
+    const read = async (ds: string): Promise<string[]> =>
       (await consumer()('GET', `/api/v1/datasets/${ds}/records?purpose=contact_tracing`)).body.items.map(
         (r: any) => r.data.case_id as string,
       );

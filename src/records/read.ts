@@ -241,6 +241,7 @@ function bindingOf(ctx: Ctx, plan: AccessPlan, q: ReadQuery): Buffer {
   const p = ctx.principal;
   const caller = p.kind === 'department' ? `department:${p.departmentId}` : p.kind;
   const subject = q.subject === undefined ? null : subjectOf(ctx.platform.ring, q.subject);
+  // Only ever additional data of the cursor's AEAD (its hash), never part of what the caller gets.
   const where = Object.entries(q.where ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
   return cursorBinding([
     caller,
@@ -250,6 +251,8 @@ function bindingOf(ctx: Ctx, plan: AccessPlan, q: ReadQuery): Buffer {
     plan.fields,
     subject,
     where,
+    q.key ?? null,
+    q.handle ?? null,
     plan.handleScope ?? null,
   ]);
 }
