@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeCtx } from '../src/access/context.js';
 import type { Platform } from '../src/platform/platform.js';
-import { readPage } from '../src/access/read.js';
+import { readPage } from '../src/records/read.js';
 import { benchVerify } from './verify.js';
 import { benchRecompute } from './healthcode.js';
 import { benchStatusChecks } from './status.js';

@@ -222,7 +222,7 @@ test('sharing request and approval, records read --all, a person’s verified ac
     as('gd-cdc'),
   );
   assert.equal(page.code, 0, page.stderr);
-  assert.match(page.stdout, /^KEY +citizen_id +person_name +division_code\n/);
+  assert.match(page.stdout, /^citizen_id +person_name +division_code +HANDLE\n/);
   assert.match(page.stderr, /--after/);
 
   const citizen = credentials.sampleResidents[0]!;

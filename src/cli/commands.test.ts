@@ -230,7 +230,8 @@ test('usage errors exit 2 before any request', async () => {
     [['records', 'read', 'ds', '--limit', '0'], /from 1 to 1000/],
     [['records', 'read', 'ds', '--key', 'k', '--subject', 's'], /cannot be used with/],
     [['records', 'read', 'ds', '--all', '--limit', '5'], /cannot be used with/],
-    [['records', 'history', 'ds'], /missing required argument 'key'/],
+    [['records', 'history', 'ds'], /missing required argument 'handle'/],
+    [['records', 'read', 'ds', '--handle', 'h1_x', '--subject', 's'], /cannot be used with/],
     [['records', 'report-error', 'ds', 'k'], /required option '--description <text>' not specified/],
     [['corrections', 'answer', 'cor_1', '--answer', 'done'], /required option '--status <status>' not specified/],
     [['corrections', 'answer', 'cor_1', '--status', 'maybe', '--answer', 'done'], /argument 'maybe' is invalid/],
@@ -476,8 +477,8 @@ test('sharing purposes lists the vocabulary in the chosen language', async () =>
   assert.equal(io.stdout(), 'CODE             PURPOSE\ncontact_tracing  流行病学调查与密接追踪\n');
 });
 
-const rec = (key: string, data: Record<string, unknown>, over: Record<string, unknown> = {}) => ({
-  key,
+const rec = (handle: string | undefined, data: Record<string, unknown>, over: Record<string, unknown> = {}) => ({
+  ...(handle !== undefined ? { handle } : {}),
   version: 1,
   data,
   masked: [],
@@ -486,10 +487,10 @@ const rec = (key: string, data: Record<string, unknown>, over: Record<string, un
   ...over,
 });
 
-test('records read sends purpose, subject, fields, filters and paging; prints a table and where the next page starts', async () => {
+test('records read sends purpose, subject, fields, filters and paging in a POST body; prints a table and where the next page starts', async () => {
   const items = [
-    rec('k1', { citizen_id: '4401**********001X', result: 'positive', count: 2 }),
-    rec('k2', { citizen_id: '4401**********0024', result: 'positive' }),
+    rec('h1_a', { citizen_id: '4401**********001X', result: 'positive', count: 2 }),
+    rec('h1_b', { citizen_id: '4401**********0024', result: 'positive' }),
   ];
   const { code, io, seen } = await cli(
     [
@@ -509,63 +510,65 @@ test('records read sends purpose, subject, fields, filters and paging; prints a 
       '--limit',
       '2',
     ],
-    () => [200, { items, next: 'k2' }],
+    () => [200, { items, next: 'c1_next' }],
   );
   assert.equal(code, 0);
-  assert.equal(seen[0]!.method, 'GET');
+  assert.equal(seen[0]!.method, 'POST');
   assert.equal(seen[0]!.headers.get('accept'), 'application/json, application/problem+json');
-  const url = new URL(seen[0]!.url);
-  assert.equal(url.pathname, '/api/v1/datasets/nucleic-acid-results/records');
-  assert.deepEqual(Object.fromEntries(url.searchParams), {
+  assert.equal(seen[0]!.path, '/api/v1/datasets/nucleic-acid-results/records/search', 'nothing in the URL');
+  assert.deepEqual(JSON.parse(seen[0]!.body), {
     purpose: 'contact_tracing',
     subject: '44010619880808001X',
-    fields: 'citizen_id,result',
-    limit: '2',
-    'f.result': 'positive',
-    'f.lab_code': 'GZ=1',
+    fields: ['citizen_id', 'result'],
+    where: { result: 'positive', lab_code: 'GZ=1' },
+    limit: 2,
   });
   assert.equal(
     io.stdout(),
-    'KEY  citizen_id          result    count\nk1   4401**********001X  positive  2\nk2   4401**********0024  positive\n',
+    'citizen_id          result    count  HANDLE\n4401**********001X  positive  2      h1_a\n4401**********0024  positive         h1_b\n',
   );
-  assert.equal(io.stderr(), "more records follow: add --after 'k2' for the next page, or --all for every one\n");
+  assert.equal(io.stderr(), "more records follow: add --after 'c1_next' for the next page, or --all for every one\n");
 
-  const after = await cli(['records', 'read', 'ds', '--after', 'k2', '--json'], () => [200, { items: [], next: null }]);
-  assert.equal(after.seen[0]!.path, '/api/v1/datasets/ds/records?after=k2');
+  const after = await cli(['records', 'read', 'ds', '--after', 'c1_next', '--json'], () => [
+    200,
+    { items: [], next: null },
+  ]);
+  assert.equal(after.seen[0]!.path, '/api/v1/datasets/ds/records/search');
+  assert.deepEqual(JSON.parse(after.seen[0]!.body), { after: 'c1_next' });
   assert.deepEqual(JSON.parse(after.io.stdout()), { items: [], next: null });
 });
 
-test('records read --key fetches one record by its (encoded) key', async () => {
+test('records read --handle fetches one record by its handle; --key (the owner) sends the key in the body', async () => {
+  const one = rec('h1_abc', { name: '张*' }, { masked: ['name'], version: 3 });
   const { code, io, seen } = await cli(
-    [
-      'records',
-      'read',
-      'residents',
-      '--key',
-      '44010619880808001X|2022',
-      '--purpose',
-      'health_code',
-      '--fields',
-      'name',
-    ],
-    () => [200, rec('abc|2022', { name: '张*' }, { masked: ['name'], version: 3 })],
+    ['records', 'read', 'residents', '--handle', 'h1_abc', '--purpose', 'health_code', '--fields', 'name'],
+    () => [200, one],
   );
   assert.equal(code, 0);
-  assert.equal(
-    seen[0]!.path,
-    '/api/v1/datasets/residents/records/44010619880808001X%7C2022?purpose=health_code&fields=name',
-  );
+  assert.equal(seen[0]!.path, '/api/v1/datasets/residents/records/h1_abc?purpose=health_code&fields=name');
   assert.equal(
     io.stdout(),
-    'key:         abc|2022\nversion:     3\nvalid from:  2026-01-01T00:00:00.000Z\nmasked:      name\n\nname:  张*\n',
+    'handle:      h1_abc\nversion:     3\nvalid from:  2026-01-01T00:00:00.000Z\nmasked:      name\n\nname:  张*\n',
   );
+  const byKey = await cli(['records', 'read', 'residents', '--key', '44010619880808001X|2022'], () => [
+    200,
+    { items: [one], next: null },
+  ]);
+  assert.equal(byKey.code, 0);
+  assert.equal(byKey.seen[0]!.method, 'POST');
+  assert.equal(byKey.seen[0]!.path, '/api/v1/datasets/residents/records/search');
+  assert.deepEqual(JSON.parse(byKey.seen[0]!.body), { key: '44010619880808001X|2022', limit: 1 });
+  assert.equal(byKey.io.stdout(), io.stdout());
+  const none = await cli(['records', 'read', 'residents', '--key', 'x'], () => [200, { items: [], next: null }]);
+  assert.equal(none.code, 1);
+  assert.ok(!none.io.stderr().includes('x|') && /no current record/.test(none.io.stderr()));
 });
 
-test('records read --all streams NDJSON: JSON lines with --json, else a table', async () => {
+test('records read --all streams NDJSON from the POST search: JSON lines with --json, else a table', async () => {
   const lines = [
-    rec('k1', { result: 'negative' }),
-    rec('k2', { result: 'positive' }),
-    rec('k3', { result: 'negative' }),
+    rec('h1_1', { result: 'negative' }),
+    rec('h1_2', { result: 'positive' }),
+    rec('h1_3', { result: 'negative' }),
   ].map((r) => JSON.stringify(r));
   const ndjson = () =>
     new Response(
@@ -582,12 +585,14 @@ test('records read --all streams NDJSON: JSON lines with --json, else a table', 
     );
   const json = await cli(['records', 'read', 'ds', '--purpose', 'statistics', '--all', '--json'], ndjson);
   assert.equal(json.code, 0);
-  assert.equal(json.seen[0]!.path, '/api/v1/datasets/ds/records?purpose=statistics');
+  assert.equal(json.seen[0]!.method, 'POST');
+  assert.equal(json.seen[0]!.path, '/api/v1/datasets/ds/records/search');
+  assert.deepEqual(JSON.parse(json.seen[0]!.body), { purpose: 'statistics' });
   assert.equal(json.seen[0]!.headers.get('accept'), 'application/x-ndjson, application/problem+json');
   assert.equal(json.io.stdout(), lines.join('\n') + '\n');
   const table = await cli(['records', 'read', 'ds', '--purpose', 'statistics', '--all'], ndjson);
   assert.equal(table.code, 0);
-  assert.equal(table.io.stdout(), 'KEY  result\nk1   negative\nk2   positive\nk3   negative\n');
+  assert.equal(table.io.stdout(), 'result    HANDLE\nnegative  h1_1\npositive  h1_2\nnegative  h1_3\n');
   assert.equal(table.io.stderr(), '3 records\n');
   const refused = await cli(['records', 'read', 'ds', '--all'], () => [
     403,
@@ -600,7 +605,7 @@ test('records read --all streams NDJSON: JSON lines with --json, else a table', 
 const correction = (over: Record<string, unknown> = {}) => ({
   id: 'cor_1',
   dataset: 'residents',
-  recordKey: 'k1',
+  handle: 'h1_k1',
   grant: 'shr_1',
   reporter: 'gd-cdc',
   field: 'name',
@@ -613,17 +618,17 @@ const correction = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
-test('records history shows versions and error reports', async () => {
+test('records history shows versions and error reports, by handle', async () => {
   const items = [
-    rec('k1', { name: 'A' }, { version: 1, validTo: '2026-02-01T00:00:00.000Z' }),
-    rec('k1', { name: 'B' }, { version: 2, validFrom: '2026-02-01T00:00:00.000Z' }),
+    rec('h1_k1', { name: 'A' }, { version: 1, validTo: '2026-02-01T00:00:00.000Z' }),
+    rec('h1_k1', { name: 'B' }, { version: 2, validFrom: '2026-02-01T00:00:00.000Z' }),
   ];
-  const { code, io, seen } = await cli(['records', 'history', 'residents', 'k1', '--purpose', 'data_quality'], () => [
-    200,
-    { items, corrections: [correction()] },
-  ]);
+  const { code, io, seen } = await cli(
+    ['records', 'history', 'residents', 'h1_k1', '--purpose', 'data_quality'],
+    () => [200, { items, corrections: [correction()] }],
+  );
   assert.equal(code, 0);
-  assert.equal(seen[0]!.path, '/api/v1/datasets/residents/records/k1/history?purpose=data_quality');
+  assert.equal(seen[0]!.path, '/api/v1/datasets/residents/records/h1_k1/history?purpose=data_quality');
   assert.equal(
     io.stdout(),
     'VERSION  VALID FROM                VALID TO                  name\n' +
@@ -631,20 +636,20 @@ test('records history shows versions and error reports', async () => {
       '      2  2026-02-01T00:00:00.000Z  (current)                 B\n' +
       '\nerror reports\n' +
       'ID     DATASET    RECORD  FIELD  STATUS  REPORTER  REPORTED                  DESCRIPTION  ANSWER\n' +
-      'cor_1  residents  k1      name   open    gd-cdc    2026-01-03T00:00:00.000Z  wrong name\n',
+      'cor_1  residents  h1_k1   name   open    gd-cdc    2026-01-03T00:00:00.000Z  wrong name\n',
   );
 });
 
-test('records report-error, corrections list and corrections answer', async () => {
+test('records report-error (by handle), corrections list and corrections answer', async () => {
   const rep = await cli(
-    ['records', 'report-error', 'residents', 'k|1', '--description', 'wrong name', '--field', 'name'],
+    ['records', 'report-error', 'residents', 'h1_k-1', '--description', 'wrong name', '--field', 'name'],
     () => [201, correction()],
   );
   assert.equal(rep.code, 0);
   assert.equal(rep.seen[0]!.method, 'POST');
-  assert.equal(rep.seen[0]!.path, '/api/v1/datasets/residents/records/k%7C1/corrections');
+  assert.equal(rep.seen[0]!.path, '/api/v1/datasets/residents/records/h1_k-1/corrections');
   assert.deepEqual(JSON.parse(rep.seen[0]!.body), { field: 'name', description: 'wrong name' });
-  assert.equal(rep.io.stdout(), 'reported cor_1 on residents record k|1: open\n');
+  assert.equal(rep.io.stdout(), 'reported cor_1 on residents: open\n');
 
   const list = await cli(['corrections', 'list', '--role', 'owner', '--status', 'open'], () => [
     200,
@@ -653,7 +658,7 @@ test('records report-error, corrections list and corrections answer', async () =
   assert.equal(list.code, 0);
   assert.equal(list.seen[0]!.path, '/api/v1/corrections?role=owner&status=open');
   assert.match(list.io.stdout(), /^ID {5}DATASET {4}RECORD/);
-  assert.match(list.io.stdout(), /\ncor_1 {2}residents {2}k1 {6}name {3}open {4}gd-cdc/);
+  assert.match(list.io.stdout(), /\ncor_1 {2}residents {2}h1_k1 {3}name {3}open {4}gd-cdc/);
 
   const ans = await cli(
     ['corrections', 'answer', 'cor_1', '--status', 'rejected', '--answer', 'the record is right'],
@@ -801,10 +806,10 @@ test('me access-log --verify checks every inclusion proof locally', async () => 
 
 test('me records groups records by dataset', async () => {
   const items = [
-    { dataset: 'residents', records: [rec('k1', { name: '张三', sex: '1' })] },
+    { dataset: 'residents', records: [rec(undefined, { name: '张三', sex: '1' })] },
     {
       dataset: 'nucleic-acid-results',
-      records: [rec('k2', { result: 'negative' }), rec('k3', { result: 'negative' })],
+      records: [rec(undefined, { result: 'negative' }), rec(undefined, { result: 'positive' })],
     },
   ];
   const { code, io, seen } = await cli(['me', 'records', '--token', 'gsp_p'], () => [200, { items }]);
@@ -812,7 +817,7 @@ test('me records groups records by dataset', async () => {
   assert.equal(seen[0]!.path, '/api/v1/me/records');
   assert.equal(
     io.stdout(),
-    'residents (1 record)\nKEY  name  sex\nk1   张三  1\n\nnucleic-acid-results (2 records)\nKEY  result\nk2   negative\nk3   negative\n',
+    'residents (1 record)\nname  sex\n张三  1\n\nnucleic-acid-results (2 records)\nresult\nnegative\npositive\n',
   );
 });
 

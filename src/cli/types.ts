@@ -5,7 +5,7 @@ export type { Receipt, RejectedRow, Format } from '../ingest/schema.js';
 export type { ShareRequest } from '../sharing/schema.js';
 export type { Correction } from '../sharing/corrections.js';
 export type { DepartmentSharing } from '../sharing/report.js';
-export type { SharedRecord } from '../access/read.js';
+export type { SharedRecord } from '../records/read.js';
 export type { TreeHead } from '../audit/heads.js';
 export type { ProvenEntry } from '../audit/service.js';
 export type { VerifyReport } from '../audit/verify.js';

@@ -1,7 +1,7 @@
 import { makeCtx } from '../access/context.js';
 import type { Platform } from '../platform/platform.js';
 import type { Principal } from '../access/principal.js';
-import { readPage } from '../access/read.js';
+import { readPage } from '../records/read.js';
 import { signTreeHead } from '../audit/heads.js';
 import { reportError, answerCorrection } from '../sharing/corrections.js';
 import { approveRequest, refuseRequest, requestShare, revokeGrant } from '../sharing/service.js';
@@ -140,7 +140,7 @@ export async function buildDemoSharing(
     limit: 1,
   });
   if (first.items[0]) {
-    const c = await reportError(cdc, 'nucleic-acid-results', first.items[0].key, {
+    const c = await reportError(cdc, 'nucleic-acid-results', first.items[0].handle!, {
       field: 'lab_code',
       description: '检测机构编码与送检单不一致 (lab code differs from the request form)',
     });
@@ -155,7 +155,7 @@ export async function buildDemoSharing(
     limit: 1,
   });
   if (second.items[0])
-    await reportError(cdc, 'nucleic-acid-results', second.items[0].key, {
+    await reportError(cdc, 'nucleic-acid-results', second.items[0].handle!, {
       field: 'sample_time',
       description: '采样时间晚于报告时间 (sampling time after report time)',
     });

@@ -129,6 +129,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
   const app = Fastify({
     logger: opts.logger ? { level: 'info', redact: ['req.headers.authorization'] } : false,
     bodyLimit: 1024 * 1024,
+    maxParamLength: 600, // record handles (records/handles.ts) are longer than Fastify's default of 100
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const strict = makeAjv(false);

@@ -36,22 +36,22 @@ describeEachEngine('citizen transparency', (getPlatform) => {
 
   test('a person sees every access to their own data, with proofs, and nobody else’s', async () => {
     const [alice, bob] = [f.people[0]!, f.people[1]!];
-    await f.api(f.consumer.token)(
-      'GET',
-      `/api/v1/datasets/${f.ds.unconditional}/records/${alice.citizen_id}?purpose=contact_tracing`,
-    );
-    await f.api(f.consumer.token)(
-      'GET',
-      `/api/v1/datasets/${f.ds.unconditional}/records/${alice.citizen_id}?purpose=contact_tracing`,
-    );
-    await f.api(f.consumer.token)(
-      'GET',
-      `/api/v1/datasets/${f.ds.unconditional}/records/${bob.citizen_id}?purpose=contact_tracing`,
-    );
-    await f.api(f.consumer.token)(
-      'GET',
-      `/api/v1/datasets/${f.ds.conditional}/records/${alice.citizen_id}?purpose=contact_tracing`,
-    ); // refused: touches nobody
+    await f.api(f.consumer.token)('POST', `/api/v1/datasets/${f.ds.unconditional}/records/search`, {
+      subject: alice.citizen_id,
+      purpose: 'contact_tracing',
+    });
+    await f.api(f.consumer.token)('POST', `/api/v1/datasets/${f.ds.unconditional}/records/search`, {
+      subject: alice.citizen_id,
+      purpose: 'contact_tracing',
+    });
+    await f.api(f.consumer.token)('POST', `/api/v1/datasets/${f.ds.unconditional}/records/search`, {
+      subject: bob.citizen_id,
+      purpose: 'contact_tracing',
+    });
+    await f.api(f.consumer.token)('POST', `/api/v1/datasets/${f.ds.conditional}/records/search`, {
+      subject: alice.citizen_id,
+      purpose: 'contact_tracing',
+    }); // refused: touches nobody
     const aliceLog = (await f.api(await tokenFor(alice.citizen_id))('GET', '/api/v1/me/access-log')).body.items;
     const reads = aliceLog.filter((e: any) => e.action === 'records.read' && e.department === f.consumer.id);
     assert.equal(reads.length, 2);

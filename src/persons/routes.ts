@@ -79,7 +79,6 @@ export function registerPersonRoutes(app: App): void {
                 dataset: Type.String(),
                 records: Type.Array(
                   Type.Object({
-                    key: Type.String(),
                     version: Type.Integer(),
                     data: Type.Record(Type.String(), Type.Unknown()),
                     masked: Type.Array(Type.String()),

@@ -1,6 +1,6 @@
 import { audit, type Ctx } from '../access/context.js';
 import { requirePerson } from '../access/policy.js';
-import { present, type AccessPlan, type SharedRecord } from '../access/read.js';
+import { present, type AccessPlan, type SharedRecord } from '../records/read.js';
 import type { AuditEntry } from '../audit/entry.js';
 import { proveEntries, type ProvenEntry } from '../audit/service.js';
 import { searchCatalogInternal } from '../catalog/service.js';

@@ -3,14 +3,16 @@ import { callerDepartment, requireAuthenticated } from '../access/policy.js';
 import { requireDataset } from '../catalog/service.js';
 import { newId } from '../core/ids.js';
 import { badRequest, conflict, forbidden, notFound } from '../core/problem.js';
-import { keyDomains, storedKey } from '../records/keys.js';
-import { loadElementMap } from '../standard/registry.js';
+import { handleFor, resolveGrantHandle } from '../records/read.js';
 import { liveGrants } from './service.js';
+
+// Error reports name a record by its stored key internally (corrections.record_key) and never show it: each viewer
+// sees the record's handle valid for them (the reporter's through the grant it reported under, or the owner's).
 
 export interface Correction {
   id: string;
   dataset: string;
-  recordKey: string;
+  handle: string; // the record's handle for the viewer
   grant: string;
   reporter: string;
   field: string | null;
@@ -37,10 +39,10 @@ interface Row {
   created_at: Date;
 }
 
-const toCorrection = (r: Row): Correction => ({
+const toCorrection = (r: Row, handle: string): Correction => ({
   id: r.id,
   dataset: r.dataset_id,
-  recordKey: r.record_key,
+  handle,
   grant: r.grant_id,
   reporter: r.reporter_id,
   field: r.field,
@@ -52,31 +54,39 @@ const toCorrection = (r: Row): Correction => ({
   createdAt: new Date(r.created_at).toISOString(),
 });
 
-/** A consumer reports a suspected error in a record it receives through a live grant; the owner must answer. */
+/** The handle a viewer sees for the record of a report: its reporter's through the grant, anyone else the owner's. */
+function viewerHandle(ctx: Ctx, r: Row, owner: string): string {
+  const dept = ctx.principal.kind === 'department' ? ctx.principal.departmentId : undefined;
+  return dept === r.reporter_id
+    ? handleFor(ctx, r.dataset_id, r.record_key, { grant: r.grant_id, consumer: r.reporter_id })
+    : handleFor(ctx, r.dataset_id, r.record_key, { owner });
+}
+
+/**
+ * A consumer reports a suspected error in a record it receives through a live grant, naming it by the handle it
+ * received; the owner must answer. The report is filed under the grant whose handle it is.
+ */
 export async function reportError(
   ctx: Ctx,
   datasetId: string,
-  key: string,
+  handle: string,
   input: { field?: string | undefined; description: string },
 ): Promise<Correction> {
   const dept = callerDepartment(ctx);
   if (dept === undefined) throw forbidden('department_token_required', 'Corrections are reported by departments.');
   const ds = await requireDataset(ctx.db, datasetId);
-  const grant = (await liveGrants(ctx.db, dept, ds.id))[0];
-  if (!grant)
+  const grants = await liveGrants(ctx.db, dept, ds.id);
+  if (grants.length === 0)
     throw forbidden(
       'no_grant',
       `Department ${dept} has no live grant on ${ds.id}; only recipients of the data report errors in it.`,
     );
-  if (input.field !== undefined && !grant.fields.includes(input.field))
+  const found = await resolveGrantHandle(ctx, dept, ds, grants, handle);
+  if (!found)
+    throw notFound('record_not_found', `Dataset ${ds.id} has no current record with this handle that you may see.`);
+  const { grant, storedKey: stored } = found;
+  if (input.field !== undefined && !grants.some((g) => g.fields.includes(input.field!)))
     throw badRequest('field_not_granted', `${input.field} is not a field of your grant.`);
-  const stored = storedKey(ctx.platform.ring, keyDomains(ds, await loadElementMap(ctx.db)), key);
-  const exists = await ctx.db.query(
-    'SELECT 1 FROM records WHERE dataset_id = $1 AND record_key = $2 AND valid_to IS NULL',
-    [ds.id, stored],
-  );
-  if (exists.rows.length === 0)
-    throw notFound('record_not_found', `Dataset ${ds.id} has no current record with key ${key}.`);
   const id = newId('cor');
   const res = await ctx.db.query<Row>(
     `INSERT INTO corrections (id, dataset_id, record_key, grant_id, reporter_id, field, description, status) VALUES ($1, $2, $3, $4, $5, $6, $7, 'open') RETURNING *`,
@@ -90,7 +100,7 @@ export async function reportError(
     ...(input.field ? { fields: [input.field] } : {}),
     detail: { correction: id },
   });
-  return toCorrection(res.rows[0]!);
+  return toCorrection(res.rows[0]!, handle);
 }
 
 /** The owner answers: fixed (after re-ingesting the corrected record) or rejected with a reason. */
@@ -118,7 +128,7 @@ export async function answerCorrection(
     reason: input.answer,
     detail: { correction: id },
   });
-  return toCorrection(updated.rows[0]!);
+  return toCorrection(updated.rows[0]!, viewerHandle(ctx, updated.rows[0]!, ds.owner));
 }
 
 export async function listCorrections(
@@ -152,18 +162,23 @@ export async function listCorrections(
     params.push(q.dataset);
     where.push(`c.dataset_id = $${params.length}`);
   }
-  const res = await ctx.db.query<Row>(
-    `SELECT c.* FROM corrections c JOIN datasets d ON d.id = c.dataset_id ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY c.created_at DESC LIMIT 500`,
+  const res = await ctx.db.query<Row & { owner_id: string }>(
+    `SELECT c.*, d.owner_id FROM corrections c JOIN datasets d ON d.id = c.dataset_id ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY c.created_at DESC LIMIT 500`,
     params,
   );
-  return res.rows.map(toCorrection);
+  return res.rows.map((r) => toCorrection(r, viewerHandle(ctx, r, r.owner_id)));
 }
 
-/** Corrections about one record (shown with its history). */
-export async function correctionsOf(ctx: Ctx, datasetId: string, storedRecordKey: string): Promise<Correction[]> {
+/** Corrections about one record, shown with its history under the handle the viewer asked with. */
+export async function correctionsOf(
+  ctx: Ctx,
+  datasetId: string,
+  storedRecordKey: string,
+  handle: string,
+): Promise<Correction[]> {
   const res = await ctx.db.query<Row>(
     'SELECT * FROM corrections WHERE dataset_id = $1 AND record_key = $2 ORDER BY created_at',
     [datasetId, storedRecordKey],
   );
-  return res.rows.map(toCorrection);
+  return res.rows.map((r) => toCorrection(r, handle));
 }

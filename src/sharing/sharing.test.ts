@@ -203,7 +203,11 @@ describeEachEngine('sharing', (getPlatform) => {
   test('correction loop: the consumer reports an error, the owner answers; the record’s history shows both', async () => {
     const grant = await ask(f.ds.unconditional, { purposes: ['data_quality'] });
     assert.equal(grant.body.status, 'granted');
-    const key = f.people[1]!.citizen_id;
+    const found = await f.api(f.consumer.token)('POST', `/api/v1/datasets/${f.ds.unconditional}/records/search`, {
+      subject: f.people[1]!.citizen_id,
+      purpose: 'data_quality',
+    });
+    const key = found.body.items[0].handle;
     const rep = await f.api(f.consumer.token)(
       'POST',
       `/api/v1/datasets/${f.ds.unconditional}/records/${key}/corrections`,
@@ -232,7 +236,15 @@ describeEachEngine('sharing', (getPlatform) => {
       answer: '经核查户籍信息无误 (checked against the register: correct)',
     });
     assert.equal(fixed.body.status, 'rejected');
-    const hist = await f.api(f.owner.token)('GET', `/api/v1/datasets/${f.ds.unconditional}/records/${key}/history`);
+    const ownHandle = (
+      await f.api(f.owner.token)('POST', `/api/v1/datasets/${f.ds.unconditional}/records/search`, {
+        subject: f.people[1]!.citizen_id,
+      })
+    ).body.items[0].handle;
+    const hist = await f.api(f.owner.token)(
+      'GET',
+      `/api/v1/datasets/${f.ds.unconditional}/records/${ownHandle}/history`,
+    );
     assert.deepEqual(
       hist.body.corrections.map((c: any) => [c.status, c.reporter]),
       [['rejected', f.consumer.id]],

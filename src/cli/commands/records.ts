@@ -11,6 +11,7 @@ interface ReadOpts extends JsonOpt {
   purpose?: string;
   subject?: string;
   key?: string;
+  handle?: string;
   fields?: string[];
   where?: Record<string, string>;
   limit?: number;
@@ -32,15 +33,19 @@ export function dataFields(records: ReadonlyArray<Pick<SharedRecord, 'data'>>): 
   return [...names];
 }
 
-/** KEY and the data fields of the given records, the field names as headers. */
+/** The data fields of the given records, the field names as headers, then each record's HANDLE when it has one. */
 export function recordLayout(sample: readonly SharedRecord[]): TableLayout<SharedRecord> {
   const fields = dataFields(sample);
-  return { headers: ['KEY', ...fields], row: (r) => [r.key, ...fields.map((f) => cellValue(r.data[f]))] };
+  const handles = sample.some((r) => r.handle !== undefined);
+  return {
+    headers: [...fields, ...(handles ? ['HANDLE'] : [])],
+    row: (r) => [...fields.map((f) => cellValue(r.data[f])), ...(handles ? [r.handle ?? ''] : [])],
+  };
 }
 
 export function renderRecord(r: SharedRecord): string {
   const meta = renderPairs([
-    ['key', r.key],
+    ['handle', r.handle ?? ''],
     ['version', r.version],
     ['valid from', r.validFrom],
     ['valid to', r.validTo],
@@ -52,40 +57,38 @@ export function renderRecord(r: SharedRecord): string {
 export function renderCorrections(items: readonly Correction[]): string {
   return renderTable(
     ['ID', 'DATASET', 'RECORD', 'FIELD', 'STATUS', 'REPORTER', 'REPORTED', 'DESCRIPTION', 'ANSWER'],
-    items.map((c) => [
-      c.id,
-      c.dataset,
-      c.recordKey,
-      c.field,
-      c.status,
-      c.reporter,
-      c.createdAt,
-      c.description,
-      c.answer,
-    ]),
+    items.map((c) => [c.id, c.dataset, c.handle, c.field, c.status, c.reporter, c.createdAt, c.description, c.answer]),
   );
 }
 
-/** The query of a records read: purpose, subject, fields, paging and `f.<field>` filters. */
-export function readQuery(opts: ReadOpts): Record<string, string | number | undefined> {
-  const q: Record<string, string | number | undefined> = {
+/**
+ * The body of a records search (POST .../records/search): purpose, subject, key, fields, filters and paging. The
+ * query goes in the body so that no ID number or other personal value is ever in a URL (or a request log).
+ */
+export function searchBody(opts: ReadOpts): Record<string, unknown> {
+  const body: Record<string, unknown> = {
     purpose: opts.purpose,
     subject: opts.subject,
-    fields: opts.fields?.join(','),
-    limit: opts.limit,
+    key: opts.key,
+    fields: opts.fields,
+    where: opts.where && Object.keys(opts.where).length ? opts.where : undefined,
+    limit: opts.key !== undefined ? 1 : opts.limit,
     after: opts.after,
   };
-  for (const [field, value] of Object.entries(opts.where ?? {})) q[`f.${field}`] = value;
-  return q;
+  return Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
 }
 
 async function readRecords(ctx: CliContext, cmd: Command, dataset: string, opts: ReadOpts): Promise<number> {
   const api = apiFor(cmd, ctx);
   const path = `/api/v1/datasets/${seg(dataset)}/records`;
-  if (opts.key !== undefined) {
-    const r = await api.request<SharedRecord>('GET', `${path}/${seg(opts.key)}`, {
-      query: { purpose: opts.purpose, fields: opts.fields?.join(',') },
-    });
+  if (opts.handle !== undefined || opts.key !== undefined) {
+    const r =
+      opts.handle !== undefined
+        ? await api.request<SharedRecord>('GET', `${path}/${seg(opts.handle)}`, {
+            query: { purpose: opts.purpose, fields: opts.fields?.join(',') },
+          })
+        : (await api.request<RecordPage<SharedRecord>>('POST', `${path}/search`, { json: searchBody(opts) })).items[0];
+    if (r === undefined) throw new CliError(`dataset ${dataset} has no current record with this key`);
     if (opts.json) printJson(ctx.io, r);
     else ctx.io.out(renderRecord(r));
     return 0;
@@ -93,8 +96,8 @@ async function readRecords(ctx: CliContext, cmd: Command, dataset: string, opts:
   if (opts.all) {
     const table = new StreamingTable(recordLayout, (s) => ctx.io.out(s));
     let count = 0;
-    for await (const line of api.lines('GET', path, {
-      query: readQuery(opts),
+    for await (const line of api.lines('POST', `${path}/search`, {
+      json: searchBody(opts),
       accept: 'application/x-ndjson, application/problem+json',
     })) {
       count += 1;
@@ -115,7 +118,7 @@ async function readRecords(ctx: CliContext, cmd: Command, dataset: string, opts:
     else if (!opts.json) ctx.io.err(`${count} record${count === 1 ? '' : 's'}\n`);
     return 0;
   }
-  const page = await api.request<RecordPage<SharedRecord>>('GET', path, { query: readQuery(opts) });
+  const page = await api.request<RecordPage<SharedRecord>>('POST', `${path}/search`, { json: searchBody(opts) });
   if (opts.json) printJson(ctx.io, page);
   else if (page.items.length === 0) noneFound(ctx, 'records');
   else {
@@ -137,15 +140,25 @@ export function registerRecords(program: Command, ctx: CliContext): void {
   const read = records
     .command('read')
     .description(
-      'read records of a dataset: a table of the key and data fields (one page unless --all); every read is audited',
+      'read records of a dataset: a table of the data fields and each record’s handle (one page unless --all); every read is audited',
     )
     .argument('<dataset>', 'dataset id')
     .option('--purpose <code>', 'why you read (required unless you own the dataset; your grant must cover it)')
-    .option('--subject <id>', 'only records about this person (citizen ID number)')
+    .option('--subject <id>', 'only records about this person (citizen ID number; sent in the request body)')
+    .addOption(
+      new Option('--handle <handle>', 'one record by the handle you received (the HANDLE column)').conflicts([
+        'subject',
+        'key',
+        'where',
+        'limit',
+        'after',
+        'all',
+      ]),
+    )
     .addOption(
       new Option(
         '--key <key>',
-        'one record by its key (key fields joined with |; an ID number may be given in clear)',
+        'the owner only: one record by its key (key fields joined with |; an ID number in clear; sent in the body)',
       ).conflicts(['subject', 'where', 'limit', 'after', 'all']),
     )
     .option('--fields <a,b>', 'only these fields', parseList)
@@ -155,7 +168,7 @@ export function registerRecords(program: Command, ctx: CliContext): void {
       collectWhere,
     )
     .option('--limit <n>', 'records per page, 1 to 1000 (default 100)', integerIn(1, 1000))
-    .option('--after <key>', 'the page after this key (printed when more records follow)')
+    .option('--after <cursor>', 'the page after this cursor (printed when more records follow; same query only)')
     .addOption(
       new Option('--all', 'stream every matching record (NDJSON): with --json one JSON line per record').conflicts([
         'limit',
@@ -166,6 +179,7 @@ export function registerRecords(program: Command, ctx: CliContext): void {
   read.addHelpText(
     'after',
     '\nExamples:\n  govshare records read nucleic-acid-results --purpose contact_tracing --subject 44010619880808001X\n' +
+      '  govshare records history nucleic-acid-results --purpose contact_tracing -- <handle>\n' +
       '  govshare records read nucleic-acid-results --purpose epidemic_control --where result=positive --all --json > positives.ndjson',
   );
   addServerOptions(read).action(async (dataset: string, opts: ReadOpts, cmd: Command) => {
@@ -176,17 +190,14 @@ export function registerRecords(program: Command, ctx: CliContext): void {
     .command('history')
     .description('every version of a record, and the error reports about it')
     .argument('<dataset>', 'dataset id')
-    .argument(
-      '<key>',
-      'record key (key fields joined with |; an ID number may be given in clear; put -- before a key starting with -)',
-    )
+    .argument('<handle>', 'the record’s handle, as a read gave it to you (put -- before a handle starting with -)')
     .option('--purpose <code>', 'why you read (required unless you own the dataset)')
     .option('--json', 'print { items, corrections } as JSON');
   addServerOptions(history).action(
-    async (dataset: string, key: string, opts: JsonOpt & { purpose?: string }, cmd: Command) => {
+    async (dataset: string, handle: string, opts: JsonOpt & { purpose?: string }, cmd: Command) => {
       const res = await apiFor(cmd, ctx).request<{ items: SharedRecord[]; corrections: Correction[] }>(
         'GET',
-        `/api/v1/datasets/${seg(dataset)}/records/${seg(key)}/history`,
+        `/api/v1/datasets/${seg(dataset)}/records/${seg(handle)}/history`,
         {
           query: { purpose: opts.purpose },
         },
@@ -218,21 +229,21 @@ export function registerRecords(program: Command, ctx: CliContext): void {
     .command('report-error')
     .description('report a suspected error in a record you receive through a grant; its owner must answer')
     .argument('<dataset>', 'dataset id')
-    .argument('<key>', 'record key (put -- before a key starting with -)')
+    .argument('<handle>', 'the record’s handle, as a read gave it to you (put -- before a handle starting with -)')
     .requiredOption('--description <text>', 'what is wrong (at least 4 characters)')
     .option('--field <name>', 'the field that is wrong')
     .option('--json', 'print the error report as JSON');
   addServerOptions(report).action(
-    async (dataset: string, key: string, opts: JsonOpt & { description: string; field?: string }, cmd: Command) => {
+    async (dataset: string, handle: string, opts: JsonOpt & { description: string; field?: string }, cmd: Command) => {
       const c = await apiFor(cmd, ctx).request<Correction>(
         'POST',
-        `/api/v1/datasets/${seg(dataset)}/records/${seg(key)}/corrections`,
+        `/api/v1/datasets/${seg(dataset)}/records/${seg(handle)}/corrections`,
         {
           json: { ...(opts.field !== undefined ? { field: opts.field } : {}), description: opts.description },
         },
       );
       if (opts.json) printJson(ctx.io, c);
-      else ctx.io.out(`reported ${c.id} on ${c.dataset} record ${key}: ${c.status}\n`);
+      else ctx.io.out(`reported ${c.id} on ${c.dataset}: ${c.status}\n`);
       ctx.code = 0;
     },
   );

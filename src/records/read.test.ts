@@ -4,7 +4,7 @@ import { describeEachEngine } from '../testing/db.js';
 import { startTestServer, type TestServer } from '../testing/server.js';
 import { sharingFixture } from '../testing/fixtures.js';
 import type { RunningPlatform } from '../node/platform.js';
-import { subjectOf } from '../records/keys.js';
+import { subjectOf } from './keys.js';
 
 describeEachEngine('controlled access', (getPlatform) => {
   let platform: RunningPlatform;
@@ -18,6 +18,8 @@ describeEachEngine('controlled access', (getPlatform) => {
       periodEnd: f.inAWeek,
       ...body,
     });
+  const search = (token: string, dataset: string, body: Record<string, unknown>) =>
+    f.api(token)('POST', `/api/v1/datasets/${dataset}/records/search`, body);
   const auditEntries = async (action: string) =>
     (await platform.db.query<{ entry: string }>('SELECT entry FROM audit_entries ORDER BY seq')).rows
       .map((r) => JSON.parse(r.entry))
@@ -39,9 +41,14 @@ describeEachEngine('controlled access', (getPlatform) => {
     assert.equal(req.status, 201, JSON.stringify(req.body));
     assert.equal(req.body.status, 'granted');
     assert.equal(req.body.live, true);
+    const found = await search(f.consumer.token, f.ds.unconditional, {
+      subject: f.people[0]!.citizen_id,
+      purpose: 'contact_tracing',
+    });
+    assert.equal(found.status, 200, JSON.stringify(found.body));
     const read = await f.api(f.consumer.token)(
       'GET',
-      `/api/v1/datasets/${f.ds.unconditional}/records/${f.people[0]!.citizen_id}?purpose=contact_tracing`,
+      `/api/v1/datasets/${f.ds.unconditional}/records/${found.body.items[0].handle}?purpose=contact_tracing`,
     );
     assert.equal(read.status, 200, JSON.stringify(read.body));
     const d = read.body.data;
@@ -55,9 +62,9 @@ describeEachEngine('controlled access', (getPlatform) => {
     assert.equal(d.division_code, undefined, 'not granted, not shown');
     assert.deepEqual(read.body.masked.sort(), ['birth_date', 'citizen_id', 'person_name', 'phone', 'result']);
     // The owner sees its own data in clear.
-    const own = await f.api(f.owner.token)('GET', `/api/v1/datasets/${f.ds.unconditional}/records/${id}`);
-    assert.equal(own.body.data.citizen_id, id);
-    assert.equal(own.body.data.result, f.people[0]!.result);
+    const own = (await search(f.owner.token, f.ds.unconditional, { key: id })).body.items[0];
+    assert.equal(own.data.citizen_id, id);
+    assert.equal(own.data.result, f.people[0]!.result);
   });
 
   test('level-4 values are encrypted at rest and found by blind index', async () => {
@@ -73,10 +80,7 @@ describeEachEngine('controlled access', (getPlatform) => {
     assert.match(one.data.$sealed, /^enc:v1:/, 'they are sealed together, encrypted');
     assert.equal(one.data.person_name.startsWith('enc:'), false, 'level 3 stays in clear (masked on display)');
     assert.ok(rows.rows.some((r) => r.subject === subjectOf(platform.ring, f.people[3]!.citizen_id)));
-    const bySubject = await f.api(f.owner.token)(
-      'GET',
-      `/api/v1/datasets/${f.ds.unconditional}/records?subject=${f.people[3]!.citizen_id}`,
-    );
+    const bySubject = await search(f.owner.token, f.ds.unconditional, { subject: f.people[3]!.citizen_id });
     assert.equal(bySubject.body.items.length, 1);
     assert.equal(bySubject.body.items[0].data.citizen_id, f.people[3]!.citizen_id);
   });
@@ -101,11 +105,11 @@ describeEachEngine('controlled access', (getPlatform) => {
       page.body.items.map((r: any) => r.data.division_code),
       ['440303', '440303'],
     );
-    const outside = await f.api(f.third.token)(
-      'GET',
-      `/api/v1/datasets/${f.ds.unconditional}/records/${f.people[0]!.citizen_id}?purpose=statistics`,
-    );
-    assert.equal(outside.status, 404);
+    const outside = await search(f.third.token, f.ds.unconditional, {
+      subject: f.people[0]!.citizen_id,
+      purpose: 'statistics',
+    });
+    assert.deepEqual(outside.body.items, [], 'a person outside the row scope is not found');
     const filtered = await f.api(f.third.token)(
       'GET',
       `/api/v1/datasets/${f.ds.unconditional}/records?purpose=statistics&f.division_code=440106`,
