@@ -28,7 +28,7 @@ describeEachEngine('audit ledger', (getPlatform) => {
     const seqs = await Promise.all(
       Array.from({ length: 500 }, (_, i) =>
         platform.audit.append({
-          action: 'test.append',
+          action: 'audit.verify',
           outcome: 'ok',
           actor: { kind: 'system', reason: 'test' },
           detail: { i },
@@ -47,7 +47,7 @@ describeEachEngine('audit ledger', (getPlatform) => {
     const a = new Ledger(platform.db);
     const b = new Ledger(platform.db);
     const entry = (who: string, i: number) => ({
-      action: 'test.two',
+      action: 'audit.verify' as const,
       outcome: 'ok' as const,
       actor: { kind: 'system' as const, reason: who },
       detail: { i },
@@ -71,7 +71,7 @@ describeEachEngine('audit ledger', (getPlatform) => {
     const h1 = (await api('POST', '/api/v1/audit/tree-heads')).body;
     await Promise.all(
       Array.from({ length: 37 }, () =>
-        platform.audit.append({ action: 'test.more', outcome: 'ok', actor: { kind: 'system', reason: 'test' } }),
+        platform.audit.append({ action: 'audit.verify', outcome: 'ok', actor: { kind: 'system', reason: 'test' } }),
       ),
     );
     const h2 = (await api('POST', '/api/v1/audit/tree-heads')).body;

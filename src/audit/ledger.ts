@@ -1,6 +1,7 @@
 import type { Db, Queryable } from '../db/types.js';
-import { encodeEntry, type AuditEntry, type AuditInput, type AuditSink } from './entry.js';
+import { encodeEntry, type AuditInput, type AuditSink } from './entry.js';
 import { FrontierAppender, leafHash, type NodeSource } from './merkle.js';
+import { blindEntry } from './subjects.js';
 
 interface Pending {
   text: string;
@@ -45,7 +46,7 @@ export class Ledger implements AuditSink {
   constructor(private readonly db: Db) {}
 
   append(input: AuditInput): Promise<number> {
-    const entry: AuditEntry = { v: 1, time: new Date().toISOString(), ...input };
+    const entry = blindEntry(input, new Date().toISOString());
     return new Promise<number>((resolve, reject) => {
       this.queue.push({ text: encodeEntry(entry), subjects: input.subjects ?? [], at: entry.time, resolve, reject });
       if (!this.running) this.running = this.drain();

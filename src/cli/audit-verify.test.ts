@@ -19,10 +19,10 @@ before(async () => {
   try {
     const ledger = new Ledger(db);
     for (let i = 0; i < 3; i++)
-      void ledger.append({ action: 'x', outcome: 'ok', actor: { kind: 'system', reason: 't' } });
+      void ledger.append({ action: 'audit.verify', outcome: 'ok', actor: { kind: 'system', reason: 't' } });
     await ledger.flush();
     await signTreeHead(db, Keyring.generate());
-    await ledger.append({ action: 'x', outcome: 'ok', actor: { kind: 'system', reason: 't' } });
+    await ledger.append({ action: 'audit.verify', outcome: 'ok', actor: { kind: 'system', reason: 't' } });
     await ledger.flush();
   } finally {
     await db.close();

@@ -3,6 +3,7 @@ import { requirePerson } from '../access/policy.js';
 import { present, type AccessPlan, type SharedRecord } from '../access/read.js';
 import type { AuditEntry } from '../audit/entry.js';
 import { proveEntries, type ProvenEntry } from '../audit/service.js';
+import { subjectValue } from '../audit/subjects.js';
 import { searchCatalogInternal } from '../catalog/service.js';
 import { loadElementMap } from '../standard/registry.js';
 
@@ -14,6 +15,8 @@ export interface AccessLogItem extends ProvenEntry {
   dataset: string | null;
   purpose: string | null;
   fields: string[];
+  /** The value in the entry's `subjects` that names the person (docs/audit.md, "Subjects"). */
+  namedAs: string;
 }
 
 /** Every audit entry that touched the signed-in person, each with an inclusion proof. Nobody else's. */
@@ -45,6 +48,7 @@ export async function myAccessLog(ctx: Ctx, limit = 500): Promise<AccessLogItem[
       dataset: e.dataset ?? null,
       purpose: e.purpose ?? null,
       fields: e.fields ?? [],
+      namedAs: subjectValue(e, p.subject),
     };
   });
 }
