@@ -1,5 +1,5 @@
 // `govshare audit verify` against a real PGlite data directory, opened locally by the command.
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,9 @@ import { signTreeHead } from '../audit/heads.js';
 import { Ledger } from '../audit/ledger.js';
 import { Keyring } from '../crypto/keyring.js';
 import { openDatabase } from '../db/open.js';
+import type { RunningPlatform } from '../node/platform.js';
+import { describeEachEngine } from '../testing/db.js';
+import { makeDepartment, startTestServer, type TestServer } from '../testing/server.js';
 import { memoryIo } from './io.js';
 import { run } from './program.js';
 
@@ -32,7 +35,7 @@ before(async () => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 async function verify(...args: string[]) {
-  const io = memoryIo();
+  const io = memoryIo({ fetch });
   const code = await run(['audit', 'verify', ...args], io);
   return { code, out: io.stdout(), err: io.stderr() };
 }
@@ -94,4 +97,72 @@ test('a directory without a database is an error, not an empty ledger', async ()
   } finally {
     rmSync(empty, { recursive: true, force: true });
   }
+});
+
+describe('audit verify names entries deleted from the tail', () => {
+  let tail: string;
+  before(async () => {
+    tail = mkdtempSync(join(tmpdir(), 'govshare-audit-tail-'));
+    const db = await openDatabase({ dataDir: tail });
+    try {
+      const ledger = new Ledger(db);
+      const entry = {
+        action: 'audit.verify' as const,
+        outcome: 'ok' as const,
+        actor: { kind: 'system' as const, reason: 't' },
+      };
+      for (let i = 0; i < 5; i++) await ledger.append(entry);
+      await signTreeHead(db, Keyring.generate()); // covers entries 0-4
+      for (let i = 0; i < 2; i++) await ledger.append(entry); // 5 and 6: no head covers them
+      // The newest entry goes, and the last one the head covers: their leaf hashes stay in the tree.
+      await db.query('DELETE FROM audit_entries WHERE seq IN (4, 6)');
+    } finally {
+      await db.close();
+    }
+  });
+  after(() => rmSync(tail, { recursive: true, force: true }));
+
+  test('locally: exit 1, the first missing entry named, the uncovered newest one listed too', async () => {
+    const r = await verify('--data-dir', tail, '--json');
+    assert.equal(r.code, 1);
+    const report = JSON.parse(r.out);
+    assert.equal(report.ok, false);
+    assert.equal(report.treeSize, 7);
+    assert.equal(report.entriesChecked, 5);
+    assert.equal(report.firstBadEntry, 4);
+    assert.deepEqual(report.problems, [
+      'entry 4: missing (deleted): its leaf hash is still in the tree',
+      'entry 6: missing (deleted): its leaf hash is still in the tree',
+    ]);
+    assert.equal(r.err, 'govshare: the audit ledger does not verify: entry 4 was changed or deleted\n');
+  });
+});
+
+describeEachEngine('audit verify --remote', (getPlatform) => {
+  let platform: RunningPlatform;
+  let server: TestServer;
+  let admin: { token: string };
+  before(async () => {
+    platform = await getPlatform();
+    server = await startTestServer(platform);
+    admin = await makeDepartment(platform.db, { role: 'admin' });
+  });
+  after(async () => server.close());
+
+  test('the server verifies its own ledger and names the newest entry deleted before a head covers it', async () => {
+    const remote = (...args: string[]) => verify('--remote', '--url', server.url, '--token', admin.token, ...args);
+    const clean = await remote();
+    assert.equal(clean.code, 0, clean.err);
+    await platform.audit.append({ action: 'audit.verify', outcome: 'ok', actor: { kind: 'system', reason: 't' } });
+    const last = Number((await platform.db.query<{ n: string }>('SELECT max(seq) AS n FROM audit_entries')).rows[0]!.n);
+    await platform.db.query('DELETE FROM audit_entries WHERE seq = $1', [last]);
+    const r = await remote();
+    assert.equal(r.code, 1);
+    assert.match(r.out, new RegExp(`\\nfirst bad entry: {5}${last}\\n`));
+    assert.match(
+      r.out,
+      new RegExp(`\\n {2}entry ${last}: missing \\(deleted\\): its leaf hash is still in the tree\\n`),
+    );
+    assert.equal(r.err, `govshare: the audit ledger does not verify: entry ${last} was changed or deleted\n`);
+  });
 });
