@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { Db } from '../db/types.js';
 import type { RunningPlatform } from '../node/platform.js';
 import { describeEachEngine } from '../testing/db.js';
-import { signTreeHead } from './heads.js';
+import { signTreeHead, type TreeHead } from './heads.js';
 import { Ledger } from './ledger.js';
 import { verifyLedger, type VerifyReport } from './verify.js';
 
@@ -197,6 +197,52 @@ describeEachEngine('audit verify: deletions and changes', (getPlatform) => {
     await db.query(`DELETE FROM audit_subjects WHERE subject = 'someone-else'`);
     named(added, 4, /lists 1 person\(s\) the entry does not name/);
     assert.equal((await verifyLedger(db)).ok, true);
+  });
+
+  test('truncating the tail with all its traces passes alone; a witness head names the first entry gone', async () => {
+    await append(5, ['subject-d']);
+    const kept = await size(db);
+    await append(6, ['subject-e']);
+    const witness: TreeHead = await head(); // what a witness fetched and kept
+    // Everything at or after `kept` goes, consistently: entries, every node reaching past it, subjects, heads.
+    const gone = {
+      entries: (await db.query<any>('DELETE FROM audit_entries WHERE seq >= $1 RETURNING *', [kept])).rows,
+      nodes: (
+        await db.query<any>('DELETE FROM audit_nodes WHERE (idx + 1) * (1::bigint << level) > $1 RETURNING *', [kept])
+      ).rows,
+      subjects: (await db.query<any>('DELETE FROM audit_subjects WHERE seq >= $1 RETURNING *', [kept])).rows,
+      heads: (await db.query<any>('DELETE FROM audit_tree_heads WHERE tree_size > $1 RETURNING *', [kept])).rows,
+    };
+    const alone = await verifyLedger(db, 7);
+    const witnessed = await verifyLedger(db, 7, [witness]);
+    await restore(db, gone);
+    for (const h of gone.heads)
+      await db.query(
+        'INSERT INTO audit_tree_heads (tree_size, root, signed_at, kid, signature) VALUES ($1, $2, $3, $4, $5)',
+        [h.tree_size, h.root, h.signed_at, h.kid, h.signature],
+      );
+    assert.equal(alone.ok, true, 'what only a witness catches: ' + alone.problems.join('\n'));
+    assert.equal(alone.treeSize, kept);
+    named(witnessed, kept, /missing \(deleted\) with its leaf hash/);
+    assert.equal(witnessed.treeSize, witness.treeSize);
+    assert.ok(
+      witnessed.problems.some((p) => p.startsWith(`witness head ${witness.treeSize}: its root cannot be recomputed`)),
+      witnessed.problems.join('\n'),
+    );
+    const whole = await verifyLedger(db, 7, [witness]);
+    assert.equal(whole.ok, true, whole.problems.join('\n'));
+  });
+
+  test('a witness head the ledger does not give (forged, or from a fork) is reported', async () => {
+    const h = await head();
+    const forged = { ...h, root: h.root.replace(/^./, (c) => (c === '0' ? '1' : '0')) };
+    const r = await verifyLedger(db, 7, [forged]);
+    assert.equal(r.ok, false);
+    assert.equal(r.firstBadEntry, null);
+    assert.ok(r.problems.includes(`witness head ${h.treeSize}: signature does not verify (kid ${h.kid})`));
+    assert.ok(
+      r.problems.some((p) => p.startsWith(`witness head ${h.treeSize}: the entries stored today give another root`)),
+    );
   });
 
   test('a tree node deleted or changed is reported', async () => {

@@ -19,7 +19,7 @@ export interface VerifyReport {
 
 const MAX_PROBLEMS = 50;
 
-/** How far each table reaches: a deletion at the tail leaves traces in the others. */
+/** How far each table (and every head) reaches: a deletion at the tail leaves traces in the others. */
 async function extent(q: Queryable, heads: readonly TreeHead[]): Promise<number> {
   const subjects = await q.query<{ n: number | string }>('SELECT COALESCE(max(seq) + 1, 0) AS n FROM audit_subjects');
   return Math.max(await ledgerSize(q), Number(subjects.rows[0]?.n ?? 0), ...heads.map((h) => h.treeSize));
@@ -66,13 +66,39 @@ function subjectsProblem(text: string, indexed: readonly string[]): string | nul
   return null;
 }
 
+interface HeadToCheck {
+  head: TreeHead;
+  label: string; // how problems name it
+}
+
+/** The stored heads and the witness's, by tree size; a witness head the node also stores is checked once. */
+function headsBySize(stored: readonly TreeHead[], witness: readonly TreeHead[]): Map<number, HeadToCheck[]> {
+  const out = new Map<number, HeadToCheck[]>();
+  const add = (head: TreeHead, label: string) => {
+    const list = out.get(head.treeSize) ?? [];
+    const same = list.some(
+      (x) => x.head.root === head.root && x.head.time === head.time && x.head.signature === head.signature,
+    );
+    if (!same) list.push({ head, label });
+    out.set(head.treeSize, list);
+  };
+  for (const h of stored) add(h, `tree head ${h.treeSize}`);
+  for (const h of witness) add(h, `witness head ${h.treeSize}`);
+  return out;
+}
+
 /**
  * Recomputes the whole tree from the stored entries and checks that entries, leaves, tree nodes, the subjects
- * index, sequence numbers and every signed tree head (signature and root) agree. Reads the ledger in pages by
- * sequence number; memory stays O(page + log n). What this cannot see is in docs/audit.md ("What only a witness
- * catches").
+ * index, sequence numbers and every signed tree head (signature and root) agree. `witness` are heads kept outside
+ * the node (docs/audit.md, "What only a witness catches"): each is checked like a stored head, and its size
+ * extends the ledger, so entries deleted after it are named. Reads the ledger in pages by sequence number;
+ * memory stays O(page + log n).
  */
-export async function verifyLedger(q: Queryable, pageSize = 10_000): Promise<VerifyReport> {
+export async function verifyLedger(
+  q: Queryable,
+  pageSize = 10_000,
+  witness: readonly TreeHead[] = [],
+): Promise<VerifyReport> {
   const problems: string[] = [];
   let left = 0;
   const note = (p: string) => (problems.length < MAX_PROBLEMS ? problems.push(p) : left++);
@@ -82,25 +108,24 @@ export async function verifyLedger(q: Queryable, pageSize = 10_000): Promise<Ver
     note(`entry ${seq}: ${why}`);
   };
   const heads = await treeHeads(q);
-  const size = await extent(q, heads);
+  const size = await extent(q, [...heads, ...witness]);
   const keys = await publicKeys(q, 'audit');
-  const headAt = new Map(heads.map((h) => [h.treeSize, h]));
+  const headAt = headsBySize(heads, witness);
   const appender = new FrontierAppender();
   /** The first entry whose leaf is gone with it: no root past it can be recomputed. */
   let lost: number | null = null;
   let headsChecked = 0;
   let entriesChecked = 0;
   const checkHead = (at: number) => {
-    const h = headAt.get(at);
-    if (!h) return;
-    headsChecked += 1;
-    const k = keys.get(h.kid);
-    if (!k || !verifyBytes(k.key, headBytes(h), Buffer.from(h.signature, 'base64')))
-      note(`tree head ${h.treeSize}: signature does not verify (kid ${h.kid})`);
-    if (lost !== null)
-      note(`tree head ${h.treeSize}: its root cannot be recomputed: entry ${lost} and its leaf hash are both gone`);
-    else if (appender.root().toString('hex') !== h.root)
-      note(`tree head ${h.treeSize}: the entries stored today give another root than the one signed at ${h.time}`);
+    for (const { head: h, label } of headAt.get(at) ?? []) {
+      headsChecked += 1;
+      const k = keys.get(h.kid);
+      if (!k || !verifyBytes(k.key, headBytes(h), Buffer.from(h.signature, 'base64')))
+        note(`${label}: signature does not verify (kid ${h.kid})`);
+      if (lost !== null) note(`${label}: its root cannot be recomputed: entry ${lost} and its leaf hash are both gone`);
+      else if (appender.root().toString('hex') !== h.root)
+        note(`${label}: the entries stored today give another root than the one signed at ${h.time}`);
+    }
   };
   checkHead(0);
   for (let from = 0; from < size; from += pageSize) {
