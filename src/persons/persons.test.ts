@@ -111,6 +111,15 @@ describeEachEngine('citizen transparency', (getPlatform) => {
     const bobs = subjectOf(platform.ring, bob.citizen_id);
     for (const e of reads)
       assert.equal(accessLogProblem(e, bobs), 'the proven entry does not name you among its subjects');
+    // A row slipped into the subjects index does not show Bob Alice's entry.
+    await platform.db.query('INSERT INTO audit_subjects (subject, seq) VALUES ($1, $2)', [bobs, reads[0].seq]);
+    const bobLog = (await f.api(await tokenFor(bob.citizen_id))('GET', '/api/v1/me/access-log')).body.items as any[];
+    await platform.db.query('DELETE FROM audit_subjects WHERE subject = $1 AND seq = $2', [bobs, reads[0].seq]);
+    assert.ok(!bobLog.some((e) => e.seq === reads[0].seq));
+    assert.ok(
+      bobLog.some((e) => e.action === 'records.read'),
+      'his own read is still listed',
+    );
   });
 
   test('a person sees their own records in clear, and only theirs; department routes stay closed to them', async () => {

@@ -3,7 +3,7 @@ import { requirePerson } from '../access/policy.js';
 import { present, type AccessPlan, type SharedRecord } from '../access/read.js';
 import type { AuditEntry } from '../audit/entry.js';
 import { proveEntries, type ProvenEntry } from '../audit/service.js';
-import { subjectValue } from '../audit/subjects.js';
+import { namesSubject, subjectValue } from '../audit/subjects.js';
 import { searchCatalogInternal } from '../catalog/service.js';
 import { loadElementMap } from '../standard/registry.js';
 
@@ -27,9 +27,12 @@ export async function myAccessLog(ctx: Ctx, limit = 500): Promise<AccessLogItem[
      WHERE s.subject = $1 ORDER BY e.seq DESC LIMIT $2`,
     [p.subject, limit],
   );
+  // Only entries that themselves name the person: a row added to the index behind the application's back must not
+  // show them someone else's entry (audit verify reports such a row).
+  const mine = res.rows.filter((r) => namesSubject(JSON.parse(r.entry) as AuditEntry, p.subject));
   const proven = await proveEntries(
     ctx,
-    res.rows.map((r) => ({ ...r, seq: Number(r.seq) })),
+    mine.map((r) => ({ ...r, seq: Number(r.seq) })),
   );
   await audit(ctx, {
     action: 'person.access_log_viewed',
