@@ -8,6 +8,8 @@ import { verifyInclusion } from '../audit/merkle.js';
 import { namesSubject } from '../audit/subjects.js';
 import { accessLogProblem, personTokenSubject } from '../cli/commands/proof.js';
 import { subjectOf } from '../records/keys.js';
+import { memoryIo } from '../cli/io.js';
+import { run } from '../cli/program.js';
 
 const hex = (s: string) => Buffer.from(s, 'hex');
 
@@ -120,6 +122,11 @@ describeEachEngine('citizen transparency', (getPlatform) => {
       bobLog.some((e) => e.action === 'records.read'),
       'his own read is still listed',
     );
+    // govshare me access-log --verify reads the subject from the token and checks membership too.
+    const io = memoryIo({ fetch });
+    const code = await run(['me', 'access-log', '--verify', '--url', server.url, '--token', token], io);
+    assert.equal(code, 0, io.stderr());
+    assert.match(io.stderr(), /^all \d+ entries verified against tree head \d+, each naming you\n$/);
   });
 
   test('a person sees their own records in clear, and only theirs; department routes stay closed to them', async () => {

@@ -78,7 +78,9 @@ export function registerPersons(program: Command, ctx: CliContext): void {
     const failed = verdicts?.filter((v) => v !== null).length ?? 0;
     if (failed > 0) ctx.io.err(`govshare: ${failed} of ${res.items.length} entries do not verify\n`);
     else if (verdicts && res.items.length > 0)
-      ctx.io.err(`all ${res.items.length} entries verified against tree head ${res.items[0]!.treeHead.treeSize}\n`);
+      ctx.io.err(
+        `all ${res.items.length} entries verified against tree head ${res.items[0]!.treeHead.treeSize}${subject !== undefined ? ', each naming you' : ''}\n`,
+      );
     ctx.code = failed > 0 ? 1 : 0;
   });
 
