@@ -57,7 +57,8 @@ function subjectsProblem(text: string, indexed: readonly string[]): string | nul
   }
   if (typeof e !== 'object' || e === null) return 'it is not a JSON object';
   const named = new Set(Array.isArray(e.subjects) ? e.subjects : []);
-  const listed = new Set(indexed.map((s) => subjectValue({ v: e.v === 1 ? 1 : 2, salt: e.salt }, s)));
+  const salt = typeof e.salt === 'string' ? e.salt : undefined;
+  const listed = new Set(indexed.map((s) => subjectValue({ v: e.v === 1 ? 1 : 2, salt }, s)));
   const unlisted = [...named].filter((s) => !listed.has(s)).length;
   if (unlisted > 0)
     return `it names ${unlisted} person(s) the subjects index (audit_subjects) no longer lists: rows were deleted, hiding the entry from them`;
