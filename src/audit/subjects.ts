@@ -31,7 +31,7 @@ export function blindEntry(input: AuditInput, time: string, salt = randomBytes(S
 
 /** The value in `entry.subjects` that stands for `subject` (format 1 held subjects in clear). */
 export function subjectValue(entry: Pick<AuditEntry, 'v' | 'salt'>, subject: string): string {
-  return entry.v === 1 || entry.salt === undefined ? subject : subjectHash(entry.salt, subject);
+  return entry.v === 1 || typeof entry.salt !== 'string' ? subject : subjectHash(entry.salt, subject);
 }
 
 /** Whether the entry names this subject among the people whose data it touched. */

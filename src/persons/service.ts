@@ -29,7 +29,13 @@ export async function myAccessLog(ctx: Ctx, limit = 500): Promise<AccessLogItem[
   );
   // Only entries that themselves name the person: a row added to the index behind the application's back must not
   // show them someone else's entry (audit verify reports such a row).
-  const mine = res.rows.filter((r) => namesSubject(JSON.parse(r.entry) as AuditEntry, p.subject));
+  const mine = res.rows.filter((r) => {
+    try {
+      return namesSubject(JSON.parse(r.entry) as AuditEntry, p.subject);
+    } catch {
+      return false; // not JSON: changed behind the application's back (audit verify names it)
+    }
+  });
   const proven = await proveEntries(
     ctx,
     mine.map((r) => ({ ...r, seq: Number(r.seq) })),
