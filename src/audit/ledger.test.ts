@@ -28,7 +28,7 @@ describeEachEngine('audit ledger', (getPlatform) => {
     const seqs = await Promise.all(
       Array.from({ length: 500 }, (_, i) =>
         platform.audit.append({
-          action: 'test.append',
+          action: 'audit.verify',
           outcome: 'ok',
           actor: { kind: 'system', reason: 'test' },
           detail: { i },
@@ -47,7 +47,7 @@ describeEachEngine('audit ledger', (getPlatform) => {
     const a = new Ledger(platform.db);
     const b = new Ledger(platform.db);
     const entry = (who: string, i: number) => ({
-      action: 'test.two',
+      action: 'audit.verify' as const,
       outcome: 'ok' as const,
       actor: { kind: 'system' as const, reason: who },
       detail: { i },
@@ -71,7 +71,7 @@ describeEachEngine('audit ledger', (getPlatform) => {
     const h1 = (await api('POST', '/api/v1/audit/tree-heads')).body;
     await Promise.all(
       Array.from({ length: 37 }, () =>
-        platform.audit.append({ action: 'test.more', outcome: 'ok', actor: { kind: 'system', reason: 'test' } }),
+        platform.audit.append({ action: 'audit.verify', outcome: 'ok', actor: { kind: 'system', reason: 'test' } }),
       ),
     );
     const h2 = (await api('POST', '/api/v1/audit/tree-heads')).body;
@@ -113,6 +113,29 @@ describeEachEngine('audit ledger', (getPlatform) => {
     const other = await makeDepartment(platform.db);
     assert.equal((await client(server.url, other.token)('GET', '/api/v1/audit/entries/0')).status, 404);
     assert.equal((await client(server.url)('GET', '/api/v1/audit/entries/0')).status, 401);
+  });
+
+  test('out-of-range, non-finite, fractional and negative sequence numbers are a 400, never a 500', async () => {
+    const api = client(server.url, admin.token);
+    for (const seq of [
+      '99999999999999999999',
+      '1e308',
+      'Infinity',
+      '-Infinity',
+      'NaN',
+      '-1',
+      '1.5',
+      '9007199254740992',
+    ]) {
+      const r = await api('GET', `/api/v1/audit/entries/${seq}`);
+      assert.equal(r.status, 400, `${seq}: ${JSON.stringify(r.body)}`);
+      assert.equal(r.headers.get('content-type')?.split(';')[0], 'application/problem+json');
+    }
+    assert.equal((await api('GET', '/api/v1/audit/entries/9007199254740991')).status, 404);
+    for (const q of ['from=1&to=99999999999999999999', 'from=1e308&to=2', 'from=-1&to=2', 'from=1&to=Infinity']) {
+      const r = await client(server.url)('GET', `/api/v1/audit/consistency?${q}`);
+      assert.equal(r.status, 400, `${q}: ${JSON.stringify(r.body)}`);
+    }
   });
 
   test('audit verify recomputes the tree and names the first entry changed behind the application’s back', async () => {

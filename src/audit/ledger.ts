@@ -1,6 +1,7 @@
 import type { Db, Queryable } from '../db/types.js';
-import { encodeEntry, type AuditEntry, type AuditInput, type AuditSink } from './entry.js';
+import { encodeEntry, type AuditInput, type AuditSink } from './entry.js';
 import { FrontierAppender, leafHash, type NodeSource } from './merkle.js';
+import { blindEntry } from './subjects.js';
 
 interface Pending {
   text: string;
@@ -26,8 +27,20 @@ export function dbNodeSource(q: Queryable): NodeSource {
   };
 }
 
+/**
+ * The size of the tree: past the last stored entry and past the last stored tree node (each level looked up by its
+ * index). Entries deleted from the tail while their hashes remain do not shrink it: appends go on after them, and
+ * audit verify names the missing entries.
+ */
 export async function ledgerSize(q: Queryable): Promise<number> {
-  const res = await q.query<{ n: number | string }>('SELECT COALESCE(max(seq) + 1, 0) AS n FROM audit_entries');
+  const res = await q.query<{ n: number | string }>(
+    `SELECT GREATEST(
+       (SELECT COALESCE(max(seq) + 1, 0) FROM audit_entries),
+       (SELECT COALESCE(max((n.idx + 1) * (1::bigint << l.level)), 0)
+          FROM generate_series(0, 52) AS l(level)
+          CROSS JOIN LATERAL (SELECT max(idx) AS idx FROM audit_nodes WHERE level = l.level) n)
+     ) AS n`,
+  );
   return Number(res.rows[0]?.n ?? 0);
 }
 
@@ -45,7 +58,7 @@ export class Ledger implements AuditSink {
   constructor(private readonly db: Db) {}
 
   append(input: AuditInput): Promise<number> {
-    const entry: AuditEntry = { v: 1, time: new Date().toISOString(), ...input };
+    const entry = blindEntry(input, new Date().toISOString());
     return new Promise<number>((resolve, reject) => {
       this.queue.push({ text: encodeEntry(entry), subjects: input.subjects ?? [], at: entry.time, resolve, reject });
       if (!this.running) this.running = this.drain();

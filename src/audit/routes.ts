@@ -4,6 +4,8 @@ import type { App } from '../http/types.js';
 import { currentTreeHead, getConsistency, getEntry, signHeadNow, verifyAudit } from './service.js';
 
 const tags = ['audit'];
+/** A sequence number or tree size: an integer the database's bigint and JavaScript's numbers both hold exactly. */
+const Seq = (minimum: number) => Type.Integer({ minimum, maximum: Number.MAX_SAFE_INTEGER });
 export const TreeHeadSchema = Type.Object({
   treeSize: Type.Integer(),
   root: Type.String({ description: 'hex' }),
@@ -50,7 +52,7 @@ export function registerAuditRoutes(app: App): void {
         tags,
         security: bearer,
         summary: 'An audit entry with its inclusion proof',
-        params: Type.Object({ seq: Type.Integer({ minimum: 0 }) }),
+        params: Type.Object({ seq: Seq(0) }),
         response: { 200: ProvenEntrySchema, ...errors },
       },
     },
@@ -62,10 +64,7 @@ export function registerAuditRoutes(app: App): void {
       schema: {
         tags,
         summary: 'RFC 6962 consistency proof between two tree sizes (public)',
-        querystring: Type.Object(
-          { from: Type.Integer({ minimum: 1 }), to: Type.Integer({ minimum: 1 }) },
-          { additionalProperties: false },
-        ),
+        querystring: Type.Object({ from: Seq(1), to: Seq(1) }, { additionalProperties: false }),
         response: {
           200: Type.Object({ from: Type.Integer(), to: Type.Integer(), proof: Type.Array(Type.String()) }),
           ...errors,

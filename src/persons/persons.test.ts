@@ -5,6 +5,11 @@ import { startTestServer, type TestServer } from '../testing/server.js';
 import { sharingFixture } from '../testing/fixtures.js';
 import type { RunningPlatform } from '../node/platform.js';
 import { verifyInclusion } from '../audit/merkle.js';
+import { namesSubject } from '../audit/subjects.js';
+import { accessLogProblem, personTokenSubject } from '../cli/commands/proof.js';
+import { subjectOf } from '../records/keys.js';
+import { memoryIo } from '../cli/io.js';
+import { run } from '../cli/program.js';
 
 const hex = (s: string) => Buffer.from(s, 'hex');
 
@@ -68,6 +73,60 @@ describeEachEngine('citizen transparency', (getPlatform) => {
     const bobLog = (await f.api(await tokenFor(bob.citizen_id))('GET', '/api/v1/me/access-log')).body.items;
     assert.equal(bobLog.filter((e: any) => e.action === 'records.read' && e.department === f.consumer.id).length, 1);
     assert.ok(!JSON.stringify(bobLog).includes(alice.citizen_id));
+  });
+
+  test('entries name a person by a salted hash: two reads cannot be joined, the person still proves membership', async () => {
+    const [alice, bob] = [f.people[3]!, f.people[4]!];
+    const read = (who: { citizen_id: string }) =>
+      f.api(f.consumer.token)(
+        'GET',
+        `/api/v1/datasets/${f.ds.unconditional}/records/${who.citizen_id}?purpose=contact_tracing`,
+      );
+    for (const who of [alice, alice, bob]) assert.equal((await read(who)).status, 200);
+    const token = await tokenFor(alice.citizen_id);
+    const subject = personTokenSubject(token)!;
+    assert.equal(subject, subjectOf(platform.ring, alice.citizen_id));
+    const log = (await f.api(token)('GET', '/api/v1/me/access-log')).body.items as any[];
+    const reads = log.filter((e) => e.action === 'records.read' && e.department === f.consumer.id);
+    assert.equal(reads.length, 2);
+    // What the reading department itself gets back for the entries it made: no common value to join on.
+    const seen = await Promise.all(
+      reads.map(async (e) => (await f.api(f.consumer.token)('GET', `/api/v1/audit/entries/${e.seq}`)).body.entry),
+    );
+    const [a, b] = seen.map((t: string) => JSON.parse(t));
+    assert.deepEqual(
+      seen,
+      reads.map((e) => e.entry),
+    );
+    assert.equal(a.v, 2);
+    assert.notEqual(a.salt, b.salt);
+    assert.equal(a.subjects.length, 1);
+    assert.equal(b.subjects.length, 1);
+    assert.notEqual(a.subjects[0], b.subjects[0]);
+    for (const t of seen) assert.ok(!t.includes(subject), 'the subject id is not in the entry');
+    // The person proves each entry names them: inclusion, the listing, and membership under the entry's salt.
+    for (const e of log) {
+      assert.equal(accessLogProblem(e, subject), null, `entry ${e.seq}`);
+      assert.ok(namesSubject(JSON.parse(e.entry), subject));
+    }
+    for (const e of reads) assert.equal(e.namedAs, JSON.parse(e.entry).subjects[0]);
+    const bobs = subjectOf(platform.ring, bob.citizen_id);
+    for (const e of reads)
+      assert.equal(accessLogProblem(e, bobs), 'the proven entry does not name you among its subjects');
+    // A row slipped into the subjects index does not show Bob Alice's entry.
+    await platform.db.query('INSERT INTO audit_subjects (subject, seq) VALUES ($1, $2)', [bobs, reads[0].seq]);
+    const bobLog = (await f.api(await tokenFor(bob.citizen_id))('GET', '/api/v1/me/access-log')).body.items as any[];
+    await platform.db.query('DELETE FROM audit_subjects WHERE subject = $1 AND seq = $2', [bobs, reads[0].seq]);
+    assert.ok(!bobLog.some((e) => e.seq === reads[0].seq));
+    assert.ok(
+      bobLog.some((e) => e.action === 'records.read'),
+      'his own read is still listed',
+    );
+    // govshare me access-log --verify reads the subject from the token and checks membership too.
+    const io = memoryIo({ fetch });
+    const code = await run(['me', 'access-log', '--verify', '--url', server.url, '--token', token], io);
+    assert.equal(code, 0, io.stderr());
+    assert.match(io.stderr(), /^all \d+ entries verified against tree head \d+, each naming you\n$/);
   });
 
   test('a person sees their own records in clear, and only theirs; department routes stay closed to them', async () => {

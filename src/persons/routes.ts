@@ -55,6 +55,10 @@ export function registerPersonRoutes(app: App): void {
                   dataset: Type.Union([Type.String(), Type.Null()]),
                   purpose: Type.Union([Type.String(), Type.Null()]),
                   fields: Type.Array(Type.String()),
+                  namedAs: Type.String({
+                    description:
+                      "The value in the entry's subjects that names you: base64url(HMAC-SHA256(key = the entry's salt, your subject id)) (docs/audit.md)",
+                  }),
                 }),
               ]),
             ),

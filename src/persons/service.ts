@@ -3,6 +3,7 @@ import { requirePerson } from '../access/policy.js';
 import { present, type AccessPlan, type SharedRecord } from '../records/read.js';
 import type { AuditEntry } from '../audit/entry.js';
 import { proveEntries, type ProvenEntry } from '../audit/service.js';
+import { namesSubject, subjectValue } from '../audit/subjects.js';
 import { searchCatalogInternal } from '../catalog/service.js';
 import { loadElementMap } from '../standard/registry.js';
 
@@ -14,6 +15,8 @@ export interface AccessLogItem extends ProvenEntry {
   dataset: string | null;
   purpose: string | null;
   fields: string[];
+  /** The value in the entry's `subjects` that names the person (docs/audit.md, "Subjects"). */
+  namedAs: string;
 }
 
 /** Every audit entry that touched the signed-in person, each with an inclusion proof. Nobody else's. */
@@ -24,9 +27,18 @@ export async function myAccessLog(ctx: Ctx, limit = 500): Promise<AccessLogItem[
      WHERE s.subject = $1 ORDER BY e.seq DESC LIMIT $2`,
     [p.subject, limit],
   );
+  // Only entries that themselves name the person: a row added to the index behind the application's back must not
+  // show them someone else's entry (audit verify reports such a row).
+  const mine = res.rows.filter((r) => {
+    try {
+      return namesSubject(JSON.parse(r.entry) as AuditEntry, p.subject);
+    } catch {
+      return false; // not JSON: changed behind the application's back (audit verify names it)
+    }
+  });
   const proven = await proveEntries(
     ctx,
-    res.rows.map((r) => ({ ...r, seq: Number(r.seq) })),
+    mine.map((r) => ({ ...r, seq: Number(r.seq) })),
   );
   await audit(ctx, {
     action: 'person.access_log_viewed',
@@ -45,6 +57,7 @@ export async function myAccessLog(ctx: Ctx, limit = 500): Promise<AccessLogItem[
       dataset: e.dataset ?? null,
       purpose: e.purpose ?? null,
       fields: e.fields ?? [],
+      namedAs: subjectValue(e, p.subject),
     };
   });
 }

@@ -235,6 +235,7 @@ export async function listRequests(ctx: Ctx, q: ListQuery): Promise<ShareRequest
 }
 
 type Transition = { from: Row['status'][]; by: 'owner' | 'consumer' };
+type TransitionAction = 'granted' | 'refused' | 'revoked' | 'withdrawn' | 'renewed'; // audited as sharing.<action>
 
 async function transition(
   ctx: Ctx,
@@ -243,7 +244,7 @@ async function transition(
   apply: (
     tx: Queryable,
     r: Row,
-  ) => Promise<{ action: string; reason: string | null; detail?: Record<string, unknown> }>,
+  ) => Promise<{ action: TransitionAction; reason: string | null; detail?: Record<string, unknown> }>,
 ): Promise<ShareRequest> {
   const dept = callerDepartment(ctx);
   const r0 = await load(ctx.db, id);
@@ -255,7 +256,7 @@ async function transition(
       `Only the ${rule.by === 'owner' ? 'owning department' : 'requesting department'} (${party}) may do this.`,
     );
   }
-  let action = '';
+  let action: TransitionAction | undefined;
   const row = await ctx.db.transaction(async (tx) => {
     const r = (await tx.query<Row>('SELECT * FROM share_requests WHERE id = $1 FOR UPDATE', [id])).rows[0]!;
     if (!rule.from.includes(r.status))
@@ -267,7 +268,7 @@ async function transition(
   });
   forgetGrants(ctx.db, row.consumer_id, row.dataset_id);
   await audit(ctx, {
-    action: `sharing.${action}`,
+    action: `sharing.${action!}`,
     outcome: 'ok',
     dataset: row.dataset_id,
     grant: id,

@@ -9,6 +9,7 @@ import { renderPairs } from '../table.js';
 import type { ProvenEntry, TreeHead, VerifyReport } from '../types.js';
 import { apiFor, type JsonOpt } from './common.js';
 import { inclusionProblem } from './proof.js';
+import { readWitnessHeads, witnessProblems } from './witness.js';
 import { addDatabaseOptions, configFrom, type StorageOpts } from './storage.js';
 
 export function renderTreeHead(h: TreeHead): string {
@@ -44,10 +45,11 @@ export function inUseMessage(dir: string): string {
 
 interface VerifyOpts extends StorageOpts, JsonOpt {
   remote?: boolean;
+  head?: string;
 }
 
 /** Opens the node's database (PGlite data directory or PostgreSQL) in this process and recomputes the ledger. */
-async function verifyLocally(ctx: CliContext, opts: VerifyOpts): Promise<VerifyReport> {
+async function verifyLocally(ctx: CliContext, opts: VerifyOpts, witness: TreeHead[]): Promise<VerifyReport> {
   const config = configFrom({ dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, dbSchema: opts.dbSchema }, ctx.io);
   const embedded = config.databaseUrl === undefined;
   if (embedded) {
@@ -71,7 +73,7 @@ async function verifyLocally(ctx: CliContext, opts: VerifyOpts): Promise<VerifyR
   }
   try {
     const { verifyLedger } = await import('../../audit/verify.js');
-    return await verifyLedger(db);
+    return await verifyLedger(db, undefined, witness);
   } finally {
     await db.close();
   }
@@ -82,6 +84,9 @@ Without --remote the command opens the node's database itself (like govshare dem
 no server and no token are needed. The embedded database (PGlite) allows one process
 at a time, so stop the server before verifying its --data-dir locally, or verify
 through the running server with --remote (administrator token).
+--head gives back signed tree heads a witness kept (docs/audit.md): locally each is
+checked like a stored head and entries deleted after it are named; with --remote the
+node's current head must extend each of them (consistency proof, checked here).
 Exit status 1 when the ledger does not verify.`;
 
 export function registerAudit(program: Command, ctx: CliContext): void {
@@ -154,12 +159,26 @@ export function registerAudit(program: Command, ctx: CliContext): void {
         'ask the running server to verify instead (POST /api/v1/audit/verify, administrator token)',
       ).conflicts(['dataDir', 'databaseUrl', 'dbSchema']),
     )
+    .option(
+      '--head <file>',
+      "signed tree heads kept by a witness: a JSON head (as govshare audit head --json prints it) or an array of heads ('-' for standard input)",
+    )
     .option('--json', 'print { ok, treeSize, entriesChecked, headsChecked, firstBadEntry, problems } as JSON');
   verify.addHelpText('after', VERIFY_HELP);
   addServerOptions(verify).action(async (opts: VerifyOpts, cmd: Command) => {
-    const report = opts.remote
-      ? await apiFor(cmd, ctx).request<VerifyReport>('POST', '/api/v1/audit/verify')
-      : await verifyLocally(ctx, opts);
+    const witness = opts.head !== undefined ? await readWitnessHeads(ctx.io, opts.head) : [];
+    let report: VerifyReport;
+    if (opts.remote) {
+      const api = apiFor(cmd, ctx);
+      report = await api.request<VerifyReport>('POST', '/api/v1/audit/verify');
+      const more = await witnessProblems(api, witness);
+      report = {
+        ...report,
+        ok: report.ok && more.length === 0,
+        headsChecked: report.headsChecked + witness.length,
+        problems: [...report.problems, ...more],
+      };
+    } else report = await verifyLocally(ctx, opts, witness);
     if (opts.json) printJson(ctx.io, report);
     else ctx.io.out(renderVerifyReport(report));
     if (!report.ok) {

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { printJson, type CliContext } from '../io.js';
 import { integerIn } from '../parse.js';
-import { addServerOptions } from '../server-options.js';
+import { addServerOptions, serverFor } from '../server-options.js';
 import { renderTable } from '../table.js';
 import type { AccessLogItem, ListOf, PersonToken, SharedRecord } from '../types.js';
 import { registerMyAppeals } from './appeals.js';
 import { apiFor, noneFound, type JsonOpt } from './common.js';
-import { accessLogProblem } from './proof.js';
+import { accessLogProblem, personTokenSubject } from './proof.js';
 import { recordLayout } from './records.js';
 
 const PERSON_TOKEN = 'person token, gsp_... (govshare person token)';
@@ -59,11 +59,15 @@ export function registerPersons(program: Command, ctx: CliContext): void {
     .description(
       'every access to your data: who, when, why, which fields (a table); --verify checks each entry’s inclusion proof here',
     )
-    .option('--verify', 'check every entry’s inclusion proof against its signed tree head locally; exit 1 if any fails')
+    .option(
+      '--verify',
+      'check every entry’s inclusion proof against its signed tree head, and that it names you, locally; exit 1 if any fails',
+    )
     .option('--json', 'print { items } as JSON (with --verify each item gets verified: true|false)');
   addServerOptions(log, PERSON_TOKEN).action(async (opts: JsonOpt & { verify?: boolean }, cmd: Command) => {
     const res = await apiFor(cmd, ctx).request<ListOf<AccessLogItem>>('GET', '/api/v1/me/access-log');
-    const verdicts = opts.verify ? res.items.map(accessLogProblem) : undefined;
+    const subject = personTokenSubject(serverFor(cmd, ctx.io).token);
+    const verdicts = opts.verify ? res.items.map((e) => accessLogProblem(e, subject)) : undefined;
     if (opts.json)
       printJson(
         ctx.io,
@@ -74,7 +78,9 @@ export function registerPersons(program: Command, ctx: CliContext): void {
     const failed = verdicts?.filter((v) => v !== null).length ?? 0;
     if (failed > 0) ctx.io.err(`govshare: ${failed} of ${res.items.length} entries do not verify\n`);
     else if (verdicts && res.items.length > 0)
-      ctx.io.err(`all ${res.items.length} entries verified against tree head ${res.items[0]!.treeHead.treeSize}\n`);
+      ctx.io.err(
+        `all ${res.items.length} entries verified against tree head ${res.items[0]!.treeHead.treeSize}${subject !== undefined ? ', each naming you' : ''}\n`,
+      );
     ctx.code = failed > 0 ? 1 : 0;
   });
 

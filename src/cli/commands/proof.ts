@@ -1,4 +1,5 @@
 import { leafHash, verifyInclusion } from '../../audit/merkle.js';
+import { namesSubject, subjectValue } from '../../audit/subjects.js';
 import type { AccessLogItem, ProvenEntry } from '../types.js';
 
 const HASH_HEX = /^[0-9a-fA-F]{64}$/;
@@ -22,11 +23,33 @@ export function inclusionProblem(
   return null;
 }
 
-/** The access-log columns must say what the proven entry says: the server cannot show one thing and prove another. */
-export function accessLogProblem(item: AccessLogItem): string | null {
+/**
+ * The subject id inside a person token (`gsp_<payload>.<signature>`, payload canonical JSON with `sub`), read here
+ * so that membership is checked against what the person holds, not against what the server says.
+ */
+export function personTokenSubject(token: string | undefined): string | undefined {
+  const m = /^gsp_([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]+$/.exec(token ?? '');
+  if (!m) return undefined;
+  try {
+    const sub = (JSON.parse(Buffer.from(m[1]!, 'base64url').toString('utf8')) as { sub?: unknown }).sub;
+    return typeof sub === 'string' && sub.length > 0 ? sub : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The access-log columns must say what the proven entry says: the server cannot show one thing and prove another.
+ * With the person's `subject`, the proven entry must also name that person (membership: the salted hash of the
+ * subject is among the entry's subjects), so the server cannot list someone else's entry as theirs.
+ */
+export function accessLogProblem(item: AccessLogItem, subject?: string): string | null {
   const proof = inclusionProblem(item);
   if (proof) return proof;
   let e: {
+    v?: unknown;
+    salt?: unknown;
+    subjects?: unknown;
     time?: unknown;
     action?: unknown;
     outcome?: unknown;
@@ -48,5 +71,15 @@ export function accessLogProblem(item: AccessLogItem): string | null {
     (e.dataset ?? null) === item.dataset &&
     (e.purpose ?? null) === item.purpose &&
     JSON.stringify(e.fields ?? []) === JSON.stringify(item.fields);
-  return same ? null : 'the listed details differ from the proven entry';
+  if (!same) return 'the listed details differ from the proven entry';
+  if (subject === undefined) return null;
+  const entry = {
+    v: e.v === 1 ? (1 as const) : (2 as const),
+    ...(typeof e.salt === 'string' ? { salt: e.salt } : {}),
+    ...(Array.isArray(e.subjects) ? { subjects: e.subjects.filter((x): x is string => typeof x === 'string') } : {}),
+  };
+  if (!namesSubject(entry, subject)) return 'the proven entry does not name you among its subjects';
+  if (item.namedAs !== undefined && item.namedAs !== subjectValue(entry, subject))
+    return 'the listed details differ from the proven entry';
+  return null;
 }

@@ -247,7 +247,7 @@ async function loadAppeal(q: Queryable, id: string): Promise<Row> {
 }
 
 /** The responsible department or an administrator; anyone else is refused (and the refusal audited). */
-async function requireDecider(ctx: Ctx, row: Row, action: string): Promise<void> {
+async function requireDecider(ctx: Ctx, row: Row, action: 'appeals.read' | 'appeals.decide'): Promise<void> {
   requireAuthenticated(ctx);
   if (isAdmin(ctx) || callerDepartment(ctx) === row.responsible) return;
   await audit(ctx, {
