@@ -1,5 +1,6 @@
-// The status capability's service: a person's current status (computed on demand when missing or stale),
-// recompute of given people, the history a person sees. Access checks and audit for callers are here too.
+// The status capability's service: a person's current status (computed on demand when missing or stale, for the
+// person's own view and an issue), the stored status as read paths see it (never recomputed there: a stale one is
+// queued for the worker), recompute of given people, the history a person sees. Access checks and audit for callers are here too.
 import { audit, type Ctx } from '../../access/context.js';
 import type { Platform } from '../../platform/platform.js';
 import { requireAdmin, requirePerson } from '../../access/policy.js';
@@ -66,11 +67,39 @@ export async function currentStatus(platform: Platform, subject: string): Promis
   return r.statuses.get(subject)!;
 }
 
-/** The status behind a code's pseudonymous subject; undefined when this node does not know it. */
-export async function statusBySub(platform: Platform, codeSub: string): Promise<PersonStatus | undefined> {
-  const stored = await statusRowBySub(platform.db, codeSub);
-  if (!stored || isFresh(stored)) return stored;
-  return currentStatus(platform, stored.subject);
+/** A stored status as a read path sees it: never recomputed there, with its age and whether it is stale. */
+export interface StoredStatus {
+  status: PersonStatus;
+  /** Milliseconds since it was computed. */
+  ageMs: number;
+  /** Older than STALE_MS: a recompute has been queued for the worker (hc_dirty). */
+  stale: boolean;
+}
+
+/**
+ * The stored status behind a code's pseudonymous subject, as it is (reads do not write statuses): when it is older
+ * than STALE_MS the person is queued for the recompute worker, and the caller says so. Undefined when unknown.
+ */
+export async function storedStatusBySub(platform: Platform, codeSub: string): Promise<StoredStatus | undefined> {
+  const status = await statusRowBySub(platform.db, codeSub);
+  return status ? storedOf(platform, status) : undefined;
+}
+
+/** The stored status of a subject (see storedStatusBySub); undefined when there is none (then it is queued). */
+export async function storedStatus(platform: Platform, subject: string): Promise<StoredStatus | undefined> {
+  const status = await statusRow(platform.db, subject);
+  if (!status) {
+    await enqueueRecompute(platform.db, [subject], 'first-read');
+    return undefined;
+  }
+  return storedOf(platform, status);
+}
+
+async function storedOf(platform: Platform, status: PersonStatus, now = Date.now()): Promise<StoredStatus> {
+  const ageMs = Math.max(0, now - Date.parse(status.computedAt));
+  const stale = !isFresh(status, now);
+  if (stale) await enqueueRecompute(platform.db, [status.subject], 'stale-read');
+  return { status, ageMs, stale };
 }
 
 /** Queues people for the recompute worker (soon, not now). */
