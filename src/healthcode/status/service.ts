@@ -59,7 +59,10 @@ export async function recomputeSubjects(
 
 const isFresh = (s: PersonStatus, now = Date.now()): boolean => now - Date.parse(s.computedAt) < STALE_MS;
 
-/** A person's current status: the stored one when fresh, else computed now (and stored). */
+/**
+ * A person's current status: the stored one when fresh, else computed now (and stored). For writes that need the
+ * current colour (issuing a code, filing an appeal) and tests; reads use storedStatus or readStatus.
+ */
 export async function currentStatus(platform: Platform, subject: string): Promise<PersonStatus> {
   const stored = await statusRow(platform.db, subject);
   if (stored && isFresh(stored)) return stored;
@@ -113,23 +116,54 @@ export async function enqueueRecompute(q: Queryable, subjects: readonly string[]
 
 export const statusHistory = (q: Queryable, subject: string): Promise<HistoryEntry[]> => history(q, subject);
 
-/** The signed-in person's own status with reasons and history. */
-export async function myStatus(ctx: Ctx): Promise<{ status: PersonStatus; history: HistoryEntry[] }> {
-  const me = requirePerson(ctx);
-  const status = await currentStatus(ctx.platform, me.subject);
-  return { status, history: await history(ctx.db, me.subject) };
+/** How current a status shown by a read is. */
+export interface Freshness {
+  computedAt: string;
+  /** Seconds since it was computed. */
+  age: number;
+  /** Older than STALE_MS: shown as it is, a recompute queued for the worker. */
+  stale: boolean;
+  /** There was no stored status: it was computed for this read (the person's first status). */
+  firstUse?: true;
 }
 
-/** An administrator looks up a person's status by ID number (audited with the person as subject). */
-export async function statusOfCitizen(
-  ctx: Ctx,
-  citizenId: string,
-): Promise<{ status: PersonStatus; history: HistoryEntry[] }> {
+/**
+ * A status as a read shows it: the stored one (a stale one is queued for the worker, not recomputed), or, when the
+ * person has none yet, computed now (the missing case: there is nothing else to show, and the person starts a
+ * status here that the worker keeps current from then on).
+ */
+async function readStatus(
+  platform: Platform,
+  subject: string,
+): Promise<{ status: PersonStatus; freshness: Freshness }> {
+  const row = await statusRow(platform.db, subject);
+  if (!row) {
+    const status = (await recomputeSubjects(platform, [subject], 'first-use')).statuses.get(subject)!;
+    return { status, freshness: { computedAt: status.computedAt, age: 0, stale: false, firstUse: true } };
+  }
+  const s = await storedOf(platform, row);
+  return {
+    status: row,
+    freshness: { computedAt: row.computedAt, age: Math.floor(s.ageMs / 1000), stale: s.stale },
+  };
+}
+
+type StatusView = { status: PersonStatus; history: HistoryEntry[]; freshness: Freshness };
+
+/** The signed-in person's own status with reasons and history (stored; see readStatus). */
+export async function myStatus(ctx: Ctx): Promise<StatusView> {
+  const me = requirePerson(ctx);
+  const { status, freshness } = await readStatus(ctx.platform, me.subject);
+  return { status, history: await history(ctx.db, me.subject), freshness };
+}
+
+/** An administrator looks up a person's status by ID number (audited with the person as subject; stored, see readStatus). */
+export async function statusOfCitizen(ctx: Ctx, citizenId: string): Promise<StatusView> {
   requireAdmin(ctx);
   const issue = validateCitizenId(citizenId.toUpperCase());
   if (issue) throw badRequest('invalid_citizen_id', `citizenId: ${issue.message.en}`);
   const subject = subjectOf(ctx.platform.ring, citizenId);
-  const status = await currentStatus(ctx.platform, subject);
+  const { status, freshness } = await readStatus(ctx.platform, subject);
   await audit(ctx, { action: 'healthcode.status.read', outcome: 'ok', subjects: [subject] });
-  return { status, history: await history(ctx.db, subject) };
+  return { status, history: await history(ctx.db, subject), freshness };
 }
