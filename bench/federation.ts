@@ -5,7 +5,7 @@
 // federation_p50_ms / p99_ms: per message, B's fed_inbox.received_at − A's fed_outbox.created_at (both schemas on
 // the same PostgreSQL server), or, without PostgreSQL, deliveredAt − createdAt from A's outbox API (newest 500).
 // raw_post_per_s: the same number of JSON POSTs of a message's size to B's cheapest POST route (federation/notify,
-// 202) from node:http with keep-alive and as many in flight as the sender posts per round (200), same run.
+// which refuses a body that is not a notice with a 400 after schema validation) from node:http with keep-alive and as many in flight as the sender posts per round (200), same run.
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -154,7 +154,7 @@ async function rawPosts(url: URL, body: Buffer, total: number, concurrency: numb
           while (next < count) {
             next += 1;
             const status = await post(agent, url, body);
-            if (status !== 202) throw new Error(`raw POST ${url.pathname}: HTTP ${status}, expected 202`);
+            if (status !== 400) throw new Error(`raw POST ${url.pathname}: HTTP ${status}, expected 400`);
           }
         }),
       );

@@ -92,7 +92,15 @@ describe('federation across real node processes', { timeout: 600_000 }, () => {
     assert.equal(online.valid, true);
     assert.equal(online.colour, 'green');
     assert.equal(online.source, 'issuer');
+    assert.equal(online.liveCall, true, 'no answer of the issuer was kept: it was asked during the check');
     assert.equal(online.region, GD);
+    // The next check reads the kept answer: no call to Guangdong, with its age.
+    const again = await check(bj, code);
+    assert.equal(again.source, 'replica');
+    assert.equal(again.liveCall, undefined);
+    assert.equal(again.colour, 'green');
+    assert.equal(typeof again.age, 'number');
+    assert.equal(typeof again.stale, 'boolean');
   });
 
   test('a positive case reported in Guangdong turns a Beijing resident red when Beijing checks', async () => {

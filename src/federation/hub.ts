@@ -20,6 +20,7 @@ import {
   type SignedNationalList,
 } from './protocol/index.js';
 import { getState, setState } from './state.js';
+import { signNotice } from './protocol/notice.js';
 
 interface RegionRow {
   region: string;
@@ -213,9 +214,17 @@ export async function nationalList(p: Platform): Promise<SignedNationalList> {
 
 /** Tells every region a new list is out (best effort: they also fetch on their own schedule). */
 async function notifyRegions(p: Platform, version: number): Promise<void> {
-  const rows = (await p.db.query<{ url: string }>('SELECT url FROM fed_regions')).rows;
+  const rows = (await p.db.query<{ region: string; url: string }>('SELECT region, url FROM fed_regions')).rows;
+  const id = await nodeIdentity(p);
+  const at = new Date().toISOString();
   await Promise.all(
-    rows.map((r) => peerJson(`${r.url}/api/v1/federation/notify`, { body: { version } }, 2_000).catch(() => undefined)),
+    rows.map((r) =>
+      peerJson(
+        `${r.url}/api/v1/federation/notify`,
+        { body: signNotice({ type: 'national_list', from: p.settings.region, to: r.region, version, at }, id) },
+        2_000,
+      ).catch(() => undefined),
+    ),
   );
 }
 

@@ -54,12 +54,31 @@ async function pinnedHub(p: Platform, hubUrl: string): Promise<PinnedHub> {
 }
 
 const lastAttempt = new WeakMap<Platform, { at: string; error: string | null }>();
+const fetches = new WeakMap<Platform, number>();
+
+/** How many times this process fetched the national list from the hub (operators' status; tests count it). */
+export const nationalFetches = (p: Platform): number => fetches.get(p) ?? 0;
+
+/** The hub key this region trusts without asking anyone: configured, else pinned on first contact; else none. */
+export async function pinnedHubKey(p: Platform): Promise<{ kid: string; publicKey: KeyObject } | undefined> {
+  const configured = p.settings.federation.hubKey;
+  const b64 = configured ?? (await getState<PinnedHub>(p.db, 'region.hub'))?.publicKey;
+  if (!b64) return undefined;
+  const der = Buffer.from(b64, 'base64');
+  return { kid: kidOf(der), publicKey: spkiKey(b64) };
+}
+
+/** The version of the national list this region keeps (0 when none). */
+export async function keptNationalVersion(p: Platform): Promise<number> {
+  return (await getState<Kept>(p.db, 'region.national'))?.signed.list.version ?? 0;
+}
 
 /** Fetches the national list now; keeps it when it verifies and is not older than the kept one. */
 export async function syncNational(p: Platform): Promise<{ version: number; changed: boolean }> {
   const hubUrl = p.settings.federation.hubUrl;
   if (!hubUrl) throw new Error('no hub configured');
   const at = new Date().toISOString();
+  fetches.set(p, nationalFetches(p) + 1);
   try {
     const pin = await pinnedHub(p, hubUrl);
     // The hub serves its key alongside as `signer`; the pinned key is what counts, so only { list, signature } is checked.

@@ -13,6 +13,31 @@ import { Problem } from '../core/problem.js';
 
 const tags = ['federation'];
 const Any = Type.Object({}, { additionalProperties: true });
+// The notice's strict shape (protocol/notice.ts checks it again, with the signature): a bogus body is a 400.
+const NoticeBody = Type.Object(
+  {
+    notice: Type.Object(
+      {
+        type: Type.Literal('national_list'),
+        from: Type.String({ pattern: '^\\d{6}$' }),
+        to: Type.String({ pattern: '^\\d{6}$' }),
+        version: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+        at: Type.String({ minLength: 20, maxLength: 24 }),
+      },
+      { additionalProperties: false },
+    ),
+    signature: Type.Optional(
+      Type.Object(
+        {
+          kid: Type.String({ pattern: '^[A-Za-z0-9+/=]{1,64}$' }),
+          value: Type.String({ minLength: 88, maxLength: 88 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export function registerFederationRoutes(app: App): void {
   app.get(
@@ -90,12 +115,19 @@ export function registerFederationRoutes(app: App): void {
     {
       schema: {
         tags,
-        summary: 'The hub tells a region a new national list is out (the region fetches and checks it)',
-        body: Any,
-        response: { 202: Type.Object({ accepted: Type.Boolean() }) },
+        summary:
+          'The hub tells a region a new national list is out: a notice signed by the hub key the region pinned (the region fetches and checks the list; many notices lead to one fetch)',
+        body: NoticeBody,
+        response: {
+          202: Type.Object({
+            accepted: Type.Boolean(),
+            fetch: Type.Union([Type.Literal('queued'), Type.Literal('not_needed')]),
+          }),
+          ...errors,
+        },
       },
     },
-    async (req, reply) => reply.status(202).send(notified(ctxOf(req).platform)),
+    async (req, reply) => reply.status(202).send(await notified(ctxOf(req).platform, req.body)),
   );
   app.post(
     '/api/v1/federation/inbox',

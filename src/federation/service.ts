@@ -1,12 +1,18 @@
-// The federation capability as a node runs it: its background loop, its status for operators, notifications.
+// The federation capability as a node runs it: its worker steps (node/workers.ts runs them), its status for
+// operators, the hub's notices.
 import type { Ctx } from '../access/context.js';
 import type { Platform } from '../platform/platform.js';
 import { requireAdmin } from '../access/policy.js';
 import { produceEvents } from './events.js';
 import { hubRound, listRegions, nationalList, type RegionInfo } from './hub.js';
 import { deliverDue, outboxBacklog, recentRejections } from './messages.js';
-import { national, syncNational, syncState, type SyncState } from './national.js';
+import { keptNationalVersion, national, pinnedHubKey, syncNational, syncState, type SyncState } from './national.js';
 import { nodeIdentity } from './identity.js';
+import { Problem } from '../core/problem.js';
+import { checkNotice } from './protocol/notice.js';
+import { askIssuer } from './remote-status.js';
+import { refreshHome } from './overlay.js';
+import { takeRefreshes } from './refresh-queue.js';
 
 export interface FederationStatus {
   role: string;
@@ -59,17 +65,39 @@ export async function federationStatus(ctx: Ctx): Promise<FederationStatus> {
   };
 }
 
-/** A hub's notice that a new national list is out: fetch it now (at most one fetch at a time). */
-const pending = new WeakMap<Platform, Promise<unknown>>();
-export function notified(p: Platform): { accepted: boolean } {
-  if (p.settings.federation.role !== 'region') return { accepted: false };
-  if (!pending.has(p)) {
-    const run = syncNational(p)
-      .catch(() => undefined)
-      .finally(() => pending.delete(p));
-    pending.set(p, run);
-  }
-  return { accepted: true };
+// Per platform: when the national list was last fetched (or the hub last ran its round), and the newest version a
+// hub notice announced that this node does not hold yet (0: none).
+const loops = new WeakMap<Platform, { lastSync: number; wanted: number }>();
+const loopOf = (p: Platform) => {
+  let s = loops.get(p);
+  if (!s) loops.set(p, (s = { lastSync: 0, wanted: 0 }));
+  return s;
+};
+/** A notice makes the next federation tick fetch, but never sooner than this after the last fetch. */
+export const NOTICE_MIN_GAP_MS = 1_000;
+
+const refuse = (status: number, code: string, detail: string): Problem =>
+  new Problem({ status, code, title: 'Notice refused', detail });
+
+/**
+ * POST /api/v1/federation/notify: the hub's signed notice that a new national list is out. Accepted only on a
+ * region node, well-formed, signed by the pinned hub key, addressed to this region and recent (400 / 401 / 403 /
+ * 422 otherwise, and nothing is fetched). A notice of a version this node holds already is accepted and ignored;
+ * a newer one is noted for the federation worker, whose next tick fetches once however many notices came
+ * (coalesced; at most one notice-driven fetch per NOTICE_MIN_GAP_MS).
+ */
+export async function notified(
+  p: Platform,
+  input: unknown,
+): Promise<{ accepted: true; fetch: 'queued' | 'not_needed' }> {
+  if (p.settings.federation.role !== 'region')
+    throw refuse(403, 'unknown_signer', 'This node is not a region node: it takes no notices.');
+  const c = checkNotice(input, { self: p.settings.region, hub: await pinnedHubKey(p) });
+  if (!c.ok) throw refuse(c.status, c.code, c.detail);
+  if (c.notice.version <= (await keptNationalVersion(p))) return { accepted: true, fetch: 'not_needed' };
+  const s = loopOf(p);
+  s.wanted = Math.max(s.wanted, c.notice.version);
+  return { accepted: true, fetch: 'queued' };
 }
 
 /** One round of the node's federation work (what the loop runs; tests call it directly). */
@@ -91,31 +119,40 @@ export async function federationRound(p: Platform, opts: { sync?: boolean } = {}
 }
 
 /**
- * Runs the federation loop: regions fetch the national list every sync interval and produce and deliver messages
- * every 250 ms; the hub refreshes the national list every sync interval. One round at a time.
+ * The federation worker's step (node/workers.ts runs it every 250 ms, one at a time): a region fetches the national
+ * list every sync interval, or at once after a hub notice of a newer version, and produces and delivers messages;
+ * the hub runs its round (fetch the regions' lists, publish, notify) every sync interval.
  */
-export function startFederation(p: Platform, tickMs = 250): () => Promise<void> {
+export async function federationTick(p: Platform, now = Date.now()): Promise<void> {
   const role = p.settings.federation.role;
-  if (role === 'standalone') return async () => undefined;
-  let stopped = false;
-  let busy = false;
-  let lastSync = 0;
-  let running: Promise<unknown> = Promise.resolve();
-  const tick = (): void => {
-    if (stopped || busy) return;
-    busy = true;
-    const sync = Date.now() - lastSync >= p.settings.federation.syncMs;
-    if (sync) lastSync = Date.now();
-    running = (role === 'hub' && !sync ? Promise.resolve() : federationRound(p, { sync })).finally(() => {
-      busy = false;
-    });
-  };
-  tick();
-  const timer = setInterval(tick, tickMs);
-  timer.unref();
-  return async () => {
-    stopped = true;
-    clearInterval(timer);
-    await running.catch(() => undefined);
-  };
+  if (role === 'standalone') return;
+  const s = loopOf(p);
+  const due = now - s.lastSync >= p.settings.federation.syncMs;
+  const noticed = role === 'region' && s.wanted > 0 && now - s.lastSync >= NOTICE_MIN_GAP_MS;
+  const sync = due || noticed;
+  if (sync) {
+    s.lastSync = now;
+    s.wanted = 0;
+  }
+  if (role === 'hub' && !sync) return;
+  await federationRound(p, { sync });
+}
+
+/**
+ * The refresh worker's step: asks other regions again for the answers online checks found stale (the issuer's
+ * status behind its codes, a person's home region's status) and keeps them; a few at a time, in parallel.
+ */
+export async function refreshAnswers(p: Platform, max = 50): Promise<number> {
+  if (p.settings.federation.role !== 'region') return 0;
+  const items = takeRefreshes(p, max);
+  for (let i = 0; i < items.length; i += 8) {
+    await Promise.all(
+      items
+        .slice(i, i + 8)
+        .map((r) =>
+          (r.kind === 'issuer' ? askIssuer(p, r.issuer, r.sub) : refreshHome(p, r.subject)).catch(() => undefined),
+        ),
+    );
+  }
+  return items.length;
 }

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import type { Platform, PlatformSettings } from '../platform/platform.js';
-import { signTreeHead } from '../audit/heads.js';
 import { Ledger } from '../audit/ledger.js';
 import type { Config } from '../config.js';
 import { loadKeyring } from '../crypto/keyring.js';
@@ -97,14 +96,4 @@ export async function openPlatform(config: Config): Promise<RunningPlatform> {
     await db.close();
     throw err;
   }
-}
-
-/** Signs a tree head now and then (when the ledger grew), until stopped. */
-export function startHeadSigner(p: Platform, everyMs = 60_000): () => void {
-  const timer = setInterval(() => {
-    // signTreeHead signs only when the tree grew since the last head.
-    signTreeHead(p.db, p.ring).catch(() => undefined);
-  }, everyMs);
-  timer.unref();
-  return () => clearInterval(timer);
 }

@@ -1,15 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config.js';
-import { openPlatform, startHeadSigner } from './platform.js';
+import { openPlatform } from './platform.js';
 import { buildDemo, isEmpty } from '../demo/build.js';
 import { buildServer } from '../http/server.js';
 import { cleanupStaleBatches } from '../ingest/pipeline.js';
 import { seedBaselineRuleSet } from '../healthcode/rulesets/store.js';
-import { resumeJobs } from '../healthcode/status/job.js';
-import { startRecomputeWorker } from '../healthcode/status/worker.js';
-import { startRetentionSweeper } from '../healthcode/retention/service.js';
-import { startRiskAreaSweeper } from '../riskareas/service.js';
-import { startFederation } from '../federation/service.js';
+import { startWorkers, type Workers } from './workers.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -27,6 +23,7 @@ export async function startNode(
 ): Promise<RunningNode> {
   const platform = await openPlatform(config);
   const db = platform.db;
+  let workers: Workers | undefined;
   try {
     await cleanupStaleBatches(db);
     await seedBaselineRuleSet(db, config.region);
@@ -44,13 +41,8 @@ export async function startNode(
       maxIngestBytes: config.maxIngestBytes,
       version: VERSION,
     });
-    const stopSigner = startHeadSigner(platform);
-    // Health codes: follow new data and risk-area changes, apply the 7-day rule, purge expired scans, resume jobs.
-    const stopWorker = startRecomputeWorker(platform);
-    const stopAreas = startRiskAreaSweeper(platform);
-    const stopRetention = startRetentionSweeper(platform);
-    await resumeJobs(platform);
-    const stopFederation = startFederation(platform);
+    // Every background worker (node/workers.ts); the first code key and the node key are made here.
+    workers = await startWorkers(platform);
     await app.listen({ host: config.host, port: config.port });
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
@@ -86,16 +78,13 @@ export async function startNode(
     return {
       url,
       async close() {
-        stopSigner();
-        stopAreas();
-        stopRetention();
-        await stopFederation();
-        await stopWorker();
+        await workers?.stop();
         await app.close();
         await platform.close();
       },
     };
   } catch (err) {
+    await workers?.stop();
     await platform.close();
     throw err;
   }

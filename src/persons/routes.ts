@@ -19,6 +19,12 @@ export function registerPersonRoutes(app: App): void {
           {
             citizenId: Type.String({ minLength: 18, maxLength: 18 }),
             ttlMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440 })),
+            captureIdentity: Type.Optional(
+              Type.Boolean({
+                description:
+                  'Also keep (encrypted, audited as federation.identity.capture) whose ID number the subject is, so this region node can ask the person’s home region for their status; only on a region node for a person of another region',
+              }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -27,13 +33,21 @@ export function registerPersonRoutes(app: App): void {
             token: Type.String(),
             subject: Type.String({ description: 'Pseudonymous subject id' }),
             expiresAt: Type.String(),
+            identityCaptured: Type.Optional(
+              Type.Boolean({ description: 'Only with captureIdentity: whether an identity was newly kept' }),
+            ),
           }),
           ...errors,
         },
       },
     },
     async (req, reply) =>
-      reply.status(201).send(await issuePersonToken(ctxOf(req), req.body.citizenId, req.body.ttlMinutes)),
+      reply.status(201).send(
+        await issuePersonToken(ctxOf(req), req.body.citizenId, {
+          ttlMinutes: req.body.ttlMinutes,
+          captureIdentity: req.body.captureIdentity,
+        }),
+      ),
   );
   app.get(
     '/api/v1/me/access-log',

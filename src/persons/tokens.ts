@@ -8,7 +8,7 @@ import type { Queryable } from '../db/types.js';
 import { activeSigningKey, publicKeys, signBytes, verifyBytes } from '../keys/signing.js';
 import { subjectOf } from '../records/keys.js';
 import { validateCitizenId } from '../standard/index.js';
-import { rememberIdentity } from '../federation/overlay.js';
+import { captureIdentity } from '../federation/overlay.js';
 
 // Person tokens: `gsp_<payload>.<signature>`, base64url. The payload is canonical JSON
 // {exp, iat, jti, kid, sub} where sub is the person's pseudonymous subject id (a blind index of the ID number,
@@ -23,14 +23,28 @@ export interface PersonToken {
   expiresAt: string;
 }
 
-export async function issuePersonToken(ctx: Ctx, citizenId: string, ttlMinutes = 60): Promise<PersonToken> {
+export interface PersonTokenOptions {
+  ttlMinutes?: number | undefined;
+  /**
+   * Also keep whose ID number the subject is, so this region node can ask the person's home region for their
+   * status: an explicit, separately audited step (federation.identity.capture), done only on a region node for a
+   * person whose home region is another region. Off by default: a person token needs no identity kept.
+   */
+  captureIdentity?: boolean | undefined;
+}
+
+export async function issuePersonToken(
+  ctx: Ctx,
+  citizenId: string,
+  opts: PersonTokenOptions = {},
+): Promise<PersonToken & { identityCaptured?: boolean }> {
+  const ttlMinutes = opts.ttlMinutes ?? 60;
   requireAdmin(ctx);
   const issue = validateCitizenId(citizenId.toUpperCase());
   if (issue) throw badRequest('invalid_citizen_id', `citizenId: ${issue.message.en}`);
   const key = await activeSigningKey(ctx.db, ctx.platform.ring, 'person');
   const now = Math.floor(Date.now() / 1000);
   const sub = subjectOf(ctx.platform.ring, citizenId);
-  await rememberIdentity(ctx.db, ctx.platform.ring, sub, citizenId);
   const payload = {
     exp: now + ttlMinutes * 60,
     iat: now,
@@ -46,7 +60,13 @@ export async function issuePersonToken(ctx: Ctx, citizenId: string, ttlMinutes =
     subjects: [sub],
     detail: { jti: payload.jti, expiresAt: new Date(payload.exp * 1000).toISOString() },
   });
-  return { token, subject: sub, expiresAt: new Date(payload.exp * 1000).toISOString() };
+  const captured = opts.captureIdentity ? (await captureIdentity(ctx, citizenId, 'person-token')).captured : undefined;
+  return {
+    token,
+    subject: sub,
+    expiresAt: new Date(payload.exp * 1000).toISOString(),
+    ...(captured !== undefined ? { identityCaptured: captured } : {}),
+  };
 }
 
 export const isPersonToken = (token: string): boolean => token.startsWith(PREFIX);

@@ -9,7 +9,6 @@
 // The 7-day rule takes effect at its time whether or not the sweeper has written it yet: an area not lifted by
 // hand ends at (last case, else start) + 7 days. Reads, the queries below and every change agree on that, and
 // the sweeper (liftByRule) only records it (ends_at = that time, lifted_by 'rule').
-import { every } from '../core/every.js';
 import { randomBytes } from 'node:crypto';
 import { audit, makeCtx, type Ctx } from '../access/context.js';
 import type { Platform } from '../platform/platform.js';
@@ -350,11 +349,6 @@ export function liftByRule(platform: Platform, now: Date = new Date()): Promise<
 export async function sweepNow(ctx: Ctx): Promise<string[]> {
   requireAdmin(ctx);
   return liftDue(ctx, new Date());
-}
-
-/** Applies the 7-day rule every `everyMs` (never two runs at once; errors are ignored until the next run). Returns stop. */
-export function startRiskAreaSweeper(platform: Platform, everyMs = 60_000): () => void {
-  return every(everyMs, () => liftByRule(platform));
 }
 
 // ---------------------------------------------------------------------------------------------------------------

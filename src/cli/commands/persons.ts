@@ -37,20 +37,30 @@ export function registerPersons(program: Command, ctx: CliContext): void {
     )
     .argument('<citizenId>', 'the person’s citizen ID number (18 characters)')
     .option('--ttl <minutes>', 'how long the token lasts, 1 to 1440 minutes (default 60)', integerIn(1, 1440))
+    .option(
+      '--capture-identity',
+      'also keep (encrypted, audited) whose ID number this is, so a region node can ask the person’s home region for their status',
+    )
     .option('--json', 'print { token, subject, expiresAt } as JSON');
-  addServerOptions(token).action(async (citizenId: string, opts: JsonOpt & { ttl?: number }, cmd: Command) => {
-    const t = await apiFor(cmd, ctx).request<PersonToken>('POST', '/api/v1/persons/tokens', {
-      json: { citizenId, ...(opts.ttl !== undefined ? { ttlMinutes: opts.ttl } : {}) },
-    });
-    if (opts.json) printJson(ctx.io, t);
-    else {
-      ctx.io.out(`${t.token}\n`);
-      ctx.io.err(
-        `person token for subject ${t.subject}, expires ${t.expiresAt}: shown once; use it with govshare me --token\n`,
-      );
-    }
-    ctx.code = 0;
-  });
+  addServerOptions(token).action(
+    async (citizenId: string, opts: JsonOpt & { ttl?: number; captureIdentity?: boolean }, cmd: Command) => {
+      const t = await apiFor(cmd, ctx).request<PersonToken>('POST', '/api/v1/persons/tokens', {
+        json: {
+          citizenId,
+          ...(opts.ttl !== undefined ? { ttlMinutes: opts.ttl } : {}),
+          ...(opts.captureIdentity ? { captureIdentity: true } : {}),
+        },
+      });
+      if (opts.json) printJson(ctx.io, t);
+      else {
+        ctx.io.out(`${t.token}\n`);
+        ctx.io.err(
+          `person token for subject ${t.subject}, expires ${t.expiresAt}: shown once; use it with govshare me --token\n`,
+        );
+      }
+      ctx.code = 0;
+    },
+  );
 
   const me = program.command('me').description('your own data and who accessed it (with a person token)');
 

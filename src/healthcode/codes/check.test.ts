@@ -7,6 +7,7 @@ import { generateCitizenId } from '../../standard/index.js';
 import { subjectOf } from '../../records/keys.js';
 import { issueCode } from '../hcert/index.js';
 import { activeCodeKey } from './keys.js';
+import { codeKeysChanged } from './cache.js';
 
 interface ScanRow {
   subject: string;
@@ -127,6 +128,61 @@ describeEachEngine('health codes: online checks at checkpoints', (getPlatform) =
       [true, 'status_unknown', null, 'yellow'],
     );
     assert.equal((await scans(code.claims.cti)).length, 0);
+  });
+
+  test('a check writes nothing but its scan: no status recompute, no key rotation, no identity; a stale status is queued', async () => {
+    const id = citizen();
+    const subject = subjectOf(platform.ring, id);
+    const issued = await issue(id);
+    // The status is an hour old and the active code key is within a day of its end of life: today's check would
+    // recompute the status inline and rotate the key.
+    await platform.db.query(`UPDATE health_status SET computed_at = now() - interval '1 hour' WHERE subject = $1`, [
+      subject,
+    ]);
+    await platform.db.query(
+      `UPDATE node_keys SET created_at = now() - interval '364 days 12 hours' WHERE purpose = 'code' AND status = 'active'`,
+    );
+    codeKeysChanged(platform.db);
+    const snapshot = async () => ({
+      status: (await platform.db.query('SELECT * FROM health_status ORDER BY subject')).rows,
+      history: (await platform.db.query('SELECT count(*)::int AS n FROM health_status_history')).rows,
+      keys: (await platform.db.query('SELECT kid, purpose, status, created_at, retired_at FROM node_keys ORDER BY kid'))
+        .rows,
+      identities: (await platform.db.query('SELECT subject, citizen_id FROM hc_identities ORDER BY subject')).rows,
+    });
+    await platform.db.query('DELETE FROM hc_dirty WHERE subject = $1', [subject]);
+    const before = await snapshot();
+    const stored = (
+      await platform.db.query<{ computed_at: Date }>('SELECT computed_at FROM health_status WHERE subject = $1', [
+        subject,
+      ])
+    ).rows[0]!.computed_at;
+    const res = await check({ code: issued.code, venue: 'GZ-TH-0002' });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.valid, true);
+    assert.equal(res.body.colour, 'green');
+    assert.equal(res.body.stale, true, JSON.stringify(res.body));
+    assert.match(res.body.staleReason, /a recompute is queued/);
+    assert.equal(res.body.computedAt, new Date(stored).toISOString());
+    assert.ok(res.body.age >= 3600, JSON.stringify(res.body));
+    assert.deepEqual(await snapshot(), before, 'statuses, code keys and identities are unchanged');
+    const queued = await platform.db.query('SELECT subject FROM hc_dirty WHERE subject = $1', [subject]);
+    assert.equal(queued.rows.length, 1, 'the stale status is queued for the recompute worker');
+    assert.equal((await scans(issued.cti)).length, 1, 'the scan is recorded (a check is a recorded scan)');
+  });
+
+  test('a fresh status: stale false with its age, nothing queued', async () => {
+    const id = citizen();
+    const issued = await issue(id);
+    const res = await check({ code: issued.code });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.stale, false);
+    assert.equal(res.body.staleReason, undefined);
+    assert.equal(typeof res.body.computedAt, 'string');
+    const queued = await platform.db.query('SELECT subject FROM hc_dirty WHERE subject = $1', [
+      subjectOf(platform.ring, id),
+    ]);
+    assert.equal(queued.rows.length, 0);
   });
 
   test('only departments check codes; bad bodies are 400', async () => {

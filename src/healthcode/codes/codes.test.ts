@@ -13,7 +13,7 @@ import { codeSubOf } from '../status/service.js';
 import { base45Decode, base45Encode } from '../hcert/base45.js';
 import { CODE_PREFIX, codeKeyFrom, issueCode, verifyTrustList, type SignedTrustList } from '../hcert/index.js';
 import { codeKeysChanged } from './cache.js';
-import { lingerMs } from './keys.js';
+import { lingerMs, renewCodeKey } from './keys.js';
 import { buildTrustList } from './trustlist.js';
 
 const decoder = new Decoder({ useRecords: false, mapsAsObjects: false });
@@ -295,6 +295,29 @@ describeEachEngine('health codes: issue, trust list, verify, keys', (getPlatform
       (await asAdmin('GET', '/api/v1/admin/code-keys')).body.items.find((k: any) => k.kid === before.kid).listed,
       false,
     );
+  });
+
+  test('the code-key worker step makes the first key, leaves a young key, renews one a day before its end', async () => {
+    const active = async () =>
+      (
+        await platform.db.query<{ kid: string }>(
+          `SELECT kid FROM node_keys WHERE purpose = 'code' AND status = 'active'`,
+        )
+      ).rows.map((r) => r.kid);
+    const first = await renewCodeKey(platform);
+    assert.deepEqual(await active(), [first.kid]);
+    assert.deepEqual(await renewCodeKey(platform), { kid: first.kid, made: 'none' });
+    await platform.db.query(`UPDATE node_keys SET created_at = now() - interval '364 days 1 hour' WHERE kid = $1`, [
+      first.kid,
+    ]);
+    const renewed = await renewCodeKey(platform);
+    assert.equal(renewed.made, 'renewed');
+    assert.notEqual(renewed.kid, first.kid);
+    assert.deepEqual(await active(), [renewed.kid]);
+    const old = await platform.db.query<{ status: string }>('SELECT status FROM node_keys WHERE kid = $1', [first.kid]);
+    assert.equal(old.rows[0]!.status, 'retired');
+    // New codes carry the renewed key.
+    assert.equal((await issue()).kid, renewed.kid);
   });
 
   test('revocation: codes of a revoked key fail with key_revoked; revoking the active key makes a new one', async () => {

@@ -6,7 +6,7 @@ import { badRequest } from '../../core/problem.js';
 import { subjectOf } from '../../records/keys.js';
 import { validateCitizenId } from '../../standard/index.js';
 import { issueCode, renderQrPng, renderQrSvg, type CodeClaims, type Colour } from '../hcert/index.js';
-import { overlayStatus, rememberIdentity } from '../../federation/overlay.js';
+import { captureIdentity, overlayStatus } from '../../federation/overlay.js';
 import { currentStatus } from '../status/service.js';
 import { activeCodeKey } from './keys.js';
 
@@ -24,11 +24,13 @@ const iso = (seconds: number): string => new Date(seconds * 1000).toISOString();
 
 /**
  * A code for a subject (the blind index of their ID number): `sub` is the status's pseudonymous codeSub, never
- * the ID number or the name. No policy check here: callers decide who may ask.
+ * the ID number or the name. No policy check here: callers decide who may ask. Issuing is an explicit write, and
+ * the colour is signed into the code for its lifetime, so it takes the current status (recomputed for this one
+ * person when stale) and asks the person's home region now (its kept answer when it cannot be reached).
  */
 export async function issueCodeFor(p: Platform, subject: string): Promise<IssuedHealthCode & { claims: CodeClaims }> {
   const [status, key] = await Promise.all([currentStatus(p, subject), activeCodeKey(p)]);
-  const overlay = await overlayStatus(p, status);
+  const overlay = await overlayStatus(p, status, 'live');
   const { text, claims } = issueCode(
     {
       iss: p.settings.region,
@@ -69,14 +71,18 @@ export async function issueMyCode(ctx: Ctx): Promise<IssuedHealthCode> {
   return issueAudited(ctx, p.subject, 'person');
 }
 
-/** POST /api/v1/codes: a data-center administrator issues a person's code by their ID number (audited with the person). */
+/**
+ * POST /api/v1/codes: a data-center administrator issues a person's code by their ID number (audited with the
+ * person). On a region node, for a person whose home region is another region, the identity is captured as its own
+ * audited step (federation.identity.capture), so this node can ask the home region (one status per person).
+ */
 export async function issueCodeForCitizen(ctx: Ctx, citizenId: string): Promise<IssuedHealthCode> {
   requireAdmin(ctx);
   const id = citizenId.trim().toUpperCase();
   const issue = validateCitizenId(id);
   if (issue) throw badRequest('invalid_citizen_id', `citizenId: ${issue.message.en}`);
   const subject = subjectOf(ctx.platform.ring, id);
-  await rememberIdentity(ctx.db, ctx.platform.ring, subject, id);
+  await captureIdentity(ctx, id, 'code-issue');
   return issueAudited(ctx, subject, 'admin');
 }
 

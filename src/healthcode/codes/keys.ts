@@ -18,7 +18,7 @@ export const SIGNING_CACHE_MS = 5000;
  * trust-list validTo is retired_at + this grace.
  */
 export const RETIRE_GRACE_MS = SIGNING_CACHE_MS;
-/** An active key's validTo is created_at + one year; it is replaced automatically a day before. */
+/** An active key's validTo is created_at + one year; the code-key worker replaces it a day before. */
 export const KEY_LIFETIME_MS = 365 * DAY_MS;
 const RENEW_MARGIN_MS = DAY_MS;
 
@@ -110,37 +110,53 @@ const createdAtOf = async (q: Queryable, kid: string): Promise<number> =>
   );
 
 async function loadActive(p: Platform): Promise<{ value: ActiveCodeKey; until: number }> {
-  let renewed: string | undefined;
+  // Normally the key exists (the code-key worker makes the first one at start); a node whose workers have not run
+  // (a test platform) makes it here under the lock. Never a rotation: that is the worker's (renewCodeKey).
   const value = await withKeyLock(p.db, 'code', async (tx) => {
-    let k = await activeSigningKey(tx, p.ring, 'code');
-    let createdAt = await createdAtOf(tx, k.kid);
-    if (Date.now() >= createdAt + KEY_LIFETIME_MS - RENEW_MARGIN_MS) {
-      renewed = k.kid;
-      k = await rotateSigningKey(tx, p.ring, 'code');
-      createdAt = await createdAtOf(tx, k.kid);
-    }
-    return { kid: k.kid, key: codeKeyFrom(k.privateKey), createdAt };
+    const k = await activeSigningKey(tx, p.ring, 'code');
+    return { kid: k.kid, key: codeKeyFrom(k.privateKey), createdAt: await createdAtOf(tx, k.kid) };
   });
-  if (renewed !== undefined) {
-    codeKeysChanged(p.db);
-    await p.audit.append({
-      action: 'healthcode.key.rotate',
-      outcome: 'ok',
-      actor: { kind: 'system', reason: 'code key lifetime' },
-      detail: { kid: value.kid, retired: [renewed] },
-    });
-  }
-  return { value, until: Math.min(Date.now() + SIGNING_CACHE_MS, value.createdAt + KEY_LIFETIME_MS - RENEW_MARGIN_MS) };
+  return { value, until: Date.now() + SIGNING_CACHE_MS };
 }
 
 const signingCache = new DbCache<ActiveCodeKey>();
 
 /**
- * The key that signs new codes, made on first use. Cached per process for SIGNING_CACHE_MS, so issuing does not
- * decrypt the private key per code; a rotation or revocation in this process drops the cache at once.
+ * The key that signs new codes (issuing only: a check never needs it). Cached per process for SIGNING_CACHE_MS, so
+ * issuing does not decrypt the private key per code; a rotation or revocation in this process drops the cache at once.
  */
 export function activeCodeKey(p: Platform): Promise<ActiveCodeKey> {
   return signingCache.get(p.db, () => loadActive(p));
+}
+
+/**
+ * The code-key worker's step (node/workers.ts: at start, then every few minutes): makes the first code key when
+ * there is none, and replaces the active key a day before its one-year validTo. Audited as the node. Returns the
+ * active kid and what it did.
+ */
+export async function renewCodeKey(
+  p: Platform,
+  now = Date.now(),
+): Promise<{ kid: string; made: 'none' | 'first' | 'renewed' }> {
+  const r = await withKeyLock(p.db, 'code', async (tx) => {
+    const active = await tx.query<{ kid: string; created_at: Date | string }>(
+      `SELECT kid, created_at FROM node_keys WHERE purpose = 'code' AND status = 'active'`,
+    );
+    const row = active.rows[0];
+    if (row && now < ms(row.created_at) + KEY_LIFETIME_MS - RENEW_MARGIN_MS)
+      return { kid: row.kid, made: 'none' as const, retired: [] as string[] };
+    const k = await rotateSigningKey(tx, p.ring, 'code');
+    return { kid: k.kid, made: row ? ('renewed' as const) : ('first' as const), retired: row ? [row.kid] : [] };
+  });
+  if (r.made === 'none') return { kid: r.kid, made: r.made };
+  codeKeysChanged(p.db);
+  await p.audit.append({
+    action: 'healthcode.key.rotate',
+    outcome: 'ok',
+    actor: { kind: 'system', reason: r.made === 'first' ? 'first code key' : 'code key lifetime' },
+    detail: { kid: r.kid, retired: r.retired },
+  });
+  return { kid: r.kid, made: r.made };
 }
 
 /** Rotation: a new key signs new codes at once; the old one is retired and stays listed until its codes expire. */

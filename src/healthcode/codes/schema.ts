@@ -85,7 +85,28 @@ export const CheckAnswerSchema = Type.Object({
   source: Type.Optional(
     Type.Union([Type.Literal('issuer'), Type.Literal('replica')], {
       description:
-        'issuer: the issuing node answered (this one or another region over the federation); replica: the kept copy of its last answer, the issuer being unreachable',
+        'issuer: the issuing node’s stored status (this node’s, or another region asked during this check because no answer of it was kept); replica: the kept copy of the issuer’s last answer',
+    }),
+  ),
+  computedAt: Type.Optional(
+    Type.Union([Iso, Type.Null()], { description: 'When the status was computed by the issuer (null: unknown)' }),
+  ),
+  age: Type.Optional(
+    Type.Union([Type.Integer(), Type.Null()], {
+      description:
+        'Seconds since the status was computed (this node) or since the kept answer of another region was received',
+    }),
+  ),
+  stale: Type.Optional(
+    Type.Boolean({
+      description:
+        'The status, or another region’s answer it rests on, is older than its freshness limit: shown as it is, and a recompute or refresh is queued for a worker',
+    }),
+  ),
+  staleReason: Type.Optional(Type.String({ description: 'Why it is stale and what was queued' })),
+  liveCall: Type.Optional(
+    Type.Boolean({
+      description: 'Another region was asked during this check because no answer of it was kept yet (the missing case)',
     }),
   ),
 });

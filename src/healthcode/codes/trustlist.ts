@@ -13,7 +13,7 @@ import {
 } from '../hcert/index.js';
 import { DbCache } from './cache.js';
 import { lockedActiveKey } from '../../keys/signing.js';
-import { activeCodeKey, codeKeyRows, keyWindow } from './keys.js';
+import { codeKeyRows, keyWindow } from './keys.js';
 
 /** How long a built list (and its lookup) is reused; another process's key change is seen within this time. */
 export const TRUST_CACHE_MS = 5000;
@@ -31,13 +31,19 @@ export interface NodeTrust {
 
 const ms = (v: Date | string): number => new Date(v).getTime();
 
+interface TrustContent {
+  list: { version: number; issuedAt: string; issuer: string; entries: TrustListEntryDoc[] };
+  lookup: TrustLookup;
+  builtAt: number;
+}
+
 /**
- * Builds and signs the trust list as at `now` (ms). `version` is the time (ms) of the newest change to its
- * content: a key made, retired or revoked, or a retired key leaving the list; so it grows whenever entries change.
+ * The trust list's content as at `now` (ms), read from node_keys (nothing is made: the code-key worker makes the
+ * first key at start). `version` is the time (ms) of the newest change to its content: a key made, retired or
+ * revoked, or a retired key leaving the list; so it grows whenever entries change.
  */
-export async function buildTrustList(p: Platform, now = Date.now()): Promise<{ value: NodeTrust; until: number }> {
-  await activeCodeKey(p); // the first list already holds a key
-  const [rows, nodeKey] = await Promise.all([codeKeyRows(p.db), lockedActiveKey(p.db, p.ring, 'node')]);
+async function trustContent(p: Platform, now = Date.now()): Promise<{ value: TrustContent; until: number }> {
+  const rows = await codeKeyRows(p.db);
   const region = p.settings.region;
   let version = 0;
   let until = now + TRUST_CACHE_MS;
@@ -52,28 +58,47 @@ export async function buildTrustList(p: Platform, now = Date.now()): Promise<{ v
     entries.push(trustListEntry(publicKey, { region, validFrom: w.validFrom, validTo: w.validTo, status: r.status }));
   }
   const list = { version, issuedAt: new Date(now).toISOString(), issuer: region, entries };
-  const signed = signTrustList(list, codeKeyFrom(nodeKey.privateKey));
+  return { value: { list, lookup: trustLookup(list), builtAt: now }, until };
+}
+
+/** Builds and signs the trust list as at `now` (ms) with the node key (see trustContent). */
+export async function buildTrustList(p: Platform, now = Date.now()): Promise<{ value: NodeTrust; until: number }> {
+  const [{ value: c, until }, nodeKey] = await Promise.all([
+    trustContent(p, now),
+    lockedActiveKey(p.db, p.ring, 'node'),
+  ]);
+  const signed = signTrustList(c.list, codeKeyFrom(nodeKey.privateKey));
   const published: PublishedTrustList = {
     ...signed,
     signer: { kid: nodeKey.kid, publicKey: nodeKey.publicDer.toString('base64') },
   };
-  return { value: { published, lookup: trustLookup(list), builtAt: now }, until };
+  return { value: { published, lookup: c.lookup, builtAt: c.builtAt }, until };
 }
 
 const trustCache = new DbCache<NodeTrust>();
+const lookupCache = new DbCache<TrustContent>();
 
-/** The node's current trust list and its lookup, cached for TRUST_CACHE_MS (less when a key is about to leave). */
+/** The node's signed trust list as published (GET /api/v1/trust-list), cached for TRUST_CACHE_MS. */
 export function nodeTrust(p: Platform): Promise<NodeTrust> {
   return trustCache.get(p.db, () => buildTrustList(p));
 }
 
 /**
- * Rebuilds the cached list when it is older than `minAgeMs` (a code with an unknown kid may come from a key
+ * The lookup verification uses: the same content, unsigned (a check only reads node_keys), cached for
+ * TRUST_CACHE_MS (less when a key is about to leave).
+ */
+export async function nodeTrustLookup(p: Platform): Promise<TrustLookup> {
+  return (await lookupCache.get(p.db, () => trustContent(p))).lookup;
+}
+
+/**
+ * Rebuilds the cached lookup when it is older than `minAgeMs` (a code with an unknown kid may come from a key
  * another process made since); at most one rebuild per `minAgeMs`, so unknown kids cannot force a rebuild each.
  */
-export function refreshNodeTrust(p: Platform, minAgeMs = 1000): Promise<NodeTrust> | undefined {
-  const at = trustCache.loadedAt(p.db);
+export function refreshNodeTrust(p: Platform, minAgeMs = 1000): Promise<TrustLookup> | undefined {
+  const at = lookupCache.loadedAt(p.db);
   if (at !== undefined && Date.now() - at < minAgeMs) return undefined;
+  lookupCache.drop(p.db);
   trustCache.drop(p.db);
-  return nodeTrust(p);
+  return nodeTrustLookup(p);
 }

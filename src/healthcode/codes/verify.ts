@@ -2,7 +2,7 @@
 import type { Platform } from '../../platform/platform.js';
 import { national } from '../../federation/national.js';
 import { verifyCode, type TrustLookup, type VerifyResult } from '../hcert/index.js';
-import { nodeTrust, refreshNodeTrust } from './trustlist.js';
+import { nodeTrustLookup, refreshNodeTrust } from './trustlist.js';
 import { verdictOf, type Verdict } from './verdict.js';
 
 /**
@@ -11,10 +11,10 @@ import { verdictOf, type Verdict } from './verdict.js';
  */
 export async function verifyWithNode(p: Platform, code: string): Promise<VerifyResult> {
   const nat = (await national(p)).lookup;
-  const r = verifyCode(code, combined((await nodeTrust(p)).lookup, nat));
+  const r = verifyCode(code, combined(await nodeTrustLookup(p), nat));
   if (r.valid || r.reason !== 'unknown_kid') return r;
   const fresh = refreshNodeTrust(p);
-  return fresh ? verifyCode(code, combined((await fresh).lookup, nat)) : r;
+  return fresh ? verifyCode(code, combined(await fresh, nat)) : r;
 }
 
 /**

@@ -12,7 +12,8 @@ import { describeEachEngine } from '../../testing/db.js';
 import { client, makeDepartment, startTestServer, type TestServer } from '../../testing/server.js';
 import { memoryIo } from '../../cli/io.js';
 import { run } from '../../cli/program.js';
-import { purgeExpired, startRetentionSweeper } from './service.js';
+import { purgeExpired } from './service.js';
+import { startWorkers } from '../../node/workers.js';
 
 const f = (name: string, element: string, required = false) => ({ name, element, required });
 const L = (s: string) => ({ 'zh-CN': s, en: s });
@@ -330,11 +331,11 @@ describeEachEngine('retention of scans and itineraries', (getPlatform) => {
         : undefined;
       return last?.datasets.some((d) => d.dataset === scans && d.deleted === 1) ?? false;
     };
-    const stop = startRetentionSweeper(platform, 10);
+    const workers = await startWorkers(platform, { only: ['retention'], everyMs: { retention: 10 } });
     try {
       for (let i = 0; i < 1000 && !(await swept()); i++) await new Promise((r) => setTimeout(r, 20));
     } finally {
-      stop();
+      await workers.stop();
     }
     assert.equal(await consistent(scans), 0);
     assert.equal((await versions(scans)).length, 0);

@@ -16,7 +16,6 @@
 // Every purge appends one audit entry, action `retention.purge`, with the counts. The last purge is also kept in
 // `hc_watermarks` under the name 'retention.last_purge' (shared by every process on the database and surviving
 // restarts), for GET /api/v1/admin/retention; its `auditSeq` points at the ledger entry.
-import { every } from '../../core/every.js';
 import { audit, makeCtx, type Ctx } from '../../access/context.js';
 import type { Platform } from '../../platform/platform.js';
 import { systemPrincipal } from '../../access/principal.js';
@@ -180,12 +179,4 @@ export async function retentionStatus(ctx: Ctx): Promise<RetentionStatus> {
     datasets: await retentionDatasets(ctx.db),
     lastPurge: await lastPurge(ctx.db),
   };
-}
-
-/**
- * Purges every `everyMs` (default hourly) in the background; the timer does not keep the process alive and a
- * failed purge is swallowed (it is in the ledger as `failed`; the next run tries again). Returns a stop function.
- */
-export function startRetentionSweeper(platform: Platform, everyMs = 3_600_000): () => void {
-  return every(everyMs, () => purgeExpired(platform));
 }

@@ -129,6 +129,8 @@ const quiet = <T>(p: Promise<T>): Promise<T> => {
 };
 
 const running = new WeakMap<Platform, Map<string, Promise<Job>>>();
+/** Platforms whose workers are stopping: their jobs stop at the next chunk (they stay 'running', to resume). */
+const pausing = new WeakSet<Platform>();
 
 /**
  * Runs (or resumes) a job to its end, or until `maxChunks` chunks are done (then it stays 'running' and can be
@@ -148,7 +150,7 @@ export async function runJob(
     // A pipeline: while chunk N is evaluated here, chunk N-1 is written and chunk N+1 read by the database.
     let next = quiet(fetchChunk(db, job.cursor ?? '', env, size));
     let writing: Promise<void> = Promise.resolve();
-    for (let n = 0; opts.maxChunks === undefined || n < opts.maxChunks; n++) {
+    for (let n = 0; (opts.maxChunks === undefined || n < opts.maxChunks) && !pausing.has(platform); n++) {
       const chunk = await next;
       if (chunk.subjects.length === 0) {
         await writing;
@@ -226,9 +228,16 @@ export async function startFullRecompute(ctx: Ctx): Promise<Job> {
   return job;
 }
 
-/** Resumes jobs left running by a stopped process (called at node start). */
+/** Resumes jobs left running by a stopped process (node/workers.ts calls it at start). */
 export async function resumeJobs(platform: Platform): Promise<void> {
+  pausing.delete(platform);
   for (const j of await listJobs(platform.db)) if (j.status === 'running') void runInBackground(platform, j.id);
+}
+
+/** Stops this process's jobs at their next chunk (they stay 'running' and resume at the next start) and waits. */
+export async function pauseJobs(platform: Platform): Promise<void> {
+  pausing.add(platform);
+  await Promise.allSettled([...(running.get(platform)?.values() ?? [])]);
 }
 
 /** GET /api/v1/admin/health/recompute: recent jobs (administrator). */

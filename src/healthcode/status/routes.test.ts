@@ -55,6 +55,35 @@ describeEachEngine('health status API and CLI', (getPlatform) => {
     assert.match(io.stdout(), /History/);
   });
 
+  test('a status read shows the stored status with its age: a stale one is queued, not recomputed', async () => {
+    const p = await getPlatform();
+    server ??= await startTestServer(p);
+    const fx = await healthFixture(p);
+    const admin = await makeDepartment(p.db, { role: 'admin' });
+    const asAdmin = client(server.url, admin.token);
+    const id = newCitizen();
+    const first = await asAdmin('POST', '/api/v1/health-status/lookup', { citizenId: id });
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.equal(first.body.freshness.firstUse, true, 'no status yet: computed for this read');
+    const subject = fx.subject(id);
+    // A positive result arrives, and the stored status is an hour old: a read shows it as it is.
+    await fx.put('nucleic-acid-results', [
+      { citizen_id: id, sample_time: hoursAgo(2), result: 'positive', lab_code: 'GZ-LAB' },
+    ]);
+    await p.db.query(`UPDATE health_status SET computed_at = now() - interval '1 hour' WHERE subject = $1`, [subject]);
+    await p.db.query('DELETE FROM hc_dirty WHERE subject = $1', [subject]);
+    const row = async () => (await p.db.query('SELECT * FROM health_status WHERE subject = $1', [subject])).rows;
+    const before = await row();
+    const looked = await asAdmin('POST', '/api/v1/health-status/lookup', { citizenId: id });
+    assert.equal(looked.status, 200, JSON.stringify(looked.body));
+    assert.equal(looked.body.status.colour, 'green');
+    assert.equal(looked.body.freshness.stale, true);
+    assert.ok(looked.body.freshness.age >= 3600);
+    assert.deepEqual(await row(), before, 'the read did not recompute');
+    const queued = await p.db.query('SELECT 1 FROM hc_dirty WHERE subject = $1', [subject]);
+    assert.equal(queued.rows.length, 1, 'queued for the recompute worker');
+  });
+
   test('the full recompute runs in the background through the API and the CLI', async () => {
     const p = await getPlatform();
     server ??= await startTestServer(p);

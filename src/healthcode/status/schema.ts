@@ -36,7 +36,22 @@ export const HistorySchema = Type.Object({
   at: Type.String({ format: 'date-time' }),
 });
 
-export const StatusWithHistory = Type.Object({ status: StatusSchema, history: Type.Array(HistorySchema) });
+export const FreshnessSchema = Type.Object({
+  computedAt: Type.String({ format: 'date-time' }),
+  age: Type.Integer({ description: 'Seconds since the status was computed' }),
+  stale: Type.Boolean({
+    description: 'Older than the freshness limit (5 minutes): shown as it is, and a recompute is queued for the worker',
+  }),
+  firstUse: Type.Optional(
+    Type.Literal(true, { description: 'The person had no status yet: it was computed for this read' }),
+  ),
+});
+
+export const StatusWithHistory = Type.Object({
+  status: StatusSchema,
+  history: Type.Array(HistorySchema),
+  freshness: FreshnessSchema,
+});
 
 export const JobSchema = Type.Object({
   id: Type.String(),

@@ -1,5 +1,5 @@
 // Incremental recompute: follows committed ingest batches of source datasets, risk-area changes and the queue of
-// people marked dirty, and recomputes only the people they touch. Runs every second in a node.
+// people marked dirty, and recomputes only the people they touch. node/workers.ts runs drainOnce every second.
 import { audit, makeCtx } from '../../access/context.js';
 import type { Platform } from '../../platform/platform.js';
 import { systemPrincipal } from '../../access/principal.js';
@@ -129,26 +129,4 @@ export async function drainOnce(platform: Platform, now?: Date): Promise<DrainRe
   if (fromBatches.watermark) await setWatermark(platform.db, 'batches', fromBatches.watermark);
   if (fromAreas.watermark) await setWatermark(platform.db, 'risk_areas', fromAreas.watermark);
   return result;
-}
-
-/** Runs drainOnce every `everyMs` (one pass at a time) until stopped. */
-export function startRecomputeWorker(platform: Platform, everyMs = 1_000): () => Promise<void> {
-  let stopped = false;
-  let busy = false;
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    if (stopped || busy) return;
-    busy = true;
-    running = drainOnce(platform)
-      .catch(() => undefined)
-      .finally(() => {
-        busy = false;
-      });
-  }, everyMs);
-  timer.unref();
-  return async () => {
-    stopped = true;
-    clearInterval(timer);
-    await running;
-  };
 }
