@@ -17,6 +17,7 @@ export const AUDIT_ACTIONS = [
   'departments.create',
   'departments.update',
   'elements.create',
+  'federation.identity.capture',
   'federation.key.revoke',
   'federation.message.applied',
   'federation.message.rejected',
