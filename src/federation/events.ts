@@ -5,7 +5,8 @@ import type { Platform } from '../platform/platform.js';
 import { searchCatalogInternal } from '../catalog/service.js';
 import { loadSources, type Source } from '../healthcode/facts/sources.js';
 import { subjectOf } from '../records/keys.js';
-import { openRecord, sealRecord, SEALED } from '../records/sealed.js';
+import { sealRecord, SEALED } from '../records/sealed.js';
+import { openRecordsOfBatch, SystemRead, type Disclosure } from '../records/system.js';
 import { nodeIdentity } from './identity.js';
 import { enqueueMessages, type Applier, type Outgoing } from './messages.js';
 import { national } from './national.js';
@@ -73,7 +74,12 @@ async function produceFromBatches(p: Platform): Promise<number> {
     (await searchCatalogInternal(p.db)).map((d) => [d.id, d.fields.find((f) => f.element === 'citizen_id')?.name]),
   );
   const me = await nodeIdentity(p);
-  return p.db.transaction(async (tx) => {
+  // Reading the batch's records is a system-mode read of the federation job; each message that carries a person's
+  // data to another region is a disclosure, audited with that person as subject (in their access log). Both are
+  // appended once the messages are committed (on PGlite nothing inside a transaction may wait for another query)
+  // and before this returns, so before the sender (the next step of the federation round) can send them.
+  const run = new SystemRead(p, 'federation.events');
+  const produced = await p.db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['govshare.federation.events.batches']);
     const mark = (await getState<BatchMark>(tx, 'events.batches')) ?? { at: EPOCH, recent: [] };
     const next = mark.partial
@@ -92,16 +98,11 @@ async function produceFromBatches(p: Platform): Promise<number> {
         ).rows.find((b) => !mark.recent.includes(b.id));
     if (!next) return 0;
     const after = mark.partial?.batch === next.id ? mark.partial.after : '';
-    const rows = (
-      await tx.query<{ record_key: string; data: Record<string, unknown> }>(
-        'SELECT record_key, data FROM records WHERE batch_id = $1 AND valid_to IS NULL AND record_key > $2 ORDER BY record_key LIMIT $3',
-        [next.id, after, PRODUCE_CHUNK],
-      )
-    ).rows;
+    const rows = await openRecordsOfBatch(run, tx, next.id, next.dataset_id, after, PRODUCE_CHUNK);
     const field = idField.get(next.dataset_id);
     const out: Outgoing[] = [];
-    for (const r of rows) {
-      const data = openRecord(p.ring, next.dataset_id, r.data);
+    const about: Omit<Disclosure, 'message'>[] = [];
+    for (const { data } of rows) {
       const citizenId = field ? data[field] : undefined;
       if (typeof citizenId !== 'string') continue;
       const home = homeRegionOf(citizenId, regions);
@@ -115,13 +116,21 @@ async function produceFromBatches(p: Platform): Promise<number> {
           type: fact.kind,
           payload: (id) => ({ person: sealFor(peer.key, citizenId, id), ...fact.values }),
         });
+        about.push({
+          subject: subjectOf(p.ring, citizenId),
+          dataset: next.dataset_id,
+          fields: [field!, ...Object.keys(fact.values).map((el) => s.fields[el]!)],
+          to: peer.region,
+          type: fact.kind,
+        });
       }
     }
-    await enqueueMessages(tx, p, me, out);
+    const ids = await enqueueMessages(tx, p, me, out);
+    ids.forEach((message, i) => run.disclose({ ...about[i]!, message }));
     if (rows.length === PRODUCE_CHUNK) {
       await setState(tx, 'events.batches', {
         ...mark,
-        partial: { batch: next.id, after: rows[rows.length - 1]!.record_key },
+        partial: { batch: next.id, after: rows[rows.length - 1]!.key },
       } satisfies BatchMark);
     } else {
       const finished = new Date(next.finished_at).toISOString();
@@ -133,6 +142,8 @@ async function produceFromBatches(p: Platform): Promise<number> {
     // Rows were read (or the batch finished): report progress so the caller keeps going.
     return Math.max(out.length, 1);
   });
+  await run.audit();
+  return produced;
 }
 
 interface AreaRow {
