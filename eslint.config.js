@@ -35,6 +35,24 @@ export default tseslint.config(
     plugins: { govshare },
     rules: { 'govshare/records-door': ['error', RECORDS_DOOR], 'govshare/ledger-writes': ['error', LEDGER_WRITES] },
   },
+  // The door's store is internal to src/records/: other folders call its purpose-named functions.
+  {
+    files: ['**/*.ts'],
+    ignores: ['src/records/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/records/store.js'],
+              message: 'records/store.ts is internal to the records door; call a function of records/ instead.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   // Tests and benchmarks inspect storage on purpose: they may read records (never write them) outside the door.
   {
     files: ['**/*.test.ts', 'src/testing/**', 'bench/**'],

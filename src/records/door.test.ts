@@ -21,7 +21,7 @@ async function lintAs(rel: string, source: string): Promise<{ ruleId: string | n
   made.push(file);
   const [result] = await new ESLint({ cwd: REPO }).lintFiles([file]);
   return result!.messages
-    .filter((m) => m.ruleId?.startsWith('govshare/') || m.fatal)
+    .filter((m) => m.ruleId?.startsWith('govshare/') || m.ruleId === 'no-restricted-imports' || m.fatal)
     .map((m) => ({ ruleId: m.ruleId, message: m.message }));
 }
 
@@ -70,6 +70,13 @@ describe('the records door and the ledger are enforced by lint', { timeout: 120_
     const caught = await lintAs(`src/${tag}/bad.ts`, src(bad));
     assert.equal(caught.filter((m) => m.ruleId === 'govshare/records-door').length, bad.length, JSON.stringify(caught));
     assert.deepEqual(await lintAs(`src/${tag}/good.ts`, src(good)), []);
+  });
+
+  test("the door's store is internal to src/records/", async () => {
+    const source = `import { lockDataset } from '../records/store.js';\nexport const lock = lockDataset;\n`;
+    const outside = await lintAs(`src/${tag}/store-user.ts`, source);
+    assert.equal(outside.filter((m) => m.ruleId === 'no-restricted-imports').length, 1, JSON.stringify(outside));
+    assert.deepEqual(await lintAs(`src/records/${tag}-store-user.ts`, source.replace('../records/', './')), []);
   });
 
   test('tests may read records (they inspect storage on purpose) but not write them', async () => {
