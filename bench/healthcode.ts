@@ -2,7 +2,8 @@
 // status written), against reading the same records chunk by chunk without computing (raw_scan_persons_per_s).
 import type { Platform } from '../src/platform/platform.js';
 import { buildDemo, type DemoSummary } from '../src/demo/build.js';
-import { CHUNK_SUBJECTS, nextSubjects, rowsOfRange } from '../src/healthcode/status/job.js';
+import { CHUNK_SUBJECTS } from '../src/healthcode/status/job.js';
+import { currentRowsOfRange, subjectsAfter, SystemRead } from '../src/records/system.js';
 import { loadSources } from '../src/healthcode/facts/sources.js';
 
 export interface RecomputeFigures {
@@ -25,14 +26,16 @@ export async function benchRecompute(platform: Platform, persons: number, dir: s
   const t1 = performance.now();
   let cursor = '';
   let n = 0;
+  const run = new SystemRead(platform, 'healthcode.recompute', 'bench-raw-scan');
   for (;;) {
-    const subjects = await nextSubjects(platform.db, cursor, CHUNK_SUBJECTS);
+    const subjects = await subjectsAfter(run, platform.db, cursor, CHUNK_SUBJECTS);
     if (subjects.length === 0) break;
     const last = subjects[subjects.length - 1]!;
-    await rowsOfRange(platform.db, cursor, last, datasets);
+    await currentRowsOfRange(run, platform.db, cursor, last, datasets);
     n += subjects.length;
     cursor = last;
   }
   const rawScan = n / ((performance.now() - t1) / 1000);
+  await run.audit({ kind: 'bench' });
   return { persons: demo.health.processed, recompute, rawScan, colours: demo.health.colours, demoSeconds, demo };
 }

@@ -40,6 +40,7 @@ export const AUDIT_ACTIONS = [
   'person.appeals_viewed',
   'person.records_viewed',
   'persons.token_issued',
+  'records.disclosed',
   'records.read',
   'records.write',
   'retention.purge',

@@ -1,11 +1,13 @@
 // Cross-region events: cases and contacts of other regions' residents go to their home region; risk-area changes
 // go to every region. Produced by following committed ingest batches and risk-area changes (own areas only), each
 // batch of messages written with its watermark in one transaction, so nothing is sent twice or skipped.
+import type { Queryable } from '../db/types.js';
 import type { Platform } from '../platform/platform.js';
 import { searchCatalogInternal } from '../catalog/service.js';
 import { loadSources, type Source } from '../healthcode/facts/sources.js';
 import { subjectOf } from '../records/keys.js';
-import { openRecord, sealRecord, SEALED } from '../records/sealed.js';
+import { sealRecord, SEALED } from '../records/sealed.js';
+import { openRecordsOfBatch, SystemRead, type Disclosure } from '../records/system.js';
 import { nodeIdentity } from './identity.js';
 import { enqueueMessages, type Applier, type Outgoing } from './messages.js';
 import { national } from './national.js';
@@ -73,7 +75,14 @@ async function produceFromBatches(p: Platform): Promise<number> {
     (await searchCatalogInternal(p.db)).map((d) => [d.id, d.fields.find((f) => f.element === 'citizen_id')?.name]),
   );
   const me = await nodeIdentity(p);
-  return p.db.transaction(async (tx) => {
+  // Reading the batch's records is a system-mode read of the federation job; each message that carries a person's
+  // data to another region is a disclosure, audited with that person as subject (in their access log). The
+  // messages are committed held, with their disclosures (fed_disclosures); the entries are appended after the
+  // commit (on PGlite nothing inside a transaction may wait for another query), and only then are the messages
+  // released to the sender. Disclosures left by a crash in between are audited and released by a later round.
+  await releaseDisclosures(p, { olderThanMs: STRANDED_MS });
+  const run = new SystemRead(p, 'federation.events');
+  const { produced, disclosed } = await p.db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['govshare.federation.events.batches']);
     const mark = (await getState<BatchMark>(tx, 'events.batches')) ?? { at: EPOCH, recent: [] };
     const next = mark.partial
@@ -90,18 +99,13 @@ async function produceFromBatches(p: Platform): Promise<number> {
             [behind(mark.at), [...new Set(sources.map((s) => s.dataset))]],
           )
         ).rows.find((b) => !mark.recent.includes(b.id));
-    if (!next) return 0;
+    if (!next) return { produced: 0, disclosed: [] };
     const after = mark.partial?.batch === next.id ? mark.partial.after : '';
-    const rows = (
-      await tx.query<{ record_key: string; data: Record<string, unknown> }>(
-        'SELECT record_key, data FROM records WHERE batch_id = $1 AND valid_to IS NULL AND record_key > $2 ORDER BY record_key LIMIT $3',
-        [next.id, after, PRODUCE_CHUNK],
-      )
-    ).rows;
+    const rows = await openRecordsOfBatch(run, tx, next.id, next.dataset_id, after, PRODUCE_CHUNK);
     const field = idField.get(next.dataset_id);
     const out: Outgoing[] = [];
-    for (const r of rows) {
-      const data = openRecord(p.ring, next.dataset_id, r.data);
+    const about: Omit<Disclosure, 'message'>[] = [];
+    for (const { data } of rows) {
       const citizenId = field ? data[field] : undefined;
       if (typeof citizenId !== 'string') continue;
       const home = homeRegionOf(citizenId, regions);
@@ -115,13 +119,22 @@ async function produceFromBatches(p: Platform): Promise<number> {
           type: fact.kind,
           payload: (id) => ({ person: sealFor(peer.key, citizenId, id), ...fact.values }),
         });
+        about.push({
+          subject: subjectOf(p.ring, citizenId),
+          dataset: next.dataset_id,
+          fields: [field!, ...Object.keys(fact.values).map((el) => s.fields[el]!)],
+          to: peer.region,
+          type: fact.kind,
+        });
       }
     }
-    await enqueueMessages(tx, p, me, out);
+    const ids = await enqueueMessages(tx, p, me, out);
+    const disclosed = ids.map((message, i): Disclosure => ({ ...about[i]!, message }));
+    await holdForAudit(tx, disclosed);
     if (rows.length === PRODUCE_CHUNK) {
       await setState(tx, 'events.batches', {
         ...mark,
-        partial: { batch: next.id, after: rows[rows.length - 1]!.record_key },
+        partial: { batch: next.id, after: rows[rows.length - 1]!.key },
       } satisfies BatchMark);
     } else {
       const finished = new Date(next.finished_at).toISOString();
@@ -131,8 +144,82 @@ async function produceFromBatches(p: Platform): Promise<number> {
       } satisfies BatchMark);
     }
     // Rows were read (or the batch finished): report progress so the caller keeps going.
-    return Math.max(out.length, 1);
+    return { produced: Math.max(out.length, 1), disclosed };
   });
+  await auditAndRelease(run, disclosed);
+  return produced;
+}
+
+/** A held disclosure older than this was left by a process that stopped before auditing it. */
+const STRANDED_MS = 60_000;
+
+/** Holds the messages of these disclosures (not due) and records the disclosures, in the producing transaction. */
+async function holdForAudit(tx: Queryable, disclosed: readonly Disclosure[]): Promise<void> {
+  if (disclosed.length === 0) return;
+  await tx.query(
+    `WITH held AS (UPDATE fed_outbox SET next_attempt_at = now() + interval '100 years' WHERE id = ANY($1::text[]) RETURNING 1)
+     INSERT INTO fed_disclosures (message_id, subject, dataset, fields, to_region, type)
+     SELECT message_id, subject, dataset, fields, to_region, type
+       FROM jsonb_to_recordset($2::jsonb) AS x(message_id text, subject text, dataset text, fields jsonb, to_region text, type text)`,
+    [
+      disclosed.map((d) => d.message),
+      JSON.stringify(
+        disclosed.map((d) => ({
+          message_id: d.message,
+          subject: d.subject,
+          dataset: d.dataset,
+          fields: d.fields,
+          to_region: d.to,
+          type: d.type,
+        })),
+      ),
+    ],
+  );
+}
+
+/** Appends the run's entries (its reads, one per disclosure), then releases the disclosed messages to the sender. */
+async function auditAndRelease(run: SystemRead, disclosed: readonly Disclosure[]): Promise<void> {
+  for (const d of disclosed) run.disclose(d);
+  await run.audit();
+  if (disclosed.length === 0) return;
+  await run.platform.db.query(
+    `WITH d AS (DELETE FROM fed_disclosures WHERE message_id = ANY($1::text[]) RETURNING message_id)
+     UPDATE fed_outbox SET next_attempt_at = now() WHERE id IN (SELECT message_id FROM d) AND delivered_at IS NULL`,
+    [disclosed.map((d) => d.message)],
+  );
+}
+
+/**
+ * Audits and releases held disclosures older than `olderThanMs` (left by a process stopped between committing
+ * its messages and auditing them). An entry may then be written twice, never not at all.
+ */
+export async function releaseDisclosures(p: Platform, opts: { olderThanMs: number }): Promise<number> {
+  const rows = (
+    await p.db.query<{
+      message_id: string;
+      subject: string;
+      dataset: string;
+      fields: string[];
+      to_region: string;
+      type: string;
+    }>(
+      `SELECT message_id, subject, dataset, fields, to_region, type FROM fed_disclosures
+        WHERE created_at <= now() - ($1 || ' milliseconds')::interval ORDER BY created_at LIMIT 1000`,
+      [String(opts.olderThanMs)],
+    )
+  ).rows;
+  await auditAndRelease(
+    new SystemRead(p, 'federation.events'),
+    rows.map((r) => ({
+      message: r.message_id,
+      subject: r.subject,
+      dataset: r.dataset,
+      fields: r.fields,
+      to: r.to_region,
+      type: r.type,
+    })),
+  );
+  return rows.length;
 }
 
 interface AreaRow {

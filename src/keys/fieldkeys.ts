@@ -2,7 +2,7 @@ import { audit, type Ctx } from '../access/context.js';
 import type { Platform } from '../platform/platform.js';
 import { requireAdmin } from '../access/policy.js';
 import { conflict } from '../core/problem.js';
-import { resealRecord } from '../records/sealed.js';
+import { resealRecords, SystemRead } from '../records/system.js';
 import { saveKeyring } from '../crypto/keyring.js';
 import { reencryptSigningKeys } from './signing.js';
 
@@ -36,43 +36,21 @@ export function fieldKeyStatus(ctx: Ctx): ReencryptStatus {
   };
 }
 
-/** Re-encrypts every value (records and the node's private keys) not under the active key. */
+/**
+ * Re-encrypts every value (records and the node's private keys) not under the active key. The records are read
+ * in system mode through the records door (job `keys.reencrypt`), audited as one `records.read` entry per run,
+ * with the counts so far when the run fails.
+ */
 async function reencryptAll(p: Platform, status: ReencryptStatus, batch = 500): Promise<void> {
-  const pattern = `enc:v1:(?!${p.ring.activeId}:)`;
-  let after: [string, string, number] = ['', '', 0];
-  for (;;) {
-    const rows = await p.db.query<{
-      dataset_id: string;
-      record_key: string;
-      version: number;
-      data: Record<string, unknown>;
-    }>(
-      `SELECT dataset_id, record_key, version, data FROM records
-       WHERE (dataset_id, record_key, version) > ($1, $2, $3) AND data::text ~ $4
-       ORDER BY dataset_id, record_key, version LIMIT $5`,
-      [...after, pattern, batch],
-    );
-    if (rows.rows.length === 0) break;
-    const ring = p.ring;
-    const ids: string[] = [];
-    const keys: string[] = [];
-    const versions: number[] = [];
-    const datas: string[] = [];
-    for (const r of rows.rows) {
-      const data = resealRecord(ring, r.dataset_id, r.data) ?? r.data;
-      ids.push(r.dataset_id);
-      keys.push(r.record_key);
-      versions.push(r.version);
-      datas.push(JSON.stringify(data));
-    }
-    await p.db.query(
-      `UPDATE records r SET data = u.data::jsonb FROM unnest($1::text[], $2::text[], $3::int[], $4::text[]) AS u(dataset_id, record_key, version, data)
-       WHERE r.dataset_id = u.dataset_id AND r.record_key = u.record_key AND r.version = u.version`,
-      [ids, keys, versions, datas],
-    );
-    status.reencrypted += rows.rows.length;
-    const last = rows.rows[rows.rows.length - 1]!;
-    after = [last.dataset_id, last.record_key, last.version];
+  const run = new SystemRead(p, 'keys.reencrypt');
+  let failed = false;
+  try {
+    await resealRecords(run, (n) => (status.reencrypted += n), batch);
+  } catch (err) {
+    failed = true;
+    throw err;
+  } finally {
+    await run.audit({ activeKey: p.ring.activeId, ...(failed ? { failed: true } : {}) });
   }
   await reencryptSigningKeys(p.db, p.ring);
 }

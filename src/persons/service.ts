@@ -1,11 +1,9 @@
 import { audit, type Ctx } from '../access/context.js';
 import { requirePerson } from '../access/policy.js';
-import { present, type AccessPlan, type SharedRecord } from '../records/read.js';
 import type { AuditEntry } from '../audit/entry.js';
 import { proveEntries, type ProvenEntry } from '../audit/service.js';
 import { namesSubject, subjectValue } from '../audit/subjects.js';
-import { searchCatalogInternal } from '../catalog/service.js';
-import { loadElementMap } from '../standard/registry.js';
+import { readOwnRecords, type OwnRecord } from '../records/person.js';
 
 export interface AccessLogItem extends ProvenEntry {
   time: string;
@@ -62,45 +60,8 @@ export async function myAccessLog(ctx: Ctx, limit = 500): Promise<AccessLogItem[
   });
 }
 
-/** The signed-in person's own current records across datasets, in clear (it is their own data). */
-export async function myRecords(ctx: Ctx): Promise<{ dataset: string; records: SharedRecord[] }[]> {
-  const p = requirePerson(ctx);
-  const elements = await loadElementMap(ctx.db);
-  const rows = await ctx.db.query<{
-    dataset_id: string;
-    record_key: string;
-    version: number;
-    subject: string | null;
-    data: Record<string, unknown>;
-    valid_from: Date;
-    valid_to: Date | null;
-  }>(
-    'SELECT dataset_id, record_key, version, subject, data, valid_from, valid_to FROM records WHERE subject = $1 AND valid_to IS NULL ORDER BY dataset_id, record_key',
-    [p.subject],
-  );
-  const datasets = new Map((await searchCatalogInternal(ctx.db)).map((d) => [d.id, d]));
-  const out = new Map<string, SharedRecord[]>();
-  for (const r of rows.rows) {
-    const ds = datasets.get(r.dataset_id)!;
-    const plan: AccessPlan = {
-      ds,
-      mode: 'owner',
-      fields: ds.fields.map((f) => f.name),
-      clear: new Set(ds.fields.map((f) => f.name)),
-      prefixes: null,
-      grants: [],
-      purpose: undefined,
-      elements,
-    };
-    const list = out.get(ds.id) ?? [];
-    list.push(present(ctx, plan, r));
-    out.set(ds.id, list);
-  }
-  await audit(ctx, {
-    action: 'person.records_viewed',
-    outcome: 'ok',
-    subjects: [p.subject],
-    detail: { datasets: [...out.keys()] },
-  });
-  return [...out].map(([dataset, records]) => ({ dataset, records }));
+/** The signed-in person's own current records across datasets, in clear (person mode, through the records door). */
+export async function myRecords(ctx: Ctx): Promise<{ dataset: string; records: OwnRecord[] }[]> {
+  requirePerson(ctx);
+  return readOwnRecords(ctx);
 }

@@ -21,6 +21,7 @@ import type { Platform } from '../../platform/platform.js';
 import { systemPrincipal } from '../../access/principal.js';
 import { requireAdmin } from '../../access/policy.js';
 import type { Queryable } from '../../db/types.js';
+import { purgeVersionsBefore, SystemRead } from '../../records/system.js';
 
 /** The elements that make a dataset subject to retention, and the ones whose values date a record. */
 export const RETENTION_TRIGGER_ELEMENTS = ['scan_time', 'departure_time'] as const;
@@ -69,43 +70,6 @@ export async function retentionDatasets(q: Queryable): Promise<{ dataset: string
   }));
 }
 
-/** Literal SQL text for a JSON key (field names are ^[a-z][a-z0-9_]*$, but quote anyway). */
-const sqlText = (s: string): string => `'${s.replace(/'/g, "''")}'`;
-
-/** Deletes one dataset's expired record versions in one transaction; returns how many rows went. */
-async function purgeDataset(platform: Platform, dataset: string, timeFields: string[], cutoff: Date): Promise<number> {
-  const times = timeFields.map((f) => `(data->>${sqlText(f)})::timestamptz`);
-  const recordTime = times.length === 1 ? times[0]! : `GREATEST(${times.join(', ')})`;
-  return platform.db.transaction(async (tx) => {
-    // The lock ingest merges take (ingest/merge.ts): no merge of this dataset runs while we delete.
-    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`govshare.records.${dataset}`]);
-    const res = await tx.query<{ deleted: number; current_deleted: number }>(
-      `WITH expired AS (
-         SELECT record_key, version, valid_to IS NULL AS current FROM records
-         WHERE dataset_id = $1 AND ${recordTime} < $2::timestamptz
-       ), del AS (
-         DELETE FROM records r
-         WHERE r.dataset_id = $1
-           AND (EXISTS (SELECT 1 FROM expired e WHERE e.record_key = r.record_key AND e.version = r.version)
-             OR r.record_key IN (SELECT record_key FROM expired WHERE current))
-         RETURNING r.subject, r.valid_to IS NULL AS current
-       ), dirty AS (
-         INSERT INTO hc_dirty (subject, cause)
-         SELECT DISTINCT subject, 'retention' FROM del WHERE subject IS NOT NULL
-         ON CONFLICT (subject) DO NOTHING
-         RETURNING 1
-       )
-       SELECT count(*)::int AS deleted, (count(*) FILTER (WHERE current))::int AS current_deleted FROM del`,
-      [dataset, cutoff.toISOString()],
-    );
-    const { deleted, current_deleted } = res.rows[0]!;
-    if (current_deleted > 0) {
-      await tx.query('UPDATE datasets SET record_count = record_count - $2 WHERE id = $1', [dataset, current_deleted]);
-    }
-    return deleted;
-  });
-}
-
 /**
  * Deletes venue scans, checkpoint scans and itineraries older than the retention window, one transaction per
  * dataset, and audits the purge (one `retention.purge` entry with the counts) as `actor` (default: the node).
@@ -115,12 +79,15 @@ async function purgeDataset(platform: Platform, dataset: string, timeFields: str
 export async function purgeExpired(platform: Platform, now: Date = new Date(), actor?: Ctx): Promise<PurgeResult> {
   const ctx = actor ?? makeCtx(platform, systemPrincipal('retention'));
   const cutoff = cutoffOf(now, platform.settings.retentionDays);
+  // The purge reaches records in system mode through the records door; this run's `retention.purge` entry names
+  // the job, its purpose and the counts.
+  const run = new SystemRead(platform, 'retention.purge');
   const datasets: PurgeResult['datasets'] = [];
   const failures: { dataset: string; error: unknown }[] = [];
   for (const { dataset, timeFields } of await retentionDatasets(platform.db)) {
     if (timeFields.length === 0) continue;
     try {
-      datasets.push({ dataset, deleted: await purgeDataset(platform, dataset, timeFields, cutoff) });
+      datasets.push({ dataset, deleted: await purgeVersionsBefore(run, dataset, timeFields, cutoff) });
     } catch (error) {
       failures.push({ dataset, error });
     }
@@ -138,7 +105,10 @@ export async function purgeExpired(platform: Platform, now: Date = new Date(), a
   const seq = await audit(ctx, {
     action: 'retention.purge',
     outcome: failures.length > 0 ? 'failed' : 'ok',
+    purpose: run.purpose,
     detail: {
+      mode: 'system',
+      job: run.job,
       retentionDays: platform.settings.retentionDays,
       cutoff: result.cutoff,
       datasets: Object.fromEntries(datasets.map((d) => [d.dataset, d.deleted])),

@@ -9,6 +9,7 @@ import { buildFacts, type EvidenceRef, type Facts, type RecordRow } from '../fac
 import { loadSources, type Source } from '../facts/sources.js';
 import { evaluateRuleSet, type RuleSet } from '../rules/index.js';
 import { ruleSetInForce, seedBaselineRuleSet } from '../rulesets/store.js';
+import { currentRowsOfSubjects, SystemRead } from '../../records/system.js';
 import { overrides, statusRows, touch, writeChanged } from './store.js';
 import type { PersonStatus, StatusReason } from './types.js';
 
@@ -48,11 +49,10 @@ export async function computeEnv(platform: Platform, now = new Date()): Promise<
 /** The pseudonymous subject id in a person's codes: keyed, so it links to nothing outside this node's status store. */
 export const codeSubOf = (ring: Keyring, subject: string): string => blindIndex(ring, subject, 'healthcode_sub');
 
-export const ROW_COLUMNS = 'dataset_id, record_key, subject, data';
-
 /**
  * Cases and contacts received from other regions (fed_facts, docs/federation.md) read like records of two
- * pseudo-datasets; their key is `<sending region>/<message id>`, so a reason names the region that decided it.
+ * pseudo-datasets (records/system.ts reads them with the records); their key is `<sending region>/<message id>`,
+ * so a reason names the region that decided it.
  */
 export const FEDERATED_SOURCES: Source[] = [
   {
@@ -73,20 +73,20 @@ export const FEDERATED_SOURCES: Source[] = [
     },
   },
 ];
-export const FED_COLUMNS = `'federation:' || kind AS dataset_id, from_region || '/' || message_id AS record_key, subject, data`;
-
+/**
+ * The current records of these people in the source datasets (and what other regions sent about them), read in
+ * system mode through the records door and audited as one `records.read` entry of the recompute job.
+ */
 export async function rowsOfSubjects(
-  q: Queryable,
+  platform: Platform,
   subjects: readonly string[],
   datasets: readonly string[],
+  cause?: string,
 ): Promise<RecordRow[]> {
-  if (subjects.length === 0 || datasets.length === 0) return [];
-  const res = await q.query<RecordRow>(
-    `SELECT ${ROW_COLUMNS} FROM records WHERE valid_to IS NULL AND subject = ANY($1::text[]) AND dataset_id = ANY($2::text[])
-     UNION ALL SELECT ${FED_COLUMNS} FROM fed_facts WHERE subject = ANY($1::text[])`,
-    [subjects, datasets],
-  );
-  return res.rows;
+  const run = new SystemRead(platform, 'healthcode.recompute');
+  const rows = await currentRowsOfSubjects(run, subjects, datasets);
+  await run.audit({ kind: 'subjects', ...(cause ? { cause } : {}) });
+  return rows;
 }
 
 const timeOf: Record<string, (f: Record<string, unknown>) => string> = {

@@ -8,7 +8,8 @@ import { newId } from '../../core/ids.js';
 import { notFound } from '../../core/problem.js';
 import type { Queryable } from '../../db/types.js';
 import type { RecordRow } from '../facts/build.js';
-import { computeEnv, evaluateChunk, FED_COLUMNS, priorOf, ROW_COLUMNS, type ComputeEnv } from './compute.js';
+import { currentRowsOfRange, subjectsAfter, SystemRead } from '../../records/system.js';
+import { computeEnv, evaluateChunk, priorOf, type ComputeEnv } from './compute.js';
 import { writeChanged } from './store.js';
 import type { PersonStatus } from './types.js';
 import { setWatermark } from './worker.js';
@@ -66,45 +67,6 @@ export async function listJobs(q: Queryable, limit = 20): Promise<Job[]> {
   return res.rows.map(toJob);
 }
 
-/** Index entries read per wanted subject (a person has a handful of current records). */
-const ENTRIES_PER_SUBJECT = 8;
-
-/**
- * The next chunk's subjects after `cursor`: people with current records or a stored status, in subject order.
- * Both reads walk an index in order with a LIMIT (no DISTINCT over the rest of the table); every subject up to
- * the last one returned is complete, because the walks are ordered.
- */
-export async function nextSubjects(q: Queryable, cursor: string, limit: number): Promise<string[]> {
-  // A walk that hit its LIMIT ends part-way: subjects beyond its end are not known complete yet, so the chunk
-  // stops at the nearer end. All ordering and comparison stay in the database (its collation decides).
-  const res = await q.query<{ subject: string }>(
-    `WITH r AS MATERIALIZED (SELECT subject FROM records WHERE valid_to IS NULL AND subject IS NOT NULL AND subject > $1 ORDER BY subject LIMIT $3),
-          h AS MATERIALIZED (SELECT subject FROM health_status WHERE subject > $1 ORDER BY subject LIMIT $2),
-          b AS (SELECT CASE WHEN (SELECT count(*) FROM r) = $3 THEN (SELECT max(subject) FROM r) END AS rb,
-                       CASE WHEN (SELECT count(*) FROM h) = $2 THEN (SELECT max(subject) FROM h) END AS hb)
-     SELECT DISTINCT u.subject FROM (SELECT subject FROM r UNION ALL SELECT subject FROM h) u, b
-      WHERE (b.rb IS NULL OR u.subject <= b.rb) AND (b.hb IS NULL OR u.subject <= b.hb)
-      ORDER BY u.subject LIMIT $2`,
-    [cursor, limit, limit * ENTRIES_PER_SUBJECT],
-  );
-  return res.rows.map((r) => r.subject);
-}
-
-export async function rowsOfRange(
-  q: Queryable,
-  lo: string,
-  hi: string,
-  datasets: readonly string[],
-): Promise<RecordRow[]> {
-  if (datasets.length === 0) return [];
-  const res = await q.query<RecordRow>(
-    `SELECT ${ROW_COLUMNS} FROM records WHERE valid_to IS NULL AND subject > $1 AND subject <= $2 AND dataset_id = ANY($3::text[])
-     UNION ALL SELECT ${FED_COLUMNS} FROM fed_facts WHERE subject > $1 AND subject <= $2`,
-    [lo, hi, datasets],
-  );
-  return res.rows;
-}
-
 interface Chunk {
   subjects: string[];
   rows: RecordRow[];
@@ -112,14 +74,26 @@ interface Chunk {
   overridden: Map<string, { appeal: string; colour: PersonStatus['colour'] }>;
 }
 
-/** Everything the next chunk needs from the database (reads only). */
-async function fetchChunk(q: Queryable, cursor: string, env: ComputeEnv, size: number): Promise<Chunk> {
-  const subjects = await nextSubjects(q, cursor, size);
+/**
+ * Everything the next chunk needs from the database (reads only). The chunk's reads of records are system-mode
+ * reads of the recompute job, audited as one `records.read` entry per chunk (job, purpose, counts) before use.
+ */
+async function fetchChunk(
+  platform: Platform,
+  job: string,
+  cursor: string,
+  env: ComputeEnv,
+  size: number,
+): Promise<Chunk> {
+  const q = platform.db;
+  const run = new SystemRead(platform, 'healthcode.recompute', job);
+  const subjects = await subjectsAfter(run, q, cursor, size);
   if (subjects.length === 0) return { subjects, rows: [], previous: new Map(), overridden: new Map() };
   const [rows, prior] = await Promise.all([
-    rowsOfRange(q, cursor, subjects[subjects.length - 1]!, env.datasets),
+    currentRowsOfRange(run, q, cursor, subjects[subjects.length - 1]!, env.datasets),
     priorOf(q, subjects, env.now),
   ]);
+  await run.audit({ kind: 'full', subjects: subjects.length });
   return { subjects, rows, ...prior };
 }
 
@@ -148,7 +122,7 @@ export async function runJob(
     const env = await computeEnv(platform, opts.now);
     const size = opts.chunkSize ?? CHUNK_SUBJECTS;
     // A pipeline: while chunk N is evaluated here, chunk N-1 is written and chunk N+1 read by the database.
-    let next = quiet(fetchChunk(db, job.cursor ?? '', env, size));
+    let next = quiet(fetchChunk(platform, id, job.cursor ?? '', env, size));
     let writing: Promise<void> = Promise.resolve();
     for (let n = 0; (opts.maxChunks === undefined || n < opts.maxChunks) && !pausing.has(platform); n++) {
       const chunk = await next;
@@ -166,7 +140,7 @@ export async function runJob(
         return job;
       }
       const last = chunk.subjects[chunk.subjects.length - 1]!;
-      next = quiet(fetchChunk(db, last, env, size));
+      next = quiet(fetchChunk(platform, id, last, env, size));
       const e = evaluateChunk(platform, env, chunk.subjects, chunk.rows, chunk.previous, chunk.overridden);
       await writing;
       // Unchanged statuses are not rewritten: a status older than STALE_MS is recomputed when it is next read.

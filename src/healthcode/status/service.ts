@@ -48,7 +48,7 @@ export async function recomputeSubjects(
   let changed = 0;
   for (let i = 0; i < unique.length; i += CHUNK) {
     const part = unique.slice(i, i + CHUNK);
-    const rows = await rowsOfSubjects(platform.db, part, env.datasets);
+    const rows = await rowsOfSubjects(platform, part, env.datasets, cause);
     const r = await computeChunk(platform, env, part, rows, cause);
     processed += r.processed;
     changed += r.changed;

@@ -5,6 +5,7 @@ import type { Platform } from '../../platform/platform.js';
 import { systemPrincipal } from '../../access/principal.js';
 import type { Queryable } from '../../db/types.js';
 import { areasChangedSince } from '../../riskareas/service.js';
+import { subjectsOfBatches, subjectsWithValues, SystemRead } from '../../records/system.js';
 import { loadSources } from '../facts/sources.js';
 import { recomputeSubjects } from './service.js';
 
@@ -31,10 +32,10 @@ const behind = (wm: string): string => new Date(Date.parse(wm) - OVERLAP_MS).toI
 const seen = new WeakMap<Platform, Set<string>>();
 
 async function batchSubjects(
-  platform: Platform,
+  run: SystemRead,
   done: Set<string>,
 ): Promise<{ subjects: string[]; watermark: string | undefined }> {
-  const q = platform.db;
+  const q = run.platform.db;
   const sources = await loadSources(q, true);
   const datasets = [...new Set(sources.map((s) => s.dataset))];
   if (datasets.length === 0) return { subjects: [], watermark: undefined };
@@ -45,19 +46,19 @@ async function batchSubjects(
   );
   const fresh = res.rows.filter((b) => !done.has(`b:${b.id}`));
   if (fresh.length === 0) return { subjects: [], watermark: undefined };
-  const subjects = await q.query<{ subject: string }>(
-    'SELECT DISTINCT subject FROM records WHERE batch_id = ANY($1::text[]) AND subject IS NOT NULL',
-    [fresh.map((b) => b.id)],
+  const subjects = await subjectsOfBatches(
+    run,
+    fresh.map((b) => b.id),
   );
   for (const b of fresh) done.add(`b:${b.id}`);
-  return { subjects: subjects.rows.map((r) => r.subject), watermark: iso(res.rows[res.rows.length - 1]!.finished_at) };
+  return { subjects, watermark: iso(res.rows[res.rows.length - 1]!.finished_at) };
 }
 
 async function areaSubjects(
-  platform: Platform,
+  run: SystemRead,
   done: Set<string>,
 ): Promise<{ subjects: string[]; watermark: string | undefined }> {
-  const q = platform.db;
+  const q = run.platform.db;
   const wm = await getWatermark(q, 'risk_areas');
   const changed = (await areasChangedSince(q, behind(wm))).slice(0, 500);
   const fresh = changed.filter((a) => !done.has(`a:${a.id}@${a.updatedAt}`));
@@ -67,11 +68,7 @@ async function areaSubjects(
   for (const s of await loadSources(q)) {
     const field = s.kind === 'scans' ? s.fields['venue_code'] : s.kind === 'arrivals' ? s.fields['station'] : undefined;
     if (!field) continue;
-    const r = await q.query<{ subject: string }>(
-      `SELECT DISTINCT subject FROM records WHERE dataset_id = $1 AND valid_to IS NULL AND subject IS NOT NULL AND data->>$2 = ANY($3::text[])`,
-      [s.dataset, field, places],
-    );
-    for (const x of r.rows) subjects.add(x.subject);
+    for (const x of await subjectsWithValues(run, s.dataset, field, places)) subjects.add(x);
   }
   for (const a of fresh) done.add(`a:${a.id}@${a.updatedAt}`);
   return { subjects: [...subjects], watermark: iso(changed[changed.length - 1]!.updatedAt) };
@@ -98,8 +95,11 @@ export async function drainOnce(platform: Platform, now?: Date): Promise<DrainRe
   let done = seen.get(platform);
   if (!done) seen.set(platform, (done = new Set()));
   if (done.size > 100_000) done.clear();
-  const fromBatches = await batchSubjects(platform, done);
-  const fromAreas = await areaSubjects(platform, done);
+  // Finding the people touched reads records in system mode: one `records.read` entry per pass that found any.
+  const run = new SystemRead(platform, 'healthcode.recompute');
+  const fromBatches = await batchSubjects(run, done);
+  const fromAreas = await areaSubjects(run, done);
+  await run.audit({ kind: 'incremental', step: 'touched' });
   const fromQueue = await dirtySubjects(platform.db);
   const all = [...new Set([...fromBatches.subjects, ...fromAreas.subjects, ...fromQueue])];
   const result: DrainResult = {
