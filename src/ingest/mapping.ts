@@ -1,5 +1,6 @@
 import { badRequest } from '../core/problem.js';
 import type { LocalizedText } from '../core/i18n.js';
+import { storableText } from '../standard/chars.js';
 import { compileDateFormat, type DateParser } from './dateformat.js';
 import type { MappingSpec } from './schema.js';
 
@@ -64,7 +65,9 @@ export function compileMapping(spec: MappingSpec | undefined, fields: readonly F
 
   return {
     checkColumns(columns) {
-      const unknown = columns.filter((c) => targetOf(c) === undefined);
+      // Column names come from the upload: made storable (no NUL, no lone surrogate) and short before they are
+      // quoted back or kept with the failed batch.
+      const unknown = columns.filter((c) => targetOf(c) === undefined).map((c) => storableText(c));
       if (unknown.length > 0) {
         throw badRequest(
           'unknown_field',
@@ -80,10 +83,11 @@ export function compileMapping(spec: MappingSpec | undefined, fields: readonly F
       if (identity) {
         for (const col in raw) {
           if (!fieldNames.has(col)) {
+            const name = storableText(col);
             issues.push({
-              field: col,
+              field: name,
               code: 'unknown_field',
-              message: { en: `${col} is not a field of the dataset`, 'zh-CN': `${col} 不是该数据集的字段` },
+              message: { en: `${name} is not a field of the dataset`, 'zh-CN': `${name} 不是该数据集的字段` },
             });
           }
         }
@@ -93,10 +97,11 @@ export function compileMapping(spec: MappingSpec | undefined, fields: readonly F
         const target = targetOf(col);
         if (target === null) continue;
         if (target === undefined) {
+          const name = storableText(col);
           issues.push({
-            field: col,
+            field: name,
             code: 'unknown_field',
-            message: { en: `column ${col} is neither a field nor mapped`, 'zh-CN': `列 ${col} 既不是字段也未映射` },
+            message: { en: `column ${name} is neither a field nor mapped`, 'zh-CN': `列 ${name} 既不是字段也未映射` },
           });
           continue;
         }

@@ -203,7 +203,7 @@ export async function ingest(
           field: null,
           element: null,
           code: 'malformed',
-          message: { en: raw.malformed ?? 'unreadable row', 'zh-CN': `无法解析的行：${raw.malformed ?? ''}` },
+          message: raw.malformed ?? { en: 'unreadable row', 'zh-CN': '无法解析的行' },
         });
       } else {
         mapIssues.length = 0;
