@@ -3,7 +3,8 @@ import { Type } from '@sinclair/typebox';
 import { Problem, unprocessable } from '../core/problem.js';
 import { bearer, ctxOf, errors } from '../http/context.js';
 import type { App } from '../http/types.js';
-import { getBatch, getBatchRejects, ingest, type IngestSource } from './pipeline.js';
+import { getBatch, getBatchRejects } from './batches.js';
+import { ingest, type IngestSource } from './pipeline.js';
 import { deleteProfile, listProfiles, putProfile, readProfile } from './profiles.js';
 import { MappingProfile, MappingSpec, Receipt, RejectedRow } from './schema.js';
 

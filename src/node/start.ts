@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import { openPlatform, startHeadSigner } from './platform.js';
 import { buildDemo, isEmpty } from '../demo/build.js';
 import { buildServer } from '../http/server.js';
-import { cleanupStaleBatches } from '../ingest/pipeline.js';
+import { startBatchCleanup } from '../ingest/lease.js';
 import { seedBaselineRuleSet } from '../healthcode/rulesets/store.js';
 import { resumeJobs } from '../healthcode/status/job.js';
 import { startRecomputeWorker } from '../healthcode/status/worker.js';
@@ -28,7 +28,8 @@ export async function startNode(
   const platform = await openPlatform(config);
   const db = platform.db;
   try {
-    await cleanupStaleBatches(db);
+    // Batches a dead process left running: given up now (on PostgreSQL once their lease lapses), then every few seconds.
+    const stopBatchCleanup = await startBatchCleanup(platform);
     await seedBaselineRuleSet(db, config.region);
     let demoLine: string | undefined;
     if (config.demo && (await isEmpty(db))) {
@@ -86,6 +87,7 @@ export async function startNode(
     return {
       url,
       async close() {
+        await stopBatchCleanup();
         stopSigner();
         stopAreas();
         stopRetention();
