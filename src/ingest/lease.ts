@@ -89,6 +89,15 @@ export async function holdLease(tx: Queryable, batchId: string): Promise<void> {
   if (res.rows.length === 0) throw leaseLost();
 }
 
+/** Whether the batch is still running under this process's lease (after an error: was it given up?). */
+export async function stillLeased(db: Db, batchId: string): Promise<boolean> {
+  const res = await db.query(`SELECT 1 FROM ingest_batches WHERE id = $1 AND status = 'running' AND lease_owner = $2`, [
+    batchId,
+    LEASE_OWNER,
+  ]);
+  return res.rows.length > 0;
+}
+
 const LAPSED = `(lease_until < now() OR (lease_until IS NULL AND started_at < now() - make_interval(hours => ${NO_LEASE_HOURS})))`;
 
 /**

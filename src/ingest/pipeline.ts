@@ -17,7 +17,7 @@ import { compileMapping, type MapIssue } from './mapping.js';
 import { csvRows, ndjsonRows, objectRows, type RawRow } from './parse.js';
 import { mergeBatch, STAGE_COLUMNS, stageTableSql } from './merge.js';
 import { failBatch, stageTableOf } from './batches.js';
-import { BatchLease, holdLease, LEASE_OWNER, LEASE_SECONDS, leaseLost } from './lease.js';
+import { BatchLease, holdLease, LEASE_OWNER, LEASE_SECONDS, leaseLost, stillLeased } from './lease.js';
 import { getProfile } from './profiles.js';
 import type { Format, Receipt, RejectedRow } from './schema.js';
 
@@ -245,8 +245,13 @@ export async function ingest(
     } catch (err) {
       await writer?.abort();
       // A database error is ours (500); anything else went wrong with the upload itself.
-      const fromDb =
+      let fromDb =
         typeof (err as { code?: unknown }).code === 'string' && /^[0-9A-Z]{5}$/.test((err as { code: string }).code);
+      // The staging table is gone because a sweep gave the batch up (this process stalled past its lease).
+      if (fromDb && !(await stillLeased(ctx.db, batchId).catch(() => true))) {
+        err = leaseLost();
+        fromDb = false;
+      }
       const problem =
         err instanceof Problem
           ? err
