@@ -242,8 +242,9 @@ export async function ingest(
       await writer.write(lines);
       await writer.end();
       writer = undefined;
-    } catch (err) {
+    } catch (caught) {
       await writer?.abort();
+      let err = caught;
       // A database error is ours (500); anything else went wrong with the upload itself.
       let fromDb =
         typeof (err as { code?: unknown }).code === 'string' && /^[0-9A-Z]{5}$/.test((err as { code: string }).code);
