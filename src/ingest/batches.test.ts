@@ -134,4 +134,32 @@ describeEachEngine('ingest batches', (getPlatform) => {
     const anonymous = await client(server.url)('GET', `/api/v1/ingest/batches/${real}`);
     assert.equal(anonymous.status, 401);
   });
+
+  test('a NUL, a lone surrogate or an overlong id in the ingest routes’ paths and queries is a 4xx', async () => {
+    const ds = await newDataset();
+    const ok = await api('POST', `/api/v1/datasets/${ds}/records`, [
+      { citizen_id: id(400), sample_time: TIME, result: 'maybe' },
+      { citizen_id: id(401), sample_time: TIME, result: 'negative' },
+    ]);
+    const real = ok.body.batchId as string;
+    const paths: [string, string][] = [
+      ['GET', '/api/v1/ingest/batches/bat_a%00b'],
+      ['GET', '/api/v1/ingest/batches/bat_a%00b/rejects'],
+      ['GET', '/api/v1/ingest/batches/bat_%ED%A0%80'],
+      ['GET', `/api/v1/ingest/batches/bat_${'x'.repeat(5000)}`],
+      ['GET', `/api/v1/ingest/batches/${real}/rejects?offset=99999999999999999999`],
+      ['GET', `/api/v1/ingest/batches/${real}/rejects?offset=1e308`],
+      ['GET', `/api/v1/ingest/batches/${real}/rejects?limit=1e308`],
+      ['GET', `/api/v1/ingest/batches/${real}/rejects?offset=Infinity`],
+      ['POST', '/api/v1/datasets/a%00b/records'],
+      ['POST', `/api/v1/datasets/${ds}/records?profile=a%00b`],
+      ['GET', '/api/v1/datasets/a%00b/mappings'],
+      ['GET', `/api/v1/datasets/${ds}/mappings/a%00b`],
+    ];
+    for (const [method, path] of paths) {
+      const res = await api(method, path, method === 'POST' ? [] : undefined);
+      assert.ok(res.status >= 400 && res.status < 500, `${method} ${path.slice(0, 80)}: ${JSON.stringify(res.body)}`);
+      assert.equal(typeof res.body.code, 'string');
+    }
+  });
 });
