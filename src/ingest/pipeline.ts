@@ -162,7 +162,8 @@ export async function ingest(
       required: f.required ?? false,
       sensitive: el.sensitivity >= 4,
       division: el.code === 'division_code',
-      validate: compileValidator(el),
+      // Never a value in a reject: one sent in the wrong column may be personal whatever the element says.
+      validate: compileValidator(el, { echo: false }),
     };
   });
   const mapper = compileMapping(

@@ -80,6 +80,21 @@ describe('string', () => {
     assert.match(m, /does not match pattern/);
   });
 
+  test('echo: false never quotes a value, whatever the sensitivity', () => {
+    const lab = el({ type: 'string', pattern: '[A-Z]{2}', sensitivity: 1 });
+    assert.match(messages(compileValidator(lab)('abc')), /"abc"/);
+    for (const v of [
+      compileValidator(lab, { echo: false })('abc'),
+      compileValidator(el({ type: 'integer', maximum: 5 }), { echo: false })(6789),
+      compileValidator(el({ type: 'date' }), { echo: false })('abc'),
+      compileValidator(el({ type: 'datetime' }), { echo: false })('abc'),
+      compileValidator(el({ type: 'code', valueSet: [{ code: 'a', name: { 'zh-CN': '甲', en: 'A' } }] }), {
+        echo: false,
+      })('abc'),
+    ])
+      assert.doesNotMatch(messages(v), /abc|6789/);
+  });
+
   test('gb11643 rule: normalises x, reports check char, format, division without echoing', () => {
     const v = compileValidator(el({ type: 'string', checkRule: 'gb11643', sensitivity: 4 }));
     assert.equal(ok(v('11010519491231002x')), '11010519491231002X');

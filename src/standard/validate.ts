@@ -94,11 +94,12 @@ export function compilePattern(source: string): RegExp {
  *   (+08:00). Normalised to UTC `toISOString()` form. A Date instance is also accepted.
  * - code: exact match against the value-set codes (strings; numbers are converted).
  *
- * Messages never include the raw value of an element with sensitivity >= 3.
+ * Messages never include the raw value of an element with sensitivity >= 3, nor any value when `echo` is false
+ * (ingest: a value in the wrong column may be personal whatever its element, and rejects are kept).
  * Throws at compile time if the element is malformed (bad pattern, 'code' without valueSet).
  */
-export function compileValidator(el: DataElement): Validator {
-  const echo = el.sensitivity < 3;
+export function compileValidator(el: DataElement, opts: { echo?: boolean } = {}): Validator {
+  const echo = (opts.echo ?? true) && el.sensitivity < 3;
   const quote = (s: string): string => (s.length > MAX_ECHO ? `"${s.slice(0, MAX_ECHO)}…"` : `"${s}"`);
   const REQUIRED = frozenFail('required', '必填项缺失', 'value is required');
 
