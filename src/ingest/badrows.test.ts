@@ -220,6 +220,35 @@ describeEachEngine('ingest: rows the database cannot store', (getPlatform) => {
     await expectReceipt(ds, res, [1], [[2, 'person_name', 'invalid_characters']]);
   });
 
+  test('a NUL in a CSV header or a mapping profile is a 400 that names it; the batch is failed, not left running', async () => {
+    const ds = await newDataset();
+    const res = await api(
+      'POST',
+      `/api/v1/datasets/${ds}/records`,
+      `citizen_id,sample_time,no\u0000te\n${id(51)},${TIME},x\n`,
+      { 'content-type': 'text/csv' },
+    );
+    assert.equal(res.status, 400, JSON.stringify(res.body));
+    assert.equal(res.body.code, 'unknown_field');
+    assert.match(res.body.detail, /no\ufffdte/);
+    const batch = await api('GET', `/api/v1/ingest/batches/${res.body.batchId}`);
+    assert.deepEqual([batch.body.status, batch.body.error.code], ['failed', 'unknown_field']);
+    const staging = await platform.db.query(
+      `SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'ingest\\_stage\\_%'`,
+    );
+    assert.equal(staging.rows.length, 0, 'no staging table left');
+    for (const spec of [
+      { columns: { '身份\u0000证号': 'citizen_id' } },
+      { codes: { person_name: { a: 'b\ud800' } } },
+      { ignore: ['x', '\u0000'] },
+    ]) {
+      const put = await api('PUT', `/api/v1/datasets/${ds}/mappings/odd`, spec);
+      assert.equal(put.status, 400, JSON.stringify(put.body));
+      assert.equal(put.body.code, 'invalid_mapping');
+      assert.match(put.body.detail, /^profile\./);
+    }
+  });
+
   test('NDJSON: a line that is not JSON is reported without echoing its content', async () => {
     const ds = await newDataset();
     const lines = [

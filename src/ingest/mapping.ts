@@ -1,6 +1,6 @@
 import { badRequest } from '../core/problem.js';
 import type { LocalizedText } from '../core/i18n.js';
-import { storableText } from '../standard/chars.js';
+import { characterIssue, storableText } from '../standard/chars.js';
 import { compileDateFormat, type DateParser } from './dateformat.js';
 import type { MappingSpec } from './schema.js';
 
@@ -22,8 +22,24 @@ export interface Mapper {
   checkColumns(columns: readonly string[]): void;
 }
 
+/** Every text of a profile, keys included, must be storable (no NUL, no lone surrogate, no U+FFFD). */
+function checkTexts(v: unknown, path: string): void {
+  if (typeof v === 'string') {
+    const issue = characterIssue(v);
+    if (issue) throw badRequest('invalid_mapping', `${path}: ${issue.message.en}.`, { field: path });
+  } else if (Array.isArray(v)) v.forEach((x, i) => checkTexts(x, `${path}[${i}]`));
+  else if (v !== null && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      const at = `${path}.${storableText(k)}`;
+      checkTexts(k, `${at} (the name)`);
+      checkTexts(x, at);
+    }
+  }
+}
+
 /** Compiles a mapping profile (or the identity mapping when spec is undefined) for a dataset's fields. */
 export function compileMapping(spec: MappingSpec | undefined, fields: readonly FieldInfo[]): Mapper {
+  if (spec !== undefined) checkTexts(spec, 'profile');
   const fieldNames = new Set(fields.map((f) => f.name));
   const rename = new Map<string, string>();
   for (const [col, field] of Object.entries(spec?.columns ?? {})) {
