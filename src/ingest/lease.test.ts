@@ -10,7 +10,7 @@ import { openPostgres } from '../db/postgres.js';
 import { platformOn, type RunningPlatform } from '../node/platform.js';
 import type { Db } from '../db/types.js';
 import { stageTableOf } from './batches.js';
-import { cleanupStaleBatches } from './lease.js';
+import { cleanupStaleBatches, startBatchCleanup } from './lease.js';
 
 const id = (n: number) => generateCitizenId('440106', '19800202', n);
 const TIME = '2022-08-01T08:00:00Z';
@@ -157,6 +157,11 @@ describeEachEngine('ingest leases', (getPlatform, engine) => {
       const sent = api('POST', `/api/v1/datasets/${ds}/records`, body.stream, { 'content-type': 'text/csv' });
       body.push(CSV_HEAD + `${id(1)},${TIME},negative\n`);
       const bid = await runningBatch(ds);
+      if (engine === 'postgres') {
+        // Another API process starting: its start-up sweep, then its periodic one, stopped again.
+        const stop = await startBatchCleanup(other);
+        await stop();
+      }
       assert.equal(await cleanupStaleBatches(other), 0);
       body.push(`${id(2)},${TIME},positive\n`);
       body.end();
@@ -169,6 +174,23 @@ describeEachEngine('ingest leases', (getPlatform, engine) => {
         await other.db.close();
       }
     }
+  });
+
+  test('on PGlite the start-up sweep gives up every running batch: no other process can be reading one', async (t) => {
+    if (engine !== 'pglite') return t.skip('PostgreSQL: other API processes may be reading theirs');
+    const ds = await newDataset();
+    const bid = `bat_start${Math.random().toString(36).slice(2, 10)}`;
+    await platform.db.query(
+      `INSERT INTO ingest_batches (id, dataset_id, department_id, format, status, lease_owner, lease_until)
+       VALUES ($1, $2, $3, 'csv', 'running', 'pid1-before-restart', now() + interval '1 minute')`,
+      [bid, ds, owner.id],
+    );
+    await platform.db.exec(`CREATE UNLOGGED TABLE "${stageTableOf(bid)}" (row_no integer)`);
+    const stop = await startBatchCleanup(platform);
+    await stop();
+    const row = await platform.db.query<{ status: string }>('SELECT status FROM ingest_batches WHERE id = $1', [bid]);
+    assert.equal(row.rows[0]!.status, 'failed');
+    assert.ok(!(await stagingTables(platform.db)).includes(stageTableOf(bid)));
   });
 
   test('a batch given up while its process still reads it is never merged: 503, nothing stored', async () => {
