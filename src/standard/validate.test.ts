@@ -208,7 +208,10 @@ describe('what cannot be stored as sent', () => {
     const num = compileValidator(el({ type: 'number' }));
     assert.equal(ok(num(1e308)), 1e308);
     assert.equal(ok(num('-1.7976931348623157e308')), -1.7976931348623157e308);
-    for (const v of [Infinity, '1e309', '-1e400', 'Infinity', '-infinity', '+Inf', '∞'])
+    assert.equal(ok(num('0e5')), 0);
+    assert.equal(ok(num('-0.000')), -0);
+    assert.equal(ok(num('5e-324')), 5e-324);
+    for (const v of [Infinity, '1e309', '-1e400', 'Infinity', '-infinity', '+Inf', '∞', '1e-400', '-2.5E-999'])
       assert.equal(failCode(num(v)), 'number_out_of_range', String(v));
     for (const v of [Number.NaN, 'NaN', '1e', '--1']) assert.equal(failCode(num(v)), 'type', String(v));
     const r = num('1e309');

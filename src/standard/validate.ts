@@ -195,8 +195,8 @@ function compileNumber(el: DataElement, echo: boolean, REQUIRED: CheckResult): V
       )
     : frozenFail(
         'number_out_of_range',
-        '数值超出可存储的范围（应为有限数，绝对值不大于1.7976931348623157e308）',
-        'the number is beyond what can be stored (it must be finite, at most 1.7976931348623157e308 in size)',
+        '数值超出可存储的范围（应为有限数，绝对值不大于1.7976931348623157e308，非零时不小于5e-324）',
+        'the number is beyond what can be stored (it must be finite, at most 1.7976931348623157e308 in size and, unless zero, at least 5e-324)',
       );
 
   return (value) => {
@@ -209,6 +209,8 @@ function compileNumber(el: DataElement, echo: boolean, REQUIRED: CheckResult): V
       if (t === '') return REQUIRED;
       if (!NUMERIC_RE.test(t)) return INFINITY_RE.test(t) ? OUT_OF_RANGE : TYPE;
       n = Number(t);
+      // Too small to be told from zero (1e-400): not what was sent.
+      if (n === 0 && /[1-9]/.test(t.replace(/[eE].*$/, ''))) return OUT_OF_RANGE;
     } else if (value === null || value === undefined) return REQUIRED;
     else return TYPE;
     if (Number.isNaN(n)) return TYPE;
