@@ -10,7 +10,8 @@ import { openPostgres } from '../db/postgres.js';
 import { platformOn, type RunningPlatform } from '../node/platform.js';
 import type { Db } from '../db/types.js';
 import { stageTableOf } from './batches.js';
-import { cleanupStaleBatches, startBatchCleanup } from './lease.js';
+import { eventually } from '../testing/cluster.js';
+import { BatchLease, cleanupStaleBatches, LEASE_OWNER, startBatchCleanup } from './lease.js';
 
 const id = (n: number) => generateCitizenId('440106', '19800202', n);
 const TIME = '2022-08-01T08:00:00Z';
@@ -82,6 +83,35 @@ describeEachEngine('ingest leases', (getPlatform, engine) => {
       await new Promise((r) => setTimeout(r, 50));
     }
   }
+
+  test('a lease is renewed with the counts so far, and notices when the batch is no longer its own', async () => {
+    const ds = await newDataset();
+    const bid = `bat_renew${Math.random().toString(36).slice(2, 10)}`;
+    await platform.db.query(
+      `INSERT INTO ingest_batches (id, dataset_id, department_id, format, status, lease_owner, lease_until)
+       VALUES ($1, $2, $3, 'csv', 'running', $4, now() + interval '1 second')`,
+      [bid, ds, owner.id, LEASE_OWNER],
+    );
+    const read = async () =>
+      (
+        await platform.db.query<{ rows_total: number; rows_rejected: number; fresh: boolean }>(
+          `SELECT rows_total, rows_rejected, lease_until > now() + interval '10 seconds' AS fresh FROM ingest_batches WHERE id = $1`,
+          [bid],
+        )
+      ).rows[0]!;
+    let progress = { total: 5, rejected: 1 };
+    const lease = new BatchLease(platform.db, bid, () => progress, 20);
+    try {
+      await eventually(async () => assert.deepEqual(await read(), { rows_total: 5, rows_rejected: 1, fresh: true }));
+      progress = { total: 9, rejected: 2 };
+      await eventually(async () => assert.equal((await read()).rows_total, 9));
+      assert.equal(lease.lost, false);
+      await platform.db.query(`UPDATE ingest_batches SET status = 'failed' WHERE id = $1`, [bid]);
+      await eventually(() => assert.ok(lease.lost, 'the lease knows it is lost'));
+    } finally {
+      await lease.stop();
+    }
+  });
 
   test('the sweep gives up batches whose lease lapsed (with their counts) and leaves fresh ones alone', async () => {
     const ds = await newDataset();

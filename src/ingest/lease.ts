@@ -33,7 +33,6 @@ export const leaseLost = (): Problem =>
     code: 'batch_lease_lost',
     title: 'Service unavailable',
     detail: 'The server stalled while reading this batch and gave it up; nothing of it was stored. Send it again.',
-    extra: { retryable: true },
   });
 
 /** Keeps a running batch's lease fresh and its progress recorded until stopped. */
