@@ -108,6 +108,10 @@ export function registerIngestRoutes(app: App, opts: { maxIngestBytes: number })
       schema: {
         tags,
         summary: 'An ingest batch and its counts',
+        description:
+          'Seen by the department that wrote it. 404 alike for a batch that does not exist and for one the caller may not see. ' +
+          'A running batch shows the rows read so far; a failed one (error: its code and detail, e.g. batch_abandoned when the ' +
+          'process reading it died) the rows it had read.',
         security: bearer,
         params: BatchId,
         response: {
