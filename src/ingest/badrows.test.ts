@@ -237,6 +237,22 @@ describeEachEngine('ingest: rows the database cannot store', (getPlatform) => {
       `SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'ingest\\_stage\\_%'`,
     );
     assert.equal(staging.rows.length, 0, 'no staging table left');
+    // A file without its header: the first row is taken for one. The uploader is told which columns are unknown,
+    // the batch does not keep them (they are a person's data).
+    const headless = await api('POST', `/api/v1/datasets/${ds}/records`, `${id(52)},${TIME},张三丰\n`, {
+      'content-type': 'text/csv',
+    });
+    assert.equal(headless.status, 400, JSON.stringify(headless.body));
+    assert.equal(headless.body.code, 'unknown_field');
+    assert.match(headless.body.detail, /looks like a row of data/);
+    assert.doesNotMatch(JSON.stringify(headless.body), new RegExp(`${id(52).slice(0, 10)}|张三丰`));
+    const kept = await api('GET', `/api/v1/ingest/batches/${headless.body.batchId}`);
+    assert.equal(kept.body.error.code, 'unknown_field');
+    assert.match(kept.body.error.detail, /neither fields of the dataset nor mapped/);
+    const row = await platform.db.query<{ error: unknown }>('SELECT error FROM ingest_batches WHERE id = $1', [
+      headless.body.batchId,
+    ]);
+    assert.doesNotMatch(JSON.stringify(row.rows[0]!.error), new RegExp(`${id(52).slice(0, 10)}|张三丰`));
     for (const spec of [
       { columns: { '身份\u0000证号': 'citizen_id' } },
       { codes: { person_name: { a: 'b\ud800' } } },

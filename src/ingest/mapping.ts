@@ -22,6 +22,9 @@ export interface Mapper {
   checkColumns(columns: readonly string[]): void;
 }
 
+/** A header cell that is a value rather than a name: a run of six digits (an ID number, a phone) or a date. */
+const DATA_LIKE = /\d{6}|\d{4}[-/.年]\d{1,2}/;
+
 /** Every text of a profile, keys included, must be storable (no NUL, no lone surrogate, no U+FFFD). */
 function checkTexts(v: unknown, path: string): void {
   if (typeof v === 'string') {
@@ -82,8 +85,15 @@ export function compileMapping(spec: MappingSpec | undefined, fields: readonly F
   return {
     checkColumns(columns) {
       // Column names come from the upload: made storable (no NUL, no lone surrogate) and short before they are
-      // quoted back or kept with the failed batch.
+      // quoted back.
       const unknown = columns.filter((c) => targetOf(c) === undefined).map((c) => storableText(c));
+      if (unknown.length > 0 && columns.some((c) => DATA_LIKE.test(c))) {
+        // A file without its header: the "names" are a person's data, never quoted back.
+        throw badRequest(
+          'unknown_field',
+          `The first line looks like a row of data, not a header: the CSV needs a header line naming its columns (the dataset's fields are ${[...fieldNames].join(', ')}).`,
+        );
+      }
       if (unknown.length > 0) {
         throw badRequest(
           'unknown_field',

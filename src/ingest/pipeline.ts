@@ -266,7 +266,7 @@ export async function ingest(
               })
             : badRequest('ingest_failed', `The batch could not be read: ${storableText((err as Error).message, 200)}`);
       // The batch keeps what it had read, as its audit entry says.
-      await failBatch(ctx.db, batchId, problem, progress()).catch(() => undefined);
+      await failBatch(ctx.db, batchId, keptProblem(problem), progress()).catch(() => undefined);
       await audit(ctx, {
         action: 'records.write',
         outcome: 'failed',
@@ -380,6 +380,20 @@ export async function ingest(
       rejectedTruncated,
     };
   }
+}
+
+/**
+ * The problem as the failed batch keeps it: without the unknown column names of a CSV header, which are a row of
+ * values (an ID number, a name) when the file came without a header. The uploader still gets them in the answer.
+ */
+function keptProblem(problem: Problem): Problem {
+  if (problem.code !== 'unknown_field') return problem;
+  return new Problem({
+    status: problem.status,
+    code: problem.code,
+    title: problem.title,
+    detail: 'The header names columns that are neither fields of the dataset nor mapped by the profile.',
+  });
 }
 
 /** The problem, naming the failed batch (its counts and error are at GET /api/v1/ingest/batches/{id}). */
