@@ -1,5 +1,6 @@
 import { badRequest } from '../core/problem.js';
 import type { LocalizedText } from '../core/i18n.js';
+import { characterIssue, storableText } from '../standard/chars.js';
 import { compileDateFormat, type DateParser } from './dateformat.js';
 import type { MappingSpec } from './schema.js';
 
@@ -21,8 +22,27 @@ export interface Mapper {
   checkColumns(columns: readonly string[]): void;
 }
 
+/** A header cell that is a value rather than a name: a run of six digits (an ID number, a phone) or a date. */
+const DATA_LIKE = /\d{6}|\d{4}[-/.年]\d{1,2}/;
+
+/** Every text of a profile, keys included, must be storable (no NUL, no lone surrogate, no U+FFFD). */
+function checkTexts(v: unknown, path: string): void {
+  if (typeof v === 'string') {
+    const issue = characterIssue(v);
+    if (issue) throw badRequest('invalid_mapping', `${path}: ${issue.message.en}.`, { field: path });
+  } else if (Array.isArray(v)) v.forEach((x, i) => checkTexts(x, `${path}[${i}]`));
+  else if (v !== null && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      const at = `${path}.${storableText(k)}`;
+      checkTexts(k, `${at} (the name)`);
+      checkTexts(x, at);
+    }
+  }
+}
+
 /** Compiles a mapping profile (or the identity mapping when spec is undefined) for a dataset's fields. */
 export function compileMapping(spec: MappingSpec | undefined, fields: readonly FieldInfo[]): Mapper {
+  if (spec !== undefined) checkTexts(spec, 'profile');
   const fieldNames = new Set(fields.map((f) => f.name));
   const rename = new Map<string, string>();
   for (const [col, field] of Object.entries(spec?.columns ?? {})) {
@@ -64,7 +84,16 @@ export function compileMapping(spec: MappingSpec | undefined, fields: readonly F
 
   return {
     checkColumns(columns) {
-      const unknown = columns.filter((c) => targetOf(c) === undefined);
+      // Column names come from the upload: made storable (no NUL, no lone surrogate) and short before they are
+      // quoted back.
+      const unknown = columns.filter((c) => targetOf(c) === undefined).map((c) => storableText(c));
+      if (unknown.length > 0 && columns.some((c) => DATA_LIKE.test(c))) {
+        // A file without its header: the "names" are a person's data, never quoted back.
+        throw badRequest(
+          'unknown_field',
+          `The first line looks like a row of data, not a header: the CSV needs a header line naming its columns (the dataset's fields are ${[...fieldNames].join(', ')}).`,
+        );
+      }
       if (unknown.length > 0) {
         throw badRequest(
           'unknown_field',
@@ -80,10 +109,11 @@ export function compileMapping(spec: MappingSpec | undefined, fields: readonly F
       if (identity) {
         for (const col in raw) {
           if (!fieldNames.has(col)) {
+            const name = storableText(col);
             issues.push({
-              field: col,
+              field: name,
               code: 'unknown_field',
-              message: { en: `${col} is not a field of the dataset`, 'zh-CN': `${col} 不是该数据集的字段` },
+              message: { en: `${name} is not a field of the dataset`, 'zh-CN': `${name} 不是该数据集的字段` },
             });
           }
         }
@@ -93,10 +123,11 @@ export function compileMapping(spec: MappingSpec | undefined, fields: readonly F
         const target = targetOf(col);
         if (target === null) continue;
         if (target === undefined) {
+          const name = storableText(col);
           issues.push({
-            field: col,
+            field: name,
             code: 'unknown_field',
-            message: { en: `column ${col} is neither a field nor mapped`, 'zh-CN': `列 ${col} 既不是字段也未映射` },
+            message: { en: `column ${name} is neither a field nor mapped`, 'zh-CN': `列 ${name} 既不是字段也未映射` },
           });
           continue;
         }

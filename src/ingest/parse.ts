@@ -1,3 +1,4 @@
+import type { LocalizedText } from '../core/i18n.js';
 import { badRequest, tooLarge } from '../core/problem.js';
 import { CsvSplitter } from './csv.js';
 
@@ -5,7 +6,33 @@ import { CsvSplitter } from './csv.js';
 export interface RawRow {
   row: number;
   values?: Record<string, unknown>;
-  malformed?: string;
+  malformed?: LocalizedText;
+}
+
+const NOT_AN_OBJECT: LocalizedText = { en: 'the line is not a JSON object', 'zh-CN': '该行不是JSON对象' };
+
+/**
+ * Why a line is not JSON, in words of our own: the parser's message quotes the text around the error, which can
+ * be personal data (an ID number), so only the kind of error and its position are kept.
+ */
+function notJson(err: unknown): LocalizedText {
+  const m = err instanceof Error ? err.message : '';
+  const pos = /at position (\d+)/.exec(m)?.[1];
+  const at =
+    pos === undefined
+      ? { en: '', zh: '' }
+      : { en: ` at character ${Number(pos) + 1}`, zh: `（第${Number(pos) + 1}个字符处）` };
+  const [en, zh] = /Bad control character/.test(m)
+    ? [
+        'a control character (a raw NUL, tab or newline) inside a string must be escaped',
+        '字符串中的控制字符（如NUL、制表符、换行）须转义',
+      ]
+    : /Unexpected end/.test(m)
+      ? ['the line ends before the JSON value does', '该行在JSON结束前中断']
+      : /escape|Unicode/i.test(m)
+        ? ['a bad escape sequence in a string', '字符串中的转义序列无效']
+        : ['unexpected text', '出现意外的内容'];
+  return { en: `the line is not valid JSON: ${en}${at.en}`, 'zh-CN': `该行不是有效的JSON：${zh}${at.zh}` };
 }
 
 type Chunks = AsyncIterable<Buffer | string> | Iterable<Buffer | string>;
@@ -33,11 +60,10 @@ export async function* ndjsonRows(source: Chunks, maxBytes: number): AsyncGenera
     row += 1;
     try {
       const v: unknown = JSON.parse(text);
-      if (v === null || typeof v !== 'object' || Array.isArray(v))
-        return { row, malformed: 'the line is not a JSON object' };
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) return { row, malformed: NOT_AN_OBJECT };
       return { row, values: v as Record<string, unknown> };
     } catch (err) {
-      return { row, malformed: `the line is not valid JSON (${(err as Error).message})` };
+      return { row, malformed: notJson(err) };
     }
   };
   for await (const chunk of limited(source, maxBytes)) {
@@ -83,7 +109,13 @@ export async function* csvRows(
       }
       row += 1;
       if (record.length !== header.length) {
-        yield { row, malformed: `the row has ${record.length} cells, the header has ${header.length}` };
+        yield {
+          row,
+          malformed: {
+            en: `the row has ${record.length} cells, the header has ${header.length}`,
+            'zh-CN': `该行有${record.length}个单元格，表头有${header.length}列`,
+          },
+        };
         continue;
       }
       const values: Record<string, unknown> = {};
@@ -111,7 +143,7 @@ export async function* objectRows(records: Iterable<unknown> | AsyncIterable<unk
   for await (const v of records) {
     row += 1;
     if (v === null || typeof v !== 'object' || Array.isArray(v))
-      yield { row, malformed: 'the record is not a JSON object' };
+      yield { row, malformed: { en: 'the record is not a JSON object', 'zh-CN': '该记录不是JSON对象' } };
     else yield { row, values: v as Record<string, unknown> };
   }
 }

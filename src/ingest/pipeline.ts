@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { audit, type Ctx } from '../access/context.js';
 import { callerDepartment, requireDataWriter } from '../access/policy.js';
 import { requireDataset } from '../catalog/service.js';
@@ -10,12 +9,15 @@ import { blindIndex, contentHash } from '../crypto/fields.js';
 import { SEALED, sealRecord } from '../records/sealed.js';
 import type { Keyring } from '../crypto/keyring.js';
 import { joinKey, subjectOf } from '../records/keys.js';
-import type { CopyWriter, Db } from '../db/types.js';
+import type { CopyWriter, Queryable } from '../db/types.js';
 import { compileValidator, type Validator } from '../standard/index.js';
+import { storableText } from '../standard/chars.js';
 import { loadElementMap } from '../standard/registry.js';
 import { compileMapping, type MapIssue } from './mapping.js';
 import { csvRows, ndjsonRows, objectRows, type RawRow } from './parse.js';
 import { mergeBatch, STAGE_COLUMNS, stageTableSql } from './merge.js';
+import { failBatch, stageTableOf } from './batches.js';
+import { BatchLease, holdLease, LEASE_OWNER, LEASE_SECONDS, leaseLost, stillLeased } from './lease.js';
 import { getProfile } from './profiles.js';
 import type { Format, Receipt, RejectedRow } from './schema.js';
 
@@ -160,7 +162,8 @@ export async function ingest(
       required: f.required ?? false,
       sensitive: el.sensitivity >= 4,
       division: el.code === 'division_code',
-      validate: compileValidator(el),
+      // Never a value in a reject: one sent in the wrong column may be personal whatever the element says.
+      validate: compileValidator(el, { echo: false }),
     };
   });
   const mapper = compileMapping(
@@ -180,174 +183,231 @@ export async function ingest(
   const stage = stageTableOf(batchId);
   const atomic = opts.atomic ?? false;
   const department = callerDepartment(ctx) ?? ds.owner;
+  // Registered with a lease of this process, renewed (with the counts so far) until the batch ends; a batch whose
+  // lease lapses is given up by the sweep of any process (lease.ts).
   await ctx.db.query(
-    `INSERT INTO ingest_batches (id, dataset_id, department_id, format, profile, atomic, status) VALUES ($1, $2, $3, $4, $5, $6, 'running')`,
-    [batchId, ds.id, department, source.format, profile?.name ?? null, atomic],
+    `INSERT INTO ingest_batches (id, dataset_id, department_id, format, profile, atomic, status, lease_owner, lease_until)
+     VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, now() + make_interval(secs => $8))`,
+    [batchId, ds.id, department, source.format, profile?.name ?? null, atomic, LEASE_OWNER, LEASE_SECONDS],
   );
 
   const rejects: StoredReject[] = [];
   let rejectedRows = 0;
   let total = 0;
-  let writer: CopyWriter | undefined;
+  const progress = () => ({ total, rejected: rejectedRows });
+  const lease = new BatchLease(ctx.db, batchId, progress);
   try {
-    await ctx.db.exec(stageTableSql(stage));
-    writer = await ctx.db.openCopy(stage, STAGE_COLUMNS);
-    let lines = '';
-    const mapIssues: MapIssue[] = [];
-    for await (const raw of rows) {
-      total = raw.row;
-      const before = rejects.length;
-      if (raw.values === undefined) {
-        rejects.push({
-          row: raw.row,
-          field: null,
-          element: null,
-          code: 'malformed',
-          message: { en: raw.malformed ?? 'unreadable row', 'zh-CN': `无法解析的行：${raw.malformed ?? ''}` },
-        });
-      } else {
-        mapIssues.length = 0;
-        const values = mapper.map(raw.values, mapIssues);
-        for (const m of mapIssues)
-          rejects.push({ row: raw.row, field: m.field, element: null, code: m.code, message: m.message });
-        const ok = check(values, rejects, raw.row);
-        if (ok && mapIssues.length === 0) {
-          lines += copyLine([raw.row, ok.key, ok.subject, ok.region, ok.hash, ok.json]);
-          if (lines.length >= CHUNK_BYTES) {
-            await writer.write(lines);
-            lines = '';
-          }
-        }
-      }
-      if (rejects.length > before) {
-        rejectedRows += 1;
-        if (rejects.length > STORED_REJECTS) rejects.length = STORED_REJECTS;
-      }
-    }
-    await writer.write(lines);
-    await writer.end();
-    writer = undefined;
-  } catch (err) {
-    await writer?.abort();
-    // A database error is ours (500); anything else went wrong with the upload itself.
-    const fromDb =
-      typeof (err as { code?: unknown }).code === 'string' && /^[0-9A-Z]{5}$/.test((err as { code: string }).code);
-    const problem =
-      err instanceof Problem
-        ? err
-        : badRequest('ingest_failed', `The batch could not be read: ${(err as Error).message}`);
-    await failBatch(ctx.db, batchId, stage, problem).catch(() => undefined);
-    await audit(ctx, {
-      action: 'records.write',
-      outcome: 'failed',
-      dataset: ds.id,
-      reason: problem.code,
-      detail: { batch: batchId, rows: total },
-    });
-    throw fromDb ? err : problem;
+    return await readAndStore();
+  } finally {
+    await lease.stop();
   }
 
-  const receiptBase = {
-    batchId,
-    dataset: ds.id,
-    format: source.format as Format,
-    profile: profile?.name ?? null,
-    atomic,
-    rowsTotal: total,
-  };
-  const listed: RejectedRow[] = rejects
-    .slice(0, RECEIPT_REJECTS)
-    .map((r) => ({ row: r.row, field: r.field, element: r.element, code: r.code, message: r.message[ctx.lang] }));
-  const rejectedTruncated = rejects.length > RECEIPT_REJECTS;
+  async function readAndStore(): Promise<Receipt> {
+    let writer: CopyWriter | undefined;
+    try {
+      await ctx.db.exec(stageTableSql(stage));
+      writer = await ctx.db.openCopy(stage, STAGE_COLUMNS);
+      let lines = '';
+      const mapIssues: MapIssue[] = [];
+      for await (const raw of rows) {
+        total = raw.row;
+        const before = rejects.length;
+        if (raw.values === undefined) {
+          rejects.push({
+            row: raw.row,
+            field: null,
+            element: null,
+            code: 'malformed',
+            message: raw.malformed ?? { en: 'unreadable row', 'zh-CN': '无法解析的行' },
+          });
+        } else {
+          mapIssues.length = 0;
+          const values = mapper.map(raw.values, mapIssues);
+          for (const m of mapIssues)
+            rejects.push({ row: raw.row, field: m.field, element: null, code: m.code, message: m.message });
+          const ok = check(values, rejects, raw.row);
+          if (ok && mapIssues.length === 0) {
+            lines += copyLine([raw.row, ok.key, ok.subject, ok.region, ok.hash, ok.json]);
+            if (lines.length >= CHUNK_BYTES) {
+              if (lease.lost) throw leaseLost();
+              await writer.write(lines);
+              lines = '';
+            }
+          }
+        }
+        if (rejects.length > before) {
+          rejectedRows += 1;
+          if (rejects.length > STORED_REJECTS) rejects.length = STORED_REJECTS;
+        }
+      }
+      await writer.write(lines);
+      await writer.end();
+      writer = undefined;
+    } catch (caught) {
+      await writer?.abort();
+      let err = caught;
+      // A database error is ours (500); anything else went wrong with the upload itself.
+      let fromDb =
+        typeof (err as { code?: unknown }).code === 'string' && /^[0-9A-Z]{5}$/.test((err as { code: string }).code);
+      // The staging table is gone because a sweep gave the batch up (this process stalled past its lease).
+      if (fromDb && !(await stillLeased(ctx.db, batchId).catch(() => true))) {
+        err = leaseLost();
+        fromDb = false;
+      }
+      const problem =
+        err instanceof Problem
+          ? err
+          : fromDb
+            ? new Problem({
+                status: 500,
+                code: 'ingest_failed',
+                title: 'Internal error',
+                detail: 'The batch could not be stored.',
+              })
+            : badRequest('ingest_failed', `The batch could not be read: ${storableText((err as Error).message, 200)}`);
+      // The batch keeps what it had read, as its audit entry says.
+      await failBatch(ctx.db, batchId, keptProblem(problem), progress()).catch(() => undefined);
+      await audit(ctx, {
+        action: 'records.write',
+        outcome: 'failed',
+        dataset: ds.id,
+        reason: problem.code,
+        detail: { batch: batchId, rows: total, rejected: rejectedRows },
+      });
+      throw fromDb ? err : withBatch(problem, batchId);
+    }
 
-  if (atomic && rejectedRows > 0) {
-    await ctx.db.transaction(async (tx) => {
-      await tx.exec(`DROP TABLE IF EXISTS ${quoteIdent(stage)}`);
-      await storeRejects(tx, batchId, rejects);
-      await tx.query(
-        `UPDATE ingest_batches SET status = 'rejected', rows_total = $2, rows_rejected = $3, finished_at = now() WHERE id = $1`,
-        [batchId, total, rejectedRows],
-      );
-    });
+    const receiptBase = {
+      batchId,
+      dataset: ds.id,
+      format: source.format as Format,
+      profile: profile?.name ?? null,
+      atomic,
+      rowsTotal: total,
+    };
+    const listed: RejectedRow[] = rejects
+      .slice(0, RECEIPT_REJECTS)
+      .map((r) => ({ row: r.row, field: r.field, element: r.element, code: r.code, message: r.message[ctx.lang] }));
+    const rejectedTruncated = rejects.length > RECEIPT_REJECTS;
+
+    if (atomic && rejectedRows > 0) {
+      await ctx.db.transaction(async (tx) => {
+        await holdLease(tx, batchId);
+        await tx.exec(`DROP TABLE IF EXISTS ${quoteIdent(stage)}`);
+        await storeRejects(tx, batchId, rejects);
+        await tx.query(
+          `UPDATE ingest_batches SET status = 'rejected', rows_total = $2, rows_rejected = $3, finished_at = now() WHERE id = $1`,
+          [batchId, total, rejectedRows],
+        );
+      });
+      await audit(ctx, {
+        action: 'records.write',
+        outcome: 'failed',
+        dataset: ds.id,
+        reason: 'batch_rejected',
+        detail: { batch: batchId, rows: total, rejected: rejectedRows },
+      });
+      return {
+        ...receiptBase,
+        status: 'rejected',
+        rowsAccepted: 0,
+        rowsRejected: rejectedRows,
+        inserted: 0,
+        updated: 0,
+        unchanged: 0,
+        duplicatesInBatch: 0,
+        rejected: listed,
+        rejectedTruncated,
+      };
+    }
+
+    const counts = await ctx.db
+      .transaction(async (tx) => {
+        await holdLease(tx, batchId);
+        const c = await mergeBatch(tx, stage, batchId, ds.id);
+        await tx.exec(`DROP TABLE ${quoteIdent(stage)}`);
+        await storeRejects(tx, batchId, rejects);
+        await tx.query(
+          `UPDATE ingest_batches SET status = 'committed', rows_total = $2, rows_rejected = $3, rows_inserted = $4, rows_updated = $5,
+         rows_unchanged = $6, finished_at = now() WHERE id = $1`,
+          [batchId, total, rejectedRows, c.inserted, c.updated, c.unchanged],
+        );
+        return c;
+      })
+      .catch(async (err: unknown) => {
+        const problem =
+          err instanceof Problem
+            ? err
+            : new Problem({
+                status: 500,
+                code: 'merge_failed',
+                title: 'Internal error',
+                detail: 'The batch could not be stored.',
+              });
+        await failBatch(ctx.db, batchId, problem, progress()).catch(() => undefined);
+        await audit(ctx, {
+          action: 'records.write',
+          outcome: 'failed',
+          dataset: ds.id,
+          reason: problem.code,
+          detail: { batch: batchId, rows: total, rejected: rejectedRows },
+        });
+        throw err instanceof Problem ? withBatch(err, batchId) : err;
+      });
     await audit(ctx, {
       action: 'records.write',
-      outcome: 'failed',
+      outcome: 'ok',
       dataset: ds.id,
-      reason: 'batch_rejected',
-      detail: { batch: batchId, rows: total, rejected: rejectedRows },
+      detail: {
+        batch: batchId,
+        rows: total,
+        inserted: counts.inserted,
+        updated: counts.updated,
+        unchanged: counts.unchanged,
+        rejected: rejectedRows,
+      },
     });
     return {
       ...receiptBase,
-      status: 'rejected',
-      rowsAccepted: 0,
+      status: 'committed',
+      rowsAccepted: total - rejectedRows,
       rowsRejected: rejectedRows,
-      inserted: 0,
-      updated: 0,
-      unchanged: 0,
-      duplicatesInBatch: 0,
+      inserted: counts.inserted,
+      updated: counts.updated,
+      unchanged: counts.unchanged,
+      duplicatesInBatch: counts.duplicates,
       rejected: listed,
       rejectedTruncated,
     };
   }
-
-  const counts = await ctx.db
-    .transaction(async (tx) => {
-      const c = await mergeBatch(tx, stage, batchId, ds.id);
-      await tx.exec(`DROP TABLE ${quoteIdent(stage)}`);
-      await storeRejects(tx, batchId, rejects);
-      await tx.query(
-        `UPDATE ingest_batches SET status = 'committed', rows_total = $2, rows_rejected = $3, rows_inserted = $4, rows_updated = $5,
-         rows_unchanged = $6, finished_at = now() WHERE id = $1`,
-        [batchId, total, rejectedRows, c.inserted, c.updated, c.unchanged],
-      );
-      return c;
-    })
-    .catch(async (err: unknown) => {
-      await failBatch(
-        ctx.db,
-        batchId,
-        stage,
-        new Problem({
-          status: 500,
-          code: 'merge_failed',
-          title: 'Internal error',
-          detail: 'The batch could not be stored.',
-        }),
-      ).catch(() => undefined);
-      throw err;
-    });
-  await audit(ctx, {
-    action: 'records.write',
-    outcome: 'ok',
-    dataset: ds.id,
-    detail: {
-      batch: batchId,
-      rows: total,
-      inserted: counts.inserted,
-      updated: counts.updated,
-      unchanged: counts.unchanged,
-      rejected: rejectedRows,
-    },
-  });
-  return {
-    ...receiptBase,
-    status: 'committed',
-    rowsAccepted: total - rejectedRows,
-    rowsRejected: rejectedRows,
-    inserted: counts.inserted,
-    updated: counts.updated,
-    unchanged: counts.unchanged,
-    duplicatesInBatch: counts.duplicates,
-    rejected: listed,
-    rejectedTruncated,
-  };
 }
 
-async function storeRejects(
-  tx: { query: Ctx['db']['query'] },
-  batchId: string,
-  rejects: StoredReject[],
-): Promise<void> {
+/**
+ * The problem as the failed batch keeps it: without the unknown column names of a CSV header, which are a row of
+ * values (an ID number, a name) when the file came without a header. The uploader still gets them in the answer.
+ */
+function keptProblem(problem: Problem): Problem {
+  if (problem.code !== 'unknown_field') return problem;
+  return new Problem({
+    status: problem.status,
+    code: problem.code,
+    title: problem.title,
+    detail: 'The header names columns that are neither fields of the dataset nor mapped by the profile.',
+  });
+}
+
+/** The problem, naming the failed batch (its counts and error are at GET /api/v1/ingest/batches/{id}). */
+function withBatch(problem: Problem, batchId: string): Problem {
+  return new Problem({
+    status: problem.status,
+    code: problem.code,
+    title: problem.title,
+    ...(problem.detail !== undefined ? { detail: problem.detail } : {}),
+    extra: { ...problem.extra, batchId },
+  });
+}
+
+async function storeRejects(tx: Queryable, batchId: string, rejects: StoredReject[]): Promise<void> {
   for (let i = 0; i < rejects.length; i += 1000) {
     const slice = rejects.slice(i, i + 1000);
     await tx.query(
@@ -365,116 +425,4 @@ async function storeRejects(
       ],
     );
   }
-}
-
-/** The batch's own staging table (a safe identifier derived from the batch id). */
-const stageTableOf = (batchId: string): string =>
-  `ingest_stage_${createHash('sha256').update(batchId).digest('hex').slice(0, 24)}`;
-
-/** Batches left 'running' by a process that died: drop their staging tables and mark them failed. */
-export async function cleanupStaleBatches(db: Db, olderThanHours = 24): Promise<number> {
-  const stale = await db.query<{ id: string }>(
-    `SELECT id FROM ingest_batches WHERE status = 'running' AND started_at < now() - make_interval(hours => $1)`,
-    [olderThanHours],
-  );
-  for (const { id } of stale.rows) {
-    await failBatch(
-      db,
-      id,
-      stageTableOf(id),
-      badRequest('batch_abandoned', 'The process running this batch stopped before it finished.'),
-    );
-  }
-  return stale.rows.length;
-}
-
-async function failBatch(db: Db, batchId: string, stage: string, problem: Problem): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.exec(`DROP TABLE IF EXISTS ${quoteIdent(stage)}`);
-    await tx.query(`UPDATE ingest_batches SET status = 'failed', error = $2, finished_at = now() WHERE id = $1`, [
-      batchId,
-      JSON.stringify({ code: problem.code, detail: problem.detail ?? problem.title }),
-    ]);
-  });
-}
-
-export interface BatchInfo {
-  id: string;
-  dataset: string;
-  department: string;
-  format: string;
-  profile: string | null;
-  atomic: boolean;
-  status: string;
-  rowsTotal: number;
-  rowsRejected: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  error: unknown;
-  startedAt: string;
-  finishedAt: string | null;
-}
-
-export async function getBatch(ctx: Ctx, batchId: string): Promise<BatchInfo> {
-  const res = await ctx.db.query<Record<string, unknown>>('SELECT * FROM ingest_batches WHERE id = $1', [batchId]);
-  const r = res.rows[0];
-  if (!r)
-    throw new Problem({
-      status: 404,
-      code: 'batch_not_found',
-      title: 'Not found',
-      detail: `No ingest batch with id ${batchId}.`,
-    });
-  const ds = await requireDataset(ctx.db, String(r.dataset_id));
-  requireDataWriter(ctx, ds.owner);
-  return {
-    id: String(r.id),
-    dataset: String(r.dataset_id),
-    department: String(r.department_id),
-    format: String(r.format),
-    profile: (r.profile as string | null) ?? null,
-    atomic: Boolean(r.atomic),
-    status: String(r.status),
-    rowsTotal: Number(r.rows_total),
-    rowsRejected: Number(r.rows_rejected),
-    inserted: Number(r.rows_inserted),
-    updated: Number(r.rows_updated),
-    unchanged: Number(r.rows_unchanged),
-    error: r.error ?? null,
-    startedAt: new Date(r.started_at as string).toISOString(),
-    finishedAt: r.finished_at ? new Date(r.finished_at as string).toISOString() : null,
-  };
-}
-
-export async function getBatchRejects(
-  ctx: Ctx,
-  batchId: string,
-  offset: number,
-  limit: number,
-): Promise<{ total: number; items: RejectedRow[] }> {
-  await getBatch(ctx, batchId);
-  const total = await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM ingest_rejects WHERE batch_id = $1', [
-    batchId,
-  ]);
-  const res = await ctx.db.query<{
-    row_no: number;
-    field: string | null;
-    element: string | null;
-    code: string;
-    message: StoredReject['message'];
-  }>(
-    'SELECT row_no, field, element, code, message FROM ingest_rejects WHERE batch_id = $1 ORDER BY seq LIMIT $2 OFFSET $3',
-    [batchId, limit, offset],
-  );
-  return {
-    total: total.rows[0]?.n ?? 0,
-    items: res.rows.map((r) => ({
-      row: r.row_no,
-      field: r.field,
-      element: r.element,
-      code: r.code,
-      message: r.message[ctx.lang],
-    })),
-  };
 }

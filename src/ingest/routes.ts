@@ -1,14 +1,20 @@
 import type { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
+import { SLUG_PATTERN } from '../core/ids.js';
 import { Problem, unprocessable } from '../core/problem.js';
 import { bearer, ctxOf, errors } from '../http/context.js';
 import type { App } from '../http/types.js';
-import { getBatch, getBatchRejects, ingest, type IngestSource } from './pipeline.js';
+import { getBatch, getBatchRejects } from './batches.js';
+import { ingest, type IngestSource } from './pipeline.js';
 import { deleteProfile, listProfiles, putProfile, readProfile } from './profiles.js';
 import { MappingProfile, MappingSpec, Receipt, RejectedRow } from './schema.js';
 
 const tags = ['ingest'];
-const Id = Type.Object({ id: Type.String() });
+// Ids in paths and queries are checked by their shape first, so that no string the database cannot hold (a NUL, a
+// lone surrogate) or a megabyte of text ever reaches a query: a 400 naming the parameter.
+const Id = Type.Object({ id: Type.String({ pattern: SLUG_PATTERN }) });
+const BatchId = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }) });
+const PROFILE_NAME = '^[a-z0-9][a-z0-9_-]{0,62}$';
 const JsonRows = Type.Union([
   Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: 'An array of records' }),
   Type.Object({ records: Type.Array(Type.Record(Type.String(), Type.Unknown())) }, { additionalProperties: false }),
@@ -29,7 +35,12 @@ export function registerIngestRoutes(app: App, opts: { maxIngestBytes: number })
         params: Id,
         querystring: Type.Object(
           {
-            profile: Type.Optional(Type.String({ description: 'Mapping profile translating local columns and codes' })),
+            profile: Type.Optional(
+              Type.String({
+                pattern: PROFILE_NAME,
+                description: 'Mapping profile translating local columns and codes',
+              }),
+            ),
             atomic: Type.Optional(Type.Boolean({ description: 'All or nothing: store no row if any row is rejected' })),
           },
           { additionalProperties: false },
@@ -97,8 +108,12 @@ export function registerIngestRoutes(app: App, opts: { maxIngestBytes: number })
       schema: {
         tags,
         summary: 'An ingest batch and its counts',
+        description:
+          'Seen by the department that wrote it. 404 alike for a batch that does not exist and for one the caller may not see. ' +
+          'A running batch shows the rows read so far; a failed one (error: its code and detail, e.g. batch_abandoned when the ' +
+          'process reading it died) the rows it had read.',
         security: bearer,
-        params: Id,
+        params: BatchId,
         response: {
           200: Type.Object({
             id: Type.String(),
@@ -130,10 +145,10 @@ export function registerIngestRoutes(app: App, opts: { maxIngestBytes: number })
         tags,
         summary: 'Every rejected row of a batch',
         security: bearer,
-        params: Id,
+        params: BatchId,
         querystring: Type.Object(
           {
-            offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+            offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0 })),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, default: 1000 })),
           },
           { additionalProperties: false },
@@ -144,7 +159,10 @@ export function registerIngestRoutes(app: App, opts: { maxIngestBytes: number })
     async (req) => getBatchRejects(ctxOf(req), req.params.id, req.query.offset ?? 0, req.query.limit ?? 1000),
   );
 
-  const Named = Type.Object({ id: Type.String(), name: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' }) });
+  const Named = Type.Object({
+    id: Type.String({ pattern: SLUG_PATTERN }),
+    name: Type.String({ pattern: PROFILE_NAME }),
+  });
   app.get(
     '/api/v1/datasets/:id/mappings',
     {

@@ -3,7 +3,6 @@ import type { Config } from '../config.js';
 import { openPlatform } from './platform.js';
 import { buildDemo, isEmpty } from '../demo/build.js';
 import { buildServer } from '../http/server.js';
-import { cleanupStaleBatches } from '../ingest/pipeline.js';
 import { seedBaselineRuleSet } from '../healthcode/rulesets/store.js';
 import { startWorkers, type Workers } from './workers.js';
 
@@ -25,7 +24,6 @@ export async function startNode(
   const db = platform.db;
   let workers: Workers | undefined;
   try {
-    await cleanupStaleBatches(db);
     await seedBaselineRuleSet(db, config.region);
     let demoLine: string | undefined;
     if (config.demo && (await isEmpty(db))) {

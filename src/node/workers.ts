@@ -12,9 +12,17 @@ import { drainOnce } from '../healthcode/status/worker.js';
 import { purgeExpired } from '../healthcode/retention/service.js';
 import { liftByRule } from '../riskareas/service.js';
 import { federationTick, refreshAnswers } from '../federation/service.js';
+import { cleanupStaleBatches, SWEEP_MS } from '../ingest/lease.js';
 
 export type WorkerName =
-  'tree-heads' | 'recompute' | 'risk-areas' | 'retention' | 'federation' | 'answer-refresh' | 'code-keys';
+  | 'tree-heads'
+  | 'recompute'
+  | 'risk-areas'
+  | 'retention'
+  | 'federation'
+  | 'answer-refresh'
+  | 'code-keys'
+  | 'ingest-batches';
 
 interface WorkerSpec {
   name: WorkerName;
@@ -25,7 +33,7 @@ interface WorkerSpec {
   step: (p: Platform) => Promise<unknown>;
 }
 
-/** The node's workers. (Another engineer adds the stale ingest-batch sweeper here.) */
+/** The node's workers. */
 const WORKERS: readonly WorkerSpec[] = [
   // Signs a tree head when the ledger grew since the last one.
   { name: 'tree-heads', everyMs: 60_000, step: (p) => signTreeHead(p.db, p.ring) },
@@ -41,6 +49,8 @@ const WORKERS: readonly WorkerSpec[] = [
   { name: 'answer-refresh', everyMs: 500, step: (p) => refreshAnswers(p) },
   // Replaces the active code key a day before its validTo (the first key is made at start, below).
   { name: 'code-keys', everyMs: 10 * 60_000, step: (p) => renewCodeKey(p) },
+  // Ingest batches whose process died (their lease lapsed): marked failed, staging dropped (ingest/lease.ts).
+  { name: 'ingest-batches', everyMs: SWEEP_MS, step: (p) => cleanupStaleBatches(p) },
 ];
 
 export interface Workers {
@@ -91,6 +101,9 @@ export async function startWorkers(
   p: Platform,
   opts: { everyMs?: Partial<Record<WorkerName, number>>; only?: readonly WorkerName[] } = {},
 ): Promise<Workers> {
+  // Batches a dead process left running: on PGlite every one (no other process can have the data directory open),
+  // on PostgreSQL those whose lease lapsed (other API processes may be reading theirs); then every few seconds.
+  await cleanupStaleBatches(p, { all: p.db.engine === 'pglite' });
   await renewCodeKey(p);
   await lockedActiveKey(p.db, p.ring, 'node');
   await resumeJobs(p);

@@ -35,7 +35,17 @@ export interface DataElement {
   version: number; // starts at 1
 }
 export type ValidationCode =
-  'required' | 'type' | 'pattern' | 'max_length' | 'range' | 'value_set' | 'check_character' | 'format' | 'division';
+  | 'required'
+  | 'type'
+  | 'pattern'
+  | 'max_length'
+  | 'range'
+  | 'value_set'
+  | 'check_character'
+  | 'format'
+  | 'division'
+  | 'invalid_characters' // a NUL, an unpaired surrogate or U+FFFD: cannot be stored as sent
+  | 'number_out_of_range'; // a number that cannot be kept exactly (beyond ±(2^53-1) for integers, or not finite)
 /** message names the problem concretely, e.g. en "check character is X, expected 7", zh-CN "校验码为X，应为7" */
 export interface ElementIssue {
   code: ValidationCode;

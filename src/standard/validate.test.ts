@@ -80,6 +80,21 @@ describe('string', () => {
     assert.match(m, /does not match pattern/);
   });
 
+  test('echo: false never quotes a value, whatever the sensitivity', () => {
+    const lab = el({ type: 'string', pattern: '[A-Z]{2}', sensitivity: 1 });
+    assert.match(messages(compileValidator(lab)('abc')), /"abc"/);
+    for (const v of [
+      compileValidator(lab, { echo: false })('abc'),
+      compileValidator(el({ type: 'integer', maximum: 5 }), { echo: false })(6789),
+      compileValidator(el({ type: 'date' }), { echo: false })('abc'),
+      compileValidator(el({ type: 'datetime' }), { echo: false })('abc'),
+      compileValidator(el({ type: 'code', valueSet: [{ code: 'a', name: { 'zh-CN': '甲', en: 'A' } }] }), {
+        echo: false,
+      })('abc'),
+    ])
+      assert.doesNotMatch(messages(v), /abc|6789/);
+  });
+
   test('gb11643 rule: normalises x, reports check char, format, division without echoing', () => {
     const v = compileValidator(el({ type: 'string', checkRule: 'gb11643', sensitivity: 4 }));
     assert.equal(ok(v('11010519491231002x')), '11010519491231002X');
@@ -123,7 +138,7 @@ describe('integer and number', () => {
     assert.equal(failCode(v(2.5)), 'type');
     assert.equal(failCode(v('two')), 'type');
     assert.equal(failCode(v('0x10')), 'type');
-    assert.equal(failCode(v(Infinity)), 'type');
+    assert.equal(failCode(v(Infinity)), 'number_out_of_range');
     assert.equal(failCode(v(true)), 'type');
   });
 
@@ -144,6 +159,76 @@ describe('integer and number', () => {
     const minOnly = compileValidator(el({ type: 'number', minimum: 0 }));
     assert.match(messages(minOnly(-1)), /at least 0/);
     assert.equal(ok(minOnly('1e3')), 1000);
+  });
+});
+
+describe('what cannot be stored as sent', () => {
+  const all = () => [
+    ...(['string', 'integer', 'number', 'boolean', 'date', 'datetime'] as const).map((type) =>
+      compileValidator(el({ type })),
+    ),
+    compileValidator(el({ type: 'code', valueSet: [{ code: 'a', name: { 'zh-CN': '甲', en: 'A' } }] })),
+    compileValidator(el({ type: 'string', pattern: '[a-z]+', sensitivity: 1 })),
+  ];
+
+  test('a NUL, an unpaired surrogate or U+FFFD in any text is invalid_characters, named by position only', () => {
+    for (const v of all()) {
+      for (const [value, at] of [
+        ['ab\u0000c', 3],
+        ['\ud800x', 1],
+        ['x\udc00', 2],
+        ['𠀀\ud83d', 2],
+        ['张\ufffd三', 2],
+      ] as const) {
+        const r = v(value);
+        assert.equal(failCode(r), 'invalid_characters', JSON.stringify(value));
+        assert.match(messages(r), new RegExp(`character ${at} `));
+        assert.match(messages(r), new RegExp(`第${at}个字符`));
+        // eslint-disable-next-line no-control-regex -- a NUL is what must not be there
+        assert.doesNotMatch(messages(r), /[\u0000\ud800-\udfff]|张|ab/, 'the value is not echoed');
+      }
+    }
+    // Proper pairs (CJK Extension B) and ordinary controls are text like any other.
+    assert.equal(ok(compileValidator(el({ type: 'string' }))('𠀀𠀁 a\tb')), '𠀀𠀁 a\tb');
+  });
+
+  test('integers beyond ±(2^53-1), and numbers that are not finite, are number_out_of_range', () => {
+    const int = compileValidator(el({ type: 'integer' }));
+    assert.equal(ok(int(9007199254740991)), 9007199254740991);
+    assert.equal(ok(int('-9007199254740991')), -9007199254740991);
+    for (const v of [
+      Number('99999999999999999999'),
+      '99999999999999999999',
+      9007199254740992,
+      1e308,
+      '1e308',
+      -Infinity,
+    ])
+      assert.equal(failCode(int(v)), 'number_out_of_range', String(v));
+    const num = compileValidator(el({ type: 'number' }));
+    assert.equal(ok(num(1e308)), 1e308);
+    assert.equal(ok(num('-1.7976931348623157e308')), -1.7976931348623157e308);
+    assert.equal(ok(num('0e5')), 0);
+    assert.equal(ok(num('-0.000')), -0);
+    assert.equal(ok(num('5e-324')), 5e-324);
+    for (const v of [Infinity, '1e309', '-1e400', 'Infinity', '-infinity', '+Inf', '∞', '1e-400', '-2.5E-999'])
+      assert.equal(failCode(num(v)), 'number_out_of_range', String(v));
+    for (const v of [Number.NaN, 'NaN', '1e', '--1']) assert.equal(failCode(num(v)), 'type', String(v));
+    const r = num('1e309');
+    assert.match(messages(r), /beyond what can be stored/);
+    assert.match(messages(r), /超出/);
+  });
+
+  test('a number sent for a text or a code is kept only when exact', () => {
+    const text = compileValidator(el({ type: 'string' }));
+    assert.equal(ok(text(9007199254740991)), '9007199254740991');
+    assert.equal(ok(text(2.5)), '2.5');
+    assert.equal(failCode(text(Number('440106199001011234'))), 'number_out_of_range'); // an ID number sent as a number
+    assert.equal(failCode(text(Infinity)), 'number_out_of_range');
+    const code = compileValidator(el({ type: 'code', valueSet: [{ code: '1', name: { 'zh-CN': '一', en: 'one' } }] }));
+    assert.equal(ok(code(1)), '1');
+    assert.equal(failCode(code(1e21)), 'number_out_of_range');
+    assert.match(messages(code(1e21)), /send it as a string/);
   });
 });
 

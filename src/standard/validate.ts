@@ -1,3 +1,4 @@
+import { characterIssue } from './chars.js';
 import { validateCitizenId, validateCnMobile, validateCreditCode, validateDivisionCode } from './checks.js';
 import { mkIssue } from './issue.js';
 import { dateToCstDateString, parseBooleanString, parseDateString, parseDatetimeMs } from './parse.js';
@@ -21,6 +22,7 @@ const NORMALISE: Partial<Record<CheckRule, (s: string) => string>> = {
 };
 
 const NUMERIC_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+const INFINITY_RE = /^[+-]?(?:inf|infinity|∞)$/i;
 const MAX_LISTED_CODES = 10;
 const MAX_ECHO = 40;
 
@@ -35,6 +37,21 @@ function frozenFail(code: ValidationCode, zh: string, en: string): CheckResult {
   Object.freeze(issue);
   return Object.freeze({ ok: false, issue }) as CheckResult;
 }
+
+/** A string that cannot be stored as sent (a NUL, an unpaired surrogate, U+FFFD): 'invalid_characters'. */
+function badText(s: string): CheckResult | null {
+  const issue = characterIssue(s);
+  return issue === null ? null : { ok: false, issue };
+}
+
+// A JSON number in a text or code element: kept as its decimal string, which is the value sent only when the
+// number was exact (a 20-digit number arrives as 1e20, an ID number sent as a number loses its last digits).
+const INEXACT = frozenFail(
+  'number_out_of_range',
+  '数值超出可精确表示的范围（±9007199254740991）；请以文本形式发送',
+  'the number is too large to be kept exactly (beyond ±9007199254740991); send it as a string',
+);
+const exactNumber = (n: number): boolean => Number.isFinite(n) && (!Number.isInteger(n) || Number.isSafeInteger(n));
 
 function codePointLength(s: string): number {
   let n = 0;
@@ -63,21 +80,26 @@ export function compilePattern(source: string): RegExp {
  * Compiles a per-element validator (compile once, call per row).
  *
  * - null / undefined / '' / whitespace-only -> 'required'.
- * - string: strings, or finite numbers (converted to their decimal string); trimmed; maxLength counts
+ * - any text with a NUL, an unpaired UTF-16 surrogate or U+FFFD (bytes that were not UTF-8) ->
+ *   'invalid_characters' (the database cannot store it, or would store something else than was sent).
+ * - string: strings, or exact numbers (converted to their decimal string; a number the JSON parser could not
+ *   keep exactly, beyond ±(2^53-1), is 'number_out_of_range'); trimmed; maxLength counts
  *   Unicode code points; pattern is anchored; then the checkRule (value normalised: citizen ID 'x' -> 'X',
  *   credit code upper-cased).
- * - integer / number: number or numeric string; 'range' for minimum/maximum.
+ * - integer / number: number or numeric string; 'range' for minimum/maximum; 'number_out_of_range' for a number
+ *   that is not finite (1e999, Infinity) or an integer beyond ±(2^53-1), which cannot be kept exactly.
  * - boolean: true/false, "true"/"false", "1"/"0", 1/0, "是"/"否", "yes"/"no".
  * - date: 'YYYY-MM-DD' or 'YYYYMMDD' (or a Date: its calendar day in China Standard Time) -> 'YYYY-MM-DD'.
  * - datetime: ISO 8601 with a time; a value without an offset is interpreted as China Standard Time
  *   (+08:00). Normalised to UTC `toISOString()` form. A Date instance is also accepted.
  * - code: exact match against the value-set codes (strings; numbers are converted).
  *
- * Messages never include the raw value of an element with sensitivity >= 3.
+ * Messages never include the raw value of an element with sensitivity >= 3, nor any value when `echo` is false
+ * (ingest: a value in the wrong column may be personal whatever its element, and rejects are kept).
  * Throws at compile time if the element is malformed (bad pattern, 'code' without valueSet).
  */
-export function compileValidator(el: DataElement): Validator {
-  const echo = el.sensitivity < 3;
+export function compileValidator(el: DataElement, opts: { echo?: boolean } = {}): Validator {
+  const echo = (opts.echo ?? true) && el.sensitivity < 3;
   const quote = (s: string): string => (s.length > MAX_ECHO ? `"${s.slice(0, MAX_ECHO)}…"` : `"${s}"`);
   const REQUIRED = frozenFail('required', '必填项缺失', 'value is required');
 
@@ -110,8 +132,14 @@ function compileString(el: DataElement, echo: boolean, quote: Quote, REQUIRED: C
 
   return (value) => {
     let s: string;
-    if (typeof value === 'string') s = value.trim();
-    else if (typeof value === 'number' && Number.isFinite(value)) s = String(value);
+    if (typeof value === 'string') {
+      const bad = badText(value);
+      if (bad !== null) return bad;
+      s = value.trim();
+    } else if (typeof value === 'number' && Number.isFinite(value)) {
+      if (!exactNumber(value)) return INEXACT;
+      s = String(value);
+    } else if (typeof value === 'number' && !Number.isNaN(value)) return INEXACT;
     else if (value === null || value === undefined) return REQUIRED;
     else return TYPE;
     if (s === '') return REQUIRED;
@@ -159,18 +187,36 @@ function compileNumber(el: DataElement, echo: boolean, REQUIRED: CheckResult): V
       : hasMin
         ? `must be at least ${min}`
         : `must be at most ${max}`;
+  const OUT_OF_RANGE = integer
+    ? frozenFail(
+        'number_out_of_range',
+        '整数超出可精确存储的范围（±9007199254740991）',
+        'the integer is beyond what can be stored exactly (±9007199254740991)',
+      )
+    : frozenFail(
+        'number_out_of_range',
+        '数值超出可存储的范围（应为有限数，绝对值不大于1.7976931348623157e308，非零时不小于5e-324）',
+        'the number is beyond what can be stored (it must be finite, at most 1.7976931348623157e308 in size and, unless zero, at least 5e-324)',
+      );
 
   return (value) => {
     let n: number;
     if (typeof value === 'number') n = value;
     else if (typeof value === 'string') {
+      const bad = badText(value);
+      if (bad !== null) return bad;
       const t = value.trim();
       if (t === '') return REQUIRED;
-      if (!NUMERIC_RE.test(t)) return TYPE;
+      if (!NUMERIC_RE.test(t)) return INFINITY_RE.test(t) ? OUT_OF_RANGE : TYPE;
       n = Number(t);
+      // Too small to be told from zero (1e-400): not what was sent.
+      if (n === 0 && /[1-9]/.test(t.replace(/[eE].*$/, ''))) return OUT_OF_RANGE;
     } else if (value === null || value === undefined) return REQUIRED;
     else return TYPE;
-    if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) return TYPE;
+    if (Number.isNaN(n)) return TYPE;
+    if (!Number.isFinite(n)) return OUT_OF_RANGE;
+    if (integer && !Number.isInteger(n)) return TYPE;
+    if (integer && !Number.isSafeInteger(n)) return OUT_OF_RANGE;
     if (n < min || n > max) {
       return echo
         ? fail('range', `值${n}${rangeZh}`, `value ${n} ${rangeEn}`)
@@ -189,6 +235,8 @@ function compileBoolean(REQUIRED: CheckResult): Validator {
   return (value) => {
     if (typeof value === 'boolean') return { ok: true, value };
     if (typeof value === 'string') {
+      const bad = badText(value);
+      if (bad !== null) return bad;
       const t = value.trim();
       if (t === '') return REQUIRED;
       const b = parseBooleanString(t);
@@ -206,8 +254,11 @@ function compileDate(echo: boolean, quote: Quote, REQUIRED: CheckResult): Valida
   const en = 'must be a real calendar date formatted YYYY-MM-DD or YYYYMMDD';
   return (value) => {
     let s: string;
-    if (typeof value === 'string') s = value.trim();
-    else if (typeof value === 'number' && Number.isInteger(value)) s = String(value);
+    if (typeof value === 'string') {
+      const bad = badText(value);
+      if (bad !== null) return bad;
+      s = value.trim();
+    } else if (typeof value === 'number' && Number.isInteger(value)) s = String(value);
     else if (value instanceof Date) {
       const d = dateToCstDateString(value);
       return d === null ? fail('format', `日期无效`, `invalid Date`) : { ok: true, value: d };
@@ -231,6 +282,8 @@ function compileDatetime(echo: boolean, quote: Quote, REQUIRED: CheckResult): Va
     let ms: number;
     let s = '';
     if (typeof value === 'string') {
+      const bad = badText(value);
+      if (bad !== null) return bad;
       s = value.trim();
       if (s === '') return REQUIRED;
       ms = parseDatetimeMs(s);
@@ -268,8 +321,14 @@ function compileCode(el: DataElement, echo: boolean, quote: Quote, REQUIRED: Che
 
   return (value) => {
     let s: string;
-    if (typeof value === 'string') s = value.trim();
-    else if (typeof value === 'number' && Number.isFinite(value)) s = String(value);
+    if (typeof value === 'string') {
+      const bad = badText(value);
+      if (bad !== null) return bad;
+      s = value.trim();
+    } else if (typeof value === 'number' && Number.isFinite(value)) {
+      if (!exactNumber(value)) return INEXACT;
+      s = String(value);
+    } else if (typeof value === 'number' && !Number.isNaN(value)) return INEXACT;
     else if (value === null || value === undefined) return REQUIRED;
     else return TYPE;
     if (s === '') return REQUIRED;
