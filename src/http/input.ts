@@ -1,0 +1,109 @@
+import type { FastifyRequest } from 'fastify';
+import { badRequest, type Problem } from '../core/problem.js';
+import type { App } from './types.js';
+
+// Bad input is a 4xx, never a 500, checked here once for every route: no NUL byte or lone surrogate anywhere in
+// the URL, a query value or a JSON body string (PostgreSQL cannot store either in text), no number out of range,
+// no body nested deeper than MAX_DEPTH. Integer schemas without bounds get the bounds of a safe integer.
+
+/** Deepest nesting of a JSON body accepted. */
+export const MAX_DEPTH = 32;
+const LIMIT = Number.MAX_SAFE_INTEGER;
+
+/** A NUL, or a UTF-16 surrogate without its partner. */
+const BAD_CHARS = /[\u0000\ud800-\udfff]/u; // with the u flag a surrogate matches only when it is unpaired
+const hasBadChars = (s: string): boolean => BAD_CHARS.test(s);
+
+const invalidCharacters = (where: string): Problem =>
+  badRequest(
+    'invalid_characters',
+    `${where} holds a NUL character, a lone UTF-16 surrogate or bytes that are not UTF-8; remove them.`,
+    { where },
+  );
+
+/** A name safe to repeat in an error: a plain identifier, else a placeholder. */
+const nameOf = (s: string): string => (/^[A-Za-z_][\w-]{0,63}$/.test(s) ? s : '…');
+
+function decoded(s: string, plus: boolean): string | undefined {
+  try {
+    return decodeURIComponent(plus ? s.replace(/\+/g, ' ') : s);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Checks the raw URL: the path and every query name and value, percent-decoded. */
+export function checkUrl(url: string): void {
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  const p = decoded(path, false);
+  if (p === undefined || hasBadChars(p)) throw invalidCharacters('The path');
+  if (q === -1) return;
+  for (const pair of url.slice(q + 1).split('&')) {
+    const eq = pair.indexOf('=');
+    const name = decoded(eq === -1 ? pair : pair.slice(0, eq), true);
+    const value = eq === -1 ? '' : decoded(pair.slice(eq + 1), true);
+    if (name === undefined || hasBadChars(name)) throw invalidCharacters('A query parameter name');
+    if (value === undefined || hasBadChars(value)) throw invalidCharacters(`The query parameter ${nameOf(name)}`);
+  }
+}
+
+/** Checks a parsed JSON body without recursion: strings and keys, numbers, depth. */
+export function checkJsonBody(body: unknown): void {
+  const stack: { v: unknown; path: string; depth: number }[] = [{ v: body, path: 'body', depth: 0 }];
+  while (stack.length > 0) {
+    const { v, path, depth } = stack.pop()!;
+    if (typeof v === 'string') {
+      if (hasBadChars(v)) throw invalidCharacters(path);
+    } else if (typeof v === 'number') {
+      if (!Number.isFinite(v))
+        throw badRequest('number_out_of_range', `${path} is a number too large to represent.`, { where: path });
+    } else if (v !== null && typeof v === 'object') {
+      if (depth >= MAX_DEPTH)
+        throw badRequest('body_too_deep', `The body is nested deeper than ${MAX_DEPTH} levels.`, { where: path });
+      if (Array.isArray(v)) v.forEach((x, i) => stack.push({ v: x, path: `${path}[${i}]`, depth: depth + 1 }));
+      else
+        for (const [k, x] of Object.entries(v)) {
+          const at = `${path}.${nameOf(k)}`;
+          if (hasBadChars(k)) throw invalidCharacters(`A property name in ${path}`);
+          stack.push({ v: x, path: at, depth: depth + 1 });
+        }
+    }
+  }
+}
+
+/** Gives every integer schema without bounds those of a safe integer (in place; idempotent). */
+export function boundIntegers(schema: unknown, seen = new Set<object>()): void {
+  if (schema === null || typeof schema !== 'object' || seen.has(schema)) return;
+  seen.add(schema);
+  if (Array.isArray(schema)) {
+    for (const s of schema) boundIntegers(s, seen);
+    return;
+  }
+  const s = schema as Record<string, unknown>;
+  const type = s.type;
+  if (type === 'integer' || (Array.isArray(type) && type.includes('integer'))) {
+    if (s.maximum === undefined && s.exclusiveMaximum === undefined) s.maximum = LIMIT;
+    if (s.minimum === undefined && s.exclusiveMinimum === undefined) s.minimum = -LIMIT;
+  }
+  for (const v of Object.values(s)) boundIntegers(v, seen);
+}
+
+/** Whether a route reads its own body strings (ingest rows: bad rows are rejected in the receipt, not the batch). */
+const checksOwnBody = (req: FastifyRequest): boolean => req.routeOptions.config?.ownBodyChecks === true;
+
+/** Registers the checks: schemas bounded as routes are added, the URL on request, the body once parsed. */
+export function registerInputChecks(app: App): void {
+  app.addHook('onRoute', (route) => {
+    const schema = route.schema as Record<string, unknown> | undefined;
+    if (!schema) return;
+    for (const part of ['params', 'querystring', 'body', 'headers']) boundIntegers(schema[part]);
+  });
+  app.addHook('onRequest', async (req) => checkUrl(req.raw.url ?? '/'));
+  app.addHook('preValidation', async (req) => {
+    const body = req.body;
+    if (body === undefined || checksOwnBody(req)) return;
+    if (typeof (body as { pipe?: unknown } | null)?.pipe === 'function') return; // a stream (CSV, NDJSON)
+    checkJsonBody(body);
+  });
+}
