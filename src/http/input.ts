@@ -1,4 +1,5 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyRequest, FastifySchemaValidationError } from 'fastify';
+import type { FastifyValidationResult } from 'fastify/types/schema.js';
 import { badRequest, type Problem } from '../core/problem.js';
 import type { App } from './types.js';
 
@@ -11,6 +12,7 @@ export const MAX_DEPTH = 32;
 const LIMIT = Number.MAX_SAFE_INTEGER;
 
 /** A NUL, or a UTF-16 surrogate without its partner. */
+// eslint-disable-next-line no-control-regex -- the NUL character is what this looks for
 const BAD_CHARS = /[\u0000\ud800-\udfff]/u; // with the u flag a surrogate matches only when it is unpaired
 const hasBadChars = (s: string): boolean => BAD_CHARS.test(s);
 
@@ -70,6 +72,43 @@ export function checkJsonBody(body: unknown): void {
         }
     }
   }
+}
+
+/** Where a coerced query or path object holds a non-finite number (ajv coerces "Infinity" and lets it through). */
+function nonFinite(data: unknown): string | undefined {
+  if (data === null || typeof data !== 'object') return undefined;
+  for (const [k, v] of Object.entries(data)) {
+    for (const x of Array.isArray(v) ? v : [v])
+      if (typeof x === 'number' && !Number.isFinite(x)) return `/${nameOf(k)}`;
+  }
+  return undefined;
+}
+
+type Validator = FastifyValidationResult;
+
+/** Wraps a coercing validator (query strings, path parameters) so that a non-finite number fails validation. */
+export function finiteOnly(validate: Validator): Validator {
+  const fn: Validator = (data) => {
+    if (!validate(data)) {
+      fn.errors = validate.errors ?? null;
+      return false;
+    }
+    const at = nonFinite(data);
+    fn.errors =
+      at === undefined
+        ? null
+        : [
+            {
+              instancePath: at,
+              keyword: 'maximum',
+              params: {},
+              schemaPath: '',
+              message: 'must be a finite number',
+            } as FastifySchemaValidationError,
+          ];
+    return at === undefined;
+  };
+  return fn;
 }
 
 /** Gives every integer schema without bounds those of a safe integer (in place; idempotent). */

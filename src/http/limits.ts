@@ -12,6 +12,11 @@ export interface EdgeLimits {
   maxInFlight: number;
   /** How often the event loop and heap are sampled (ms). */
   sampleIntervalMs: number;
+  /**
+   * How long pressure must last before requests are shed (ms): one long synchronous query (the embedded engine
+   * runs on the event loop) makes one bad sample, not an overload.
+   */
+  pressureGraceMs: number;
   /** Seconds a shed client is told to wait (Retry-After). */
   retryAfterSeconds: number;
   /** Failed authentications one client address may make per minute before it gets 429. */
@@ -35,6 +40,7 @@ export function edgeLimitsFrom(env: NodeJS.ProcessEnv = process.env): EdgeLimits
     maxEventLoopUtilization: num(env, 'GOVSHARE_MAX_EVENT_LOOP_UTILIZATION', 0, 0, 1),
     maxInFlight: Math.floor(num(env, 'GOVSHARE_MAX_IN_FLIGHT', 512, 0, 1_000_000)),
     sampleIntervalMs: Math.floor(num(env, 'GOVSHARE_PRESSURE_SAMPLE_MS', 1000, 10, 60_000)),
+    pressureGraceMs: Math.floor(num(env, 'GOVSHARE_PRESSURE_GRACE_MS', 2000, 0, 600_000)),
     retryAfterSeconds: Math.floor(num(env, 'GOVSHARE_RETRY_AFTER_SECONDS', 5, 1, 3600)),
     authFailuresPerMinute: Math.floor(num(env, 'GOVSHARE_AUTH_FAILURES_PER_MINUTE', 20, 1, 1_000_000)),
   };

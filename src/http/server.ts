@@ -24,7 +24,7 @@ import { registerFederationRoutes } from '../federation/routes.js';
 import { registerAuthentication } from './authn.js';
 import { ProblemSchema } from './context.js';
 import { frameworkErrors, registerProblemHandlers } from './errors.js';
-import { registerInputChecks } from './input.js';
+import { finiteOnly, registerInputChecks } from './input.js';
 import { edgeLimitsFrom, type EdgeLimits } from './limits.js';
 import { loggerOptions } from './logging.js';
 import { registerLoadShedding } from './shedding.js';
@@ -79,7 +79,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
   const strict = makeAjv(false);
   const coercing = makeAjv(true);
   app.setValidatorCompiler(({ schema, httpPart }) =>
-    httpPart === 'body' ? strict.compile(schema) : coercing.compile(schema),
+    httpPart === 'body' ? strict.compile(schema) : finiteOnly(coercing.compile(schema)),
   );
 
   app.addSchema(ProblemSchema);

@@ -9,7 +9,7 @@ const exempt = (req: FastifyRequest): boolean => req.routeOptions.config?.shedEx
 
 /**
  * Load shedding, before anything else is done for a request: 503 with Retry-After and a problem body when the
- * process is overloaded, by the mean event-loop delay, the heap in use or the event-loop utilisation of the last
+ * process is overloaded, for longer than a grace period, by the mean event-loop delay, the heap in use or the event-loop utilisation of the last
  * sample (@fastify/under-pressure), or by the number of requests already in flight. Cheap to refuse, so a
  * client that retries later finds a server that still answers; `/healthz` is exempt and keeps answering.
  */
@@ -20,6 +20,8 @@ export async function registerLoadShedding(app: App, limits: EdgeLimits): Promis
       `The server is overloaded (${why}); try again in ${limits.retryAfterSeconds} s.`,
       limits.retryAfterSeconds,
     );
+  // When pressure was first seen; cleared by the first request that finds none.
+  let pressureSince: number | undefined;
   await app.register(underPressure, {
     maxEventLoopDelay: limits.maxEventLoopDelayMs,
     maxHeapUsedBytes: limits.maxHeapUsedBytes,
@@ -29,10 +31,17 @@ export async function registerLoadShedding(app: App, limits: EdgeLimits): Promis
     retryAfter: limits.retryAfterSeconds,
     pressureHandler: async (req, _reply, type) => {
       if (exempt(req)) return;
+      const now = Date.now();
+      pressureSince ??= now;
+      if (now - pressureSince < limits.pressureGraceMs) return;
       throw overloaded(
         type === 'heapUsedBytes' ? 'memory' : type === 'eventLoopUtilization' ? 'busy' : 'event-loop delay',
       );
     },
+  });
+
+  app.addHook('onRequest', async () => {
+    if (pressureSince !== undefined && !app.isUnderPressure()) pressureSince = undefined;
   });
 
   if (limits.maxInFlight <= 0) return;
