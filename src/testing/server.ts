@@ -3,7 +3,7 @@ import type { Platform } from '../platform/platform.js';
 import { insertDepartment } from '../departments/service.js';
 import type { DepartmentInput } from '../departments/schema.js';
 import { insertToken } from '../auth/tokens.js';
-import { buildServer } from '../http/server.js';
+import { buildServer, type ServerOptions } from '../http/server.js';
 import { generateCreditCode } from '../standard/index.js';
 
 export interface TestServer {
@@ -14,7 +14,7 @@ export interface TestServer {
 /** The real HTTP server on a loopback port. */
 export async function startTestServer(
   platform: Platform,
-  opts: { maxIngestBytes?: number; keyFile?: string } = {},
+  opts: Omit<ServerOptions, 'platform'> = {},
 ): Promise<TestServer> {
   const app = await buildServer({ platform, ...opts });
   await app.listen({ host: '127.0.0.1', port: 0 });
