@@ -36,6 +36,7 @@ export async function registerAuthentication(
 ): Promise<void> {
   const failures = new FailedAuthLog(platform);
   app.addHook('onClose', async () => failures.close());
+  app.decorate('flushFailedAuthentications', () => failures.flush(true));
   await app.register(rateLimit, { global: false });
   const failureLimit = app.createRateLimit({
     max: opts.failuresPerMinute,

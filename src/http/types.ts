@@ -17,6 +17,10 @@ export type App = FastifyInstance<
 >;
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Writes the failed authentications counted so far (authfail.ts) without waiting for their minute to close. */
+    flushFailedAuthentications(): Promise<void>;
+  }
   interface FastifyContextConfig {
     /** Set from the schema's `security` (authn.ts): an anonymous caller gets 401 before validation. */
     needsCaller?: boolean;

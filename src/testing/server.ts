@@ -9,6 +9,8 @@ import { generateCreditCode } from '../standard/index.js';
 export interface TestServer {
   url: string;
   close(): Promise<void>;
+  /** Writes the failed authentications counted so far to the ledger (else written per minute, or at close). */
+  flushAudit(): Promise<void>;
 }
 
 /** The real HTTP server on a loopback port. */
@@ -20,7 +22,11 @@ export async function startTestServer(
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
-  return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => app.close(),
+    flushAudit: () => app.flushFailedAuthentications(),
+  };
 }
 
 export interface ApiResponse<T = any> {
