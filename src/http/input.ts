@@ -50,27 +50,43 @@ export function checkUrl(url: string): void {
   }
 }
 
-/** Checks a parsed JSON body without recursion: strings and keys, numbers, depth. */
-export function checkJsonBody(body: unknown): void {
-  const stack: { v: unknown; path: string; depth: number }[] = [{ v: body, path: 'body', depth: 0 }];
-  while (stack.length > 0) {
-    const { v, path, depth } = stack.pop()!;
-    if (typeof v === 'string') {
-      if (hasBadChars(v)) throw invalidCharacters(path);
-    } else if (typeof v === 'number') {
-      if (!Number.isFinite(v))
-        throw badRequest('number_out_of_range', `${path} is a number too large to represent.`, { where: path });
-    } else if (v !== null && typeof v === 'object') {
-      if (depth >= MAX_DEPTH)
-        throw badRequest('body_too_deep', `The body is nested deeper than ${MAX_DEPTH} levels.`, { where: path });
-      if (Array.isArray(v)) v.forEach((x, i) => stack.push({ v: x, path: `${path}[${i}]`, depth: depth + 1 }));
-      else
-        for (const [k, x] of Object.entries(v)) {
-          const at = `${path}.${nameOf(k)}`;
-          if (hasBadChars(k)) throw invalidCharacters(`A property name in ${path}`);
-          stack.push({ v: x, path: at, depth: depth + 1 });
-        }
+type Fault = 'characters' | 'key' | 'number' | 'depth';
+
+/** The first fault in a JSON value, with its path (innermost last); recursion is bounded by MAX_DEPTH. */
+function faultIn(v: unknown, depth: number): { fault: Fault; path: (string | number)[] } | undefined {
+  if (typeof v === 'string') return hasBadChars(v) ? { fault: 'characters', path: [] } : undefined;
+  if (typeof v === 'number') return Number.isFinite(v) ? undefined : { fault: 'number', path: [] };
+  if (v === null || typeof v !== 'object') return undefined;
+  if (depth >= MAX_DEPTH) return { fault: 'depth', path: [] };
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const f = faultIn(v[i], depth + 1);
+      if (f) return { fault: f.fault, path: [i, ...f.path] };
     }
+    return undefined;
+  }
+  for (const k in v) {
+    if (hasBadChars(k)) return { fault: 'key', path: [] };
+    const f = faultIn((v as Record<string, unknown>)[k], depth + 1);
+    if (f) return { fault: f.fault, path: [k, ...f.path] };
+  }
+  return undefined;
+}
+
+/** Checks a parsed JSON body: strings and property names, numbers, depth. */
+export function checkJsonBody(body: unknown): void {
+  const f = faultIn(body, 0);
+  if (!f) return;
+  const where = f.path.reduce<string>((p, k) => (typeof k === 'number' ? `${p}[${k}]` : `${p}.${nameOf(k)}`), 'body');
+  switch (f.fault) {
+    case 'characters':
+      throw invalidCharacters(where);
+    case 'key':
+      throw invalidCharacters(`A property name in ${where}`);
+    case 'number':
+      throw badRequest('number_out_of_range', `${where} is a number too large to represent.`, { where });
+    default:
+      throw badRequest('body_too_deep', `The body is nested deeper than ${MAX_DEPTH} levels.`, { where });
   }
 }
 

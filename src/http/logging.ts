@@ -27,6 +27,13 @@ export function loggerOptions(out?: { write(s: string): unknown }): FastifyServe
         route: req.routeOptions?.url ?? '(no route)',
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      // Only what explains an error: database errors also carry the statement's parameters, which can be personal.
+      err: (err: Error & { code?: unknown }) => ({
+        type: err.name,
+        message: err.message,
+        ...(typeof err.code === 'string' ? { code: err.code } : {}),
+        stack: err.stack ?? '',
+      }),
     },
   };
 }
