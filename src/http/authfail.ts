@@ -36,7 +36,11 @@ export class FailedAuthLog {
   readonly #timer: NodeJS.Timeout;
   #writing: Promise<void> = Promise.resolve();
 
-  constructor(platform: Platform, now: () => number = Date.now) {
+  constructor(
+    platform: Platform,
+    readonly onError: (err: unknown) => void = () => undefined,
+    now: () => number = Date.now,
+  ) {
     this.#platform = platform;
     this.now = now;
     this.#timer = setInterval(() => void this.flush(false), 5_000);
@@ -88,7 +92,7 @@ export class FailedAuthLog {
       for (const detail of entries) {
         await audit
           .append({ action: 'auth.failed', outcome: 'denied', actor: { kind: 'anonymous' }, detail: { ...detail } })
-          .catch(() => undefined);
+          .catch(this.onError);
       }
     });
     return this.#writing;

@@ -34,7 +34,7 @@ export async function registerAuthentication(
   platform: Platform,
   opts: { failuresPerMinute: number },
 ): Promise<void> {
-  const failures = new FailedAuthLog(platform);
+  const failures = new FailedAuthLog(platform, (err) => app.log.error({ err }, 'auth.failed entries not written'));
   app.addHook('onClose', async () => failures.close());
   app.decorate('flushFailedAuthentications', () => failures.flush(true));
   await app.register(rateLimit, { global: false });

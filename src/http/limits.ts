@@ -17,6 +17,8 @@ export interface EdgeLimits {
    * runs on the event loop) makes one bad sample, not an overload.
    */
   pressureGraceMs: number;
+  /** Event-loop delay or utilisation sheds only while at least this many requests are in flight. */
+  pressureMinInFlight: number;
   /** Seconds a shed client is told to wait (Retry-After). */
   retryAfterSeconds: number;
   /** Failed authentications one client address may make per minute before it gets 429. */
@@ -41,6 +43,7 @@ export function edgeLimitsFrom(env: NodeJS.ProcessEnv = process.env): EdgeLimits
     maxInFlight: Math.floor(num(env, 'GOVSHARE_MAX_IN_FLIGHT', 512, 0, 1_000_000)),
     sampleIntervalMs: Math.floor(num(env, 'GOVSHARE_PRESSURE_SAMPLE_MS', 1000, 10, 60_000)),
     pressureGraceMs: Math.floor(num(env, 'GOVSHARE_PRESSURE_GRACE_MS', 2000, 0, 600_000)),
+    pressureMinInFlight: Math.floor(num(env, 'GOVSHARE_PRESSURE_MIN_IN_FLIGHT', 16, 0, 1_000_000)),
     retryAfterSeconds: Math.floor(num(env, 'GOVSHARE_RETRY_AFTER_SECONDS', 5, 1, 3600)),
     authFailuresPerMinute: Math.floor(num(env, 'GOVSHARE_AUTH_FAILURES_PER_MINUTE', 20, 1, 1_000_000)),
   };

@@ -55,7 +55,7 @@ describeEachEngine('load shedding', (getPlatform) => {
 
   test('a blocked event loop sheds POST /api/v1/checks while /healthz keeps answering', async () => {
     const server = await startTestServer(platform, {
-      limits: { ...OFF, maxEventLoopDelayMs: 50, sampleIntervalMs: 100, pressureGraceMs: 0 },
+      limits: { ...OFF, maxEventLoopDelayMs: 50, sampleIntervalMs: 100, pressureGraceMs: 0, pressureMinInFlight: 0 },
     });
     try {
       const check = () =>
@@ -77,6 +77,21 @@ describeEachEngine('load shedding', (getPlatform) => {
       assert.ok(shed, 'a 503 appeared');
       await expectShed(shed);
       assert.ok(healthy > 0, '/healthz answered 200 meanwhile');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a slow event loop with only one request at a time (a long job, not an overload) is not shed', async () => {
+    const server = await startTestServer(platform, {
+      limits: { ...OFF, maxEventLoopDelayMs: 50, sampleIntervalMs: 100, pressureGraceMs: 0, pressureMinInFlight: 16 },
+    });
+    try {
+      const api = client(server.url, token);
+      for (let i = 0; i < 5; i++) {
+        block(400);
+        assert.equal((await api('GET', '/api/v1/datasets')).status, 200);
+      }
     } finally {
       await server.close();
     }

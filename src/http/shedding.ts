@@ -9,9 +9,10 @@ const exempt = (req: FastifyRequest): boolean => req.routeOptions.config?.shedEx
 
 /**
  * Load shedding, before anything else is done for a request: 503 with Retry-After and a problem body when the
- * process is overloaded, for longer than a grace period, by the mean event-loop delay, the heap in use or the event-loop utilisation of the last
- * sample (@fastify/under-pressure), or by the number of requests already in flight. Cheap to refuse, so a
- * client that retries later finds a server that still answers; `/healthz` is exempt and keeps answering.
+ * process is overloaded: by the mean event-loop delay, the heap in use or the event-loop utilisation of the last
+ * sample (@fastify/under-pressure) for longer than a grace period while requests queue, or by the number of
+ * requests already in flight. Cheap to refuse, so a client that retries later finds a server that still answers; `/healthz` is
+ * exempt and keeps answering.
  */
 export async function registerLoadShedding(app: App, limits: EdgeLimits): Promise<void> {
   const overloaded = (why: string) =>
@@ -22,6 +23,7 @@ export async function registerLoadShedding(app: App, limits: EdgeLimits): Promis
     );
   // When pressure was first seen; cleared by the first request that finds none.
   let pressureSince: number | undefined;
+  let inFlight = 0;
   await app.register(underPressure, {
     maxEventLoopDelay: limits.maxEventLoopDelayMs,
     maxHeapUsedBytes: limits.maxHeapUsedBytes,
@@ -31,6 +33,9 @@ export async function registerLoadShedding(app: App, limits: EdgeLimits): Promis
     retryAfter: limits.retryAfterSeconds,
     pressureHandler: async (req, _reply, type) => {
       if (exempt(req)) return;
+      // A slow event loop with few requests waiting is a long job (on the embedded engine every query runs on the
+      // loop), not an overload: shedding would not help anyone.
+      if (type !== 'heapUsedBytes' && type !== 'rssBytes' && inFlight < limits.pressureMinInFlight) return;
       const now = Date.now();
       pressureSince ??= now;
       if (now - pressureSince < limits.pressureGraceMs) return;
@@ -44,13 +49,11 @@ export async function registerLoadShedding(app: App, limits: EdgeLimits): Promis
     if (pressureSince !== undefined && !app.isUnderPressure()) pressureSince = undefined;
   });
 
-  if (limits.maxInFlight <= 0) return;
-  let inFlight = 0;
   const counted = Symbol('inFlight');
   type Counted = FastifyRequest & { [counted]?: boolean };
   app.addHook('onRequest', async (req: Counted) => {
     if (exempt(req)) return;
-    if (inFlight >= limits.maxInFlight) throw overloaded('too many requests in flight');
+    if (limits.maxInFlight > 0 && inFlight >= limits.maxInFlight) throw overloaded('too many requests in flight');
     inFlight += 1;
     req[counted] = true;
   });
