@@ -51,11 +51,11 @@ describeEachEngine('authentication at the edge', (getPlatform) => {
     assert.match(d.source, /^[0-9a-f]{16}$/, 'the source is a keyed hash, not the address');
     assert.ok(!JSON.stringify(d).includes('127.0.0.1'));
     assert.match(d.minute, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:00\.000Z$/);
-    assert.deepEqual(d.routes.map((r: any) => `${r.method} ${r.route} ${r.count}`).sort(), [
-      'GET /api/v1/datasets/:id/records 1',
-      'GET /api/v1/datasets/:id/records/:key 1',
-      'GET /api/v1/me/records 1',
-    ]);
+    const routes = d.routes.map((r: any) => `${r.method} ${r.route} ${r.count}`).sort();
+    assert.equal(routes.length, 3);
+    assert.equal(routes[0], 'GET /api/v1/datasets/:id/records 1');
+    assert.match(routes[1], /^GET \/api\/v1\/datasets\/:id\/records\/:\w+ 1$/, 'the template, not the path');
+    assert.equal(routes[2], 'GET /api/v1/me/records 1');
   });
 
   test('500 bogus requests from one address: a bounded number of entries, 429 with Retry-After past the limit, valid tokens unaffected', async () => {
