@@ -3,7 +3,7 @@ import { audit, type Ctx } from '../access/context.js';
 import { requireAdmin } from '../access/policy.js';
 import type { Principal, Role } from '../access/principal.js';
 import { newId } from '../core/ids.js';
-import { notFound } from '../core/problem.js';
+import { badRequest, notFound } from '../core/problem.js';
 import type { Queryable } from '../db/types.js';
 
 // Tokens are 32 random bytes: a fast hash is enough (no dictionary to attack), and lookups stay one index probe.
@@ -68,6 +68,12 @@ export async function issueToken(
   expiresAt?: string,
 ): Promise<IssuedToken> {
   requireAdmin(ctx);
+  if (expiresAt !== undefined) {
+    const at = Date.parse(expiresAt);
+    if (Number.isNaN(at)) throw badRequest('invalid_expiry', 'expiresAt is not a date-time (RFC 3339).');
+    if (at <= Date.now())
+      throw badRequest('expiry_in_past', 'expiresAt is in the past: a token must expire after it is issued.');
+  }
   const dept = await ctx.db.query('SELECT 1 FROM departments WHERE id = $1', [departmentId]);
   if (dept.rows.length === 0) throw notFound('department_not_found', `No department with id ${departmentId}.`);
   const t = await insertToken(ctx.db, departmentId, name, actorId(ctx.principal), expiresAt);

@@ -5,6 +5,8 @@ export interface ProblemInit {
   title: string;
   detail?: string;
   extra?: Record<string, unknown>;
+  /** Seconds the client should wait before trying again (sent as Retry-After on 429 and 503). */
+  retryAfter?: number;
 }
 
 export class Problem extends Error {
@@ -13,6 +15,7 @@ export class Problem extends Error {
   readonly title: string;
   readonly detail: string | undefined;
   readonly extra: Record<string, unknown> | undefined;
+  readonly retryAfter: number | undefined;
 
   constructor(init: ProblemInit) {
     super(init.detail ?? init.title);
@@ -22,8 +25,10 @@ export class Problem extends Error {
     this.title = init.title;
     this.detail = init.detail;
     this.extra = init.extra;
+    this.retryAfter = init.retryAfter;
   }
 
+  /** The body; `instance` is the route template (never the raw URL, which can hold personal data). */
   toJSON(instance?: string): Record<string, unknown> {
     return {
       type: `https://govshare.dev/problems/${this.code}`,
@@ -51,3 +56,7 @@ export const unprocessable = (code: string, detail: string, extra?: Record<strin
   new Problem({ status: 422, code, title: 'Unprocessable content', detail, ...(extra ? { extra } : {}) });
 export const tooLarge = (detail: string): Problem =>
   new Problem({ status: 413, code: 'payload_too_large', title: 'Payload too large', detail });
+export const tooManyRequests = (code: string, detail: string, retryAfter: number): Problem =>
+  new Problem({ status: 429, code, title: 'Too many requests', detail, retryAfter });
+export const unavailable = (code: string, detail: string, retryAfter: number): Problem =>
+  new Problem({ status: 503, code, title: 'Service unavailable', detail, retryAfter });

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeCtx } from '../access/context.js';
 import type { Platform } from '../platform/platform.js';
@@ -232,8 +232,11 @@ export async function buildDemo(platform: Platform, opts: DemoOptions, credentia
   const health = await buildDemoHealth(platform, seed, opts.persons);
   mkdirSync(credentialsDir, { recursive: true });
   const credentialsFile = join(credentialsDir, 'demo-credentials.json');
+  // The tokens are secrets: written to a new file created 0600 (never an older, wider one), then moved into place.
+  const tmp = `${credentialsFile}.${process.pid}.tmp`;
+  rmSync(tmp, { force: true }); // left by a crash
   writeFileSync(
-    credentialsFile,
+    tmp,
     JSON.stringify(
       {
         adminDepartment: DEMO_ADMIN,
@@ -247,9 +250,9 @@ export async function buildDemo(platform: Platform, opts: DemoOptions, credentia
       null,
       2,
     ) + '\n',
-    { mode: 0o600 },
+    { mode: 0o600, flag: 'wx' },
   );
-  chmodSync(credentialsFile, 0o600);
+  renameSync(tmp, credentialsFile);
   return {
     persons: opts.persons,
     departments: DEMO_DEPARTMENTS.length,

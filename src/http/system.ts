@@ -7,6 +7,7 @@ export function registerSystemRoutes(app: App, db: Db): void {
   app.get(
     '/healthz',
     {
+      config: { shedExempt: true }, // liveness answers even under overload (shedding.ts)
       schema: { tags: ['system'], summary: 'Process alive', response: { 200: Type.Object({ status: Type.String() }) } },
     },
     async () => ({ status: 'ok' }),

@@ -24,9 +24,15 @@ test('the first start on an empty data directory builds the demo province; data 
       'prints the docs URL',
     );
     assert.ok(
-      lines.some((l) => l.includes(token)),
-      'prints the admin demo token',
+      lines.some((l) => l.includes(join(dir, 'demo-credentials.json'))),
+      'names the credentials file',
     );
+    const banner = lines.join('\n');
+    for (const t of Object.values<string>(creds.tokens)) assert.ok(!banner.includes(t), 'prints no token');
+    const ids = [...creds.sampleResidents, ...Object.values<string>(creds.healthSamples)];
+    assert.ok(ids.length > 0);
+    for (const id of ids) assert.ok(!banner.includes(id), 'prints no ID number');
+    assert.doesNotMatch(banner, /gst_|\d{17}[\dX]/, 'nothing shaped like a token or an ID number');
     const before = await client(first.url, token)('GET', '/api/v1/datasets');
     await first.close();
     assert.ok(existsSync(join(dir, 'PG_VERSION')), 'PGlite keeps its data directory on disk');

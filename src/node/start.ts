@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Config } from '../config.js';
 import { openPlatform } from './platform.js';
 import { buildDemo, isEmpty } from '../demo/build.js';
@@ -55,23 +55,13 @@ export async function startNode(
     if (demoLine) out(demoLine);
     out(`  API docs  接口文档   ${url}/docs   (OpenAPI: ${url}/openapi.json)`);
     out(`  Health    健康检查   ${url}/healthz  ${url}/readyz`);
+    // The banner goes to stdout, which is the log under a service manager: it names the credentials file (mode
+    // 0600) and never prints a token or an ID number.
     const credentials = `${config.dataDir}/demo-credentials.json`;
-    try {
-      const c = JSON.parse(readFileSync(credentials, 'utf8')) as {
-        adminDepartment: string;
-        tokens: Record<string, string>;
-        healthSamples?: Record<string, string>;
-      };
-      out(`  Demo credentials 演示凭据: ${credentials}`);
-      out(`    admin (${c.adminDepartment}) token: ${c.tokens[c.adminDepartment] ?? '?'}`);
-      out(`    try: GOVSHARE_TOKEN=<token> npx govshare catalog list`);
-      const samples = Object.entries(c.healthSamples ?? {}).map(([colour, id]) => `${colour} ${id}`);
-      if (samples.length)
-        out(
-          `    health codes 健康码: ${samples.join(', ')}  (npx govshare health status <id>; npx govshare code issue <id>)`,
-        );
-    } catch {
-      /* no demo credentials on this node */
+    if (existsSync(credentials)) {
+      out(`  Demo credentials 演示凭据: ${credentials}  (readable only by this user 仅本用户可读)`);
+      out(`    every department's API token (the administrator: "adminDepartment"), sample residents, healthSamples`);
+      out(`    try: GOVSHARE_TOKEN=<a token from that file> npx govshare catalog list`);
     }
     return {
       url,

@@ -3,24 +3,30 @@ import type { Platform } from '../platform/platform.js';
 import { insertDepartment } from '../departments/service.js';
 import type { DepartmentInput } from '../departments/schema.js';
 import { insertToken } from '../auth/tokens.js';
-import { buildServer } from '../http/server.js';
+import { buildServer, type ServerOptions } from '../http/server.js';
 import { generateCreditCode } from '../standard/index.js';
 
 export interface TestServer {
   url: string;
   close(): Promise<void>;
+  /** Writes the failed authentications counted so far to the ledger (else written per minute, or at close). */
+  flushAudit(): Promise<void>;
 }
 
 /** The real HTTP server on a loopback port. */
 export async function startTestServer(
   platform: Platform,
-  opts: { maxIngestBytes?: number; keyFile?: string } = {},
+  opts: Omit<ServerOptions, 'platform'> = {},
 ): Promise<TestServer> {
   const app = await buildServer({ platform, ...opts });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
-  return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => app.close(),
+    flushAudit: () => app.flushFailedAuthentications(),
+  };
 }
 
 export interface ApiResponse<T = any> {

@@ -1,0 +1,39 @@
+import type { FastifyServerOptions } from 'fastify';
+
+// Request logs (`--log`) carry no personal data: a request is logged by its method and route template, never its
+// URL or query string (which can hold ID numbers), nor the client address; the authorization header is not
+// logged; and every line is scrubbed of anything shaped like an ID number or a mobile number before it is written
+// (error messages from deeper layers can quote values).
+
+/** 18-digit (and old 15-digit) resident ID numbers and mainland mobile numbers, not inside longer digit runs. */
+const PERSONAL = /(?<![\d.])(?:\d{17}[\dXx]|\d{15}|1[3-9]\d{9})(?![\dA-Za-z])/g;
+
+export const scrubPersonal = (line: string): string => line.replace(PERSONAL, '[redacted]');
+
+/** A pino destination that scrubs each line, then writes it to `out` (stdout by default). */
+export function scrubbingStream(out: { write(s: string): unknown } = process.stdout): { write(s: string): void } {
+  return { write: (s) => void out.write(scrubPersonal(s)) };
+}
+
+/** Fastify's logger options for `--log`. */
+export function loggerOptions(out?: { write(s: string): unknown }): FastifyServerOptions['logger'] {
+  return {
+    level: 'info',
+    stream: scrubbingStream(out),
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], remove: true },
+    serializers: {
+      req: (req: { method: string; routeOptions?: { url?: string | undefined } }) => ({
+        method: req.method,
+        route: req.routeOptions?.url ?? '(no route)',
+      }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      // Only what explains an error: database errors also carry the statement's parameters, which can be personal.
+      err: (err: Error & { code?: unknown }) => ({
+        type: err.name,
+        message: err.message,
+        ...(typeof err.code === 'string' ? { code: err.code } : {}),
+        stack: err.stack ?? '',
+      }),
+    },
+  };
+}
