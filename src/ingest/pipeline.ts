@@ -196,6 +196,17 @@ export async function ingest(
   let total = 0;
   const progress = () => ({ total, rejected: rejectedRows });
   const lease = new BatchLease(ctx.db, batchId, progress);
+  // A failed batch keeps the counts of what it had read, as its audit entry says.
+  const failAndAudit = async (problem: Problem, reason: string): Promise<void> => {
+    await failBatch(ctx.db, batchId, problem, progress()).catch(() => undefined);
+    await audit(ctx, {
+      action: 'records.write',
+      outcome: 'failed',
+      dataset: ds.id,
+      reason,
+      detail: { batch: batchId, rows: total, rejected: rejectedRows },
+    });
+  };
   try {
     return await readAndStore();
   } finally {
@@ -265,15 +276,7 @@ export async function ingest(
                 detail: 'The batch could not be stored.',
               })
             : badRequest('ingest_failed', `The batch could not be read: ${storableText((err as Error).message, 200)}`);
-      // The batch keeps what it had read, as its audit entry says.
-      await failBatch(ctx.db, batchId, keptProblem(problem), progress()).catch(() => undefined);
-      await audit(ctx, {
-        action: 'records.write',
-        outcome: 'failed',
-        dataset: ds.id,
-        reason: problem.code,
-        detail: { batch: batchId, rows: total, rejected: rejectedRows },
-      });
+      await failAndAudit(keptProblem(problem), problem.code);
       throw fromDb ? err : withBatch(problem, batchId);
     }
 
@@ -344,14 +347,7 @@ export async function ingest(
                 title: 'Internal error',
                 detail: 'The batch could not be stored.',
               });
-        await failBatch(ctx.db, batchId, problem, progress()).catch(() => undefined);
-        await audit(ctx, {
-          action: 'records.write',
-          outcome: 'failed',
-          dataset: ds.id,
-          reason: problem.code,
-          detail: { batch: batchId, rows: total, rejected: rejectedRows },
-        });
+        await failAndAudit(problem, problem.code);
         throw err instanceof Problem ? withBatch(err, batchId) : err;
       });
     await audit(ctx, {

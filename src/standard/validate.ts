@@ -53,6 +53,17 @@ const INEXACT = frozenFail(
 );
 const exactNumber = (n: number): boolean => Number.isFinite(n) && (!Number.isInteger(n) || Number.isSafeInteger(n));
 
+/**
+ * The text of a value for a text or code element: a string trimmed, an exact number as its decimal string; else the
+ * fault (unstorable characters, an inexact number, a missing value, or the element's type fault).
+ */
+function textOf(value: unknown, required: CheckResult, type: CheckResult): string | CheckResult {
+  if (typeof value === 'string') return badText(value) ?? value.trim();
+  if (typeof value === 'number' && !Number.isNaN(value)) return exactNumber(value) ? String(value) : INEXACT;
+  if (value === null || value === undefined) return required;
+  return type;
+}
+
 function codePointLength(s: string): number {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
@@ -131,17 +142,9 @@ function compileString(el: DataElement, echo: boolean, quote: Quote, REQUIRED: C
   const normalise = el.checkRule !== undefined ? NORMALISE[el.checkRule] : undefined;
 
   return (value) => {
-    let s: string;
-    if (typeof value === 'string') {
-      const bad = badText(value);
-      if (bad !== null) return bad;
-      s = value.trim();
-    } else if (typeof value === 'number' && Number.isFinite(value)) {
-      if (!exactNumber(value)) return INEXACT;
-      s = String(value);
-    } else if (typeof value === 'number' && !Number.isNaN(value)) return INEXACT;
-    else if (value === null || value === undefined) return REQUIRED;
-    else return TYPE;
+    const t = textOf(value, REQUIRED, TYPE);
+    if (typeof t !== 'string') return t;
+    let s = t;
     if (s === '') return REQUIRED;
     if (maxLength !== undefined && s.length > maxLength) {
       const len = codePointLength(s);
@@ -320,17 +323,9 @@ function compileCode(el: DataElement, echo: boolean, quote: Quote, REQUIRED: Che
   );
 
   return (value) => {
-    let s: string;
-    if (typeof value === 'string') {
-      const bad = badText(value);
-      if (bad !== null) return bad;
-      s = value.trim();
-    } else if (typeof value === 'number' && Number.isFinite(value)) {
-      if (!exactNumber(value)) return INEXACT;
-      s = String(value);
-    } else if (typeof value === 'number' && !Number.isNaN(value)) return INEXACT;
-    else if (value === null || value === undefined) return REQUIRED;
-    else return TYPE;
+    const t = textOf(value, REQUIRED, TYPE);
+    if (typeof t !== 'string') return t;
+    const s: string = t;
     if (s === '') return REQUIRED;
     if (codes.has(s)) return { ok: true, value: s };
     if (!echo) return NOT_IN_SET;
