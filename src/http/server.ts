@@ -67,7 +67,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
   const app = Fastify({
     logger: opts.logger ? loggerOptions(opts.logStream) : false,
     bodyLimit: 1024 * 1024,
-    maxParamLength: 600, // record handles (records/handles.ts) are longer than Fastify's default of 100
+    routerOptions: { maxParamLength: 600 }, // record handles (records/handles.ts) are longer than the default 100
     frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
