@@ -180,7 +180,7 @@ async function benchMaskedReads(
   await requestShare(ctx, {
     dataset: datasetId,
     fields: ['citizen_id', 'sample_time', 'result', 'lab_code'],
-    clearFields: ['result'],
+    clearFields: ['citizen_id', 'result'], // a lookup by person needs the identifier in clear
     purposes: ['contact_tracing'],
     purposeText: 'benchmark reads',
     legalBasis: 'benchmark',

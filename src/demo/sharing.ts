@@ -46,6 +46,7 @@ export async function buildDemoSharing(
   await req('th-grid', {
     dataset: 'vaccinations',
     fields: ['citizen_id', 'product', 'dose', 'vaccination_date'],
+    clearFields: ['citizen_id'], // the grid looks residents up by ID number, which needs it in clear
     purposes: ['epidemic_control'],
     purposeText: '社区疫苗接种动员 (community vaccination drive)',
     legalBasis: '《中华人民共和国疫苗管理法》第六条',
@@ -53,6 +54,7 @@ export async function buildDemoSharing(
   const trips = await req('gd-cdc', {
     dataset: 'travel-itineraries',
     fields: ['citizen_id', 'mode', 'trip_number', 'station', 'departure_time', 'arrival_time'],
+    clearFields: ['citizen_id'], // tracing looks a case's trips up by ID number; trips and times stay masked
     purposes: ['contact_tracing'],
     ...tracing,
   });

@@ -41,14 +41,22 @@ describeEachEngine('controlled access', (getPlatform) => {
     assert.equal(req.status, 201, JSON.stringify(req.body));
     assert.equal(req.body.status, 'granted');
     assert.equal(req.body.live, true);
-    const found = await search(f.consumer.token, f.ds.unconditional, {
+    // The identifier is granted masked: no lookup by person (subject_lookup_not_granted); the record is found by its
+    // masked form in a listing, and read again by its handle.
+    const lookup = await search(f.consumer.token, f.ds.unconditional, {
       subject: f.people[0]!.citizen_id,
       purpose: 'contact_tracing',
     });
-    assert.equal(found.status, 200, JSON.stringify(found.body));
+    assert.equal(lookup.status, 403, JSON.stringify(lookup.body));
+    assert.equal(lookup.body.code, 'subject_lookup_not_granted');
+    const listed = await search(f.consumer.token, f.ds.unconditional, { purpose: 'contact_tracing', limit: 100 });
+    assert.equal(listed.status, 200, JSON.stringify(listed.body));
+    const masked0 = `${f.people[0]!.citizen_id.slice(0, 4)}**********${f.people[0]!.citizen_id.slice(-4)}`;
+    const found = listed.body.items.find((r: any) => r.data.citizen_id === masked0);
+    assert.ok(found, 'the record is listed with the identifier masked');
     const read = await f.api(f.consumer.token)(
       'GET',
-      `/api/v1/datasets/${f.ds.unconditional}/records/${found.body.items[0].handle}?purpose=contact_tracing`,
+      `/api/v1/datasets/${f.ds.unconditional}/records/${found.handle}?purpose=contact_tracing`,
     );
     assert.equal(read.status, 200, JSON.stringify(read.body));
     const d = read.body.data;
@@ -89,6 +97,7 @@ describeEachEngine('controlled access', (getPlatform) => {
     const other = await f.api(f.third.token)('POST', '/api/v1/sharing/requests', {
       dataset: f.ds.unconditional,
       fields: ['citizen_id', 'division_code'],
+      clearFields: ['citizen_id'],
       purposes: ['statistics'],
       purposeText: 'Counting by district',
       legalBasis: 'Statistics Law art. 7',
@@ -115,6 +124,29 @@ describeEachEngine('controlled access', (getPlatform) => {
       `/api/v1/datasets/${f.ds.unconditional}/records?purpose=statistics&f.division_code=440106`,
     );
     assert.deepEqual(filtered.body.items, []);
+  });
+
+  test('a grant that does not give the identifier in clear allows no lookup by person, and audits the refusal', async () => {
+    const g = await f.api(f.third.token)('POST', '/api/v1/sharing/requests', {
+      dataset: f.ds.unconditional,
+      fields: ['result', 'division_code'],
+      purposes: ['epidemic_control'],
+      purposeText: 'Positivity by district',
+      legalBasis: '《传染病防治法》第三十三条',
+      periodEnd: f.inAWeek,
+    });
+    assert.equal(g.status, 201, JSON.stringify(g.body));
+    const res = await search(f.third.token, f.ds.unconditional, {
+      subject: f.people[0]!.citizen_id,
+      purpose: 'epidemic_control',
+    });
+    assert.equal(res.status, 403, JSON.stringify(res.body));
+    assert.equal(res.body.code, 'subject_lookup_not_granted');
+    assert.ok(!JSON.stringify(res.body).includes(f.people[0]!.citizen_id), 'the refusal does not echo the ID number');
+    const denied = (await auditEntries('records.read')).filter(
+      (e) => e.outcome === 'denied' && e.actor.department === f.third.id && e.reason === 'subject_lookup_not_granted',
+    );
+    assert.equal(denied.length, 1);
   });
 
   test('refusals say why, with a problem code, and are audited', async () => {

@@ -283,7 +283,19 @@ async function readRows(
     where.push(sql(`$${params.length}`));
   };
   if (!q.history) where.push('valid_to IS NULL');
-  if (q.subject !== undefined) add((p) => `subject = ${p}`, subjectOf(ctx.platform.ring, q.subject));
+  if (q.subject !== undefined) {
+    // Looking a person up tells a consumer which records are theirs: only when the grant shows the identifier in clear
+    // (else a masked or ungranted identifier would be un-masked by lookups, one guess at a time).
+    if (plan.mode === 'grant' && (ds.subjectField === null || !plan.clear.has(ds.subjectField)))
+      await deny(
+        ctx,
+        ds,
+        'subject_lookup_not_granted',
+        `Your grant on ${ds.id} does not give ${ds.subjectField ?? 'the person identifier'} in clear, so you may not look records up by person; ask for it in clear (clearFields) with its legal basis.`,
+        q.purpose,
+      );
+    add((p) => `subject = ${p}`, subjectOf(ctx.platform.ring, q.subject));
+  }
   if (q.key !== undefined) {
     // A key holds the key fields' values: looking one up would tell a consumer whether a masked value is right.
     if (plan.mode !== 'owner')

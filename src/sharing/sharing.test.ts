@@ -201,7 +201,7 @@ describeEachEngine('sharing', (getPlatform) => {
   });
 
   test('correction loop: the consumer reports an error, the owner answers; the record’s history shows both', async () => {
-    const grant = await ask(f.ds.unconditional, { purposes: ['data_quality'] });
+    const grant = await ask(f.ds.unconditional, { purposes: ['data_quality'], clearFields: ['citizen_id'] });
     assert.equal(grant.body.status, 'granted');
     const found = await f.api(f.consumer.token)('POST', `/api/v1/datasets/${f.ds.unconditional}/records/search`, {
       subject: f.people[1]!.citizen_id,
