@@ -13,6 +13,7 @@ const TIME = '2022-06-01T08:00:00Z';
 describeEachEngine('ingest: rows the database cannot store', (getPlatform) => {
   let platform: RunningPlatform;
   let server: TestServer;
+  let ownerToken: string;
   let api: ReturnType<typeof client>;
   let n = 0;
   const tag = Math.random().toString(36).slice(2, 7);
@@ -38,6 +39,7 @@ describeEachEngine('ingest: rows the database cannot store', (getPlatform) => {
       assert.equal(res.status, 201, JSON.stringify(res.body));
     }
     api = client(server.url, owner.token);
+    ownerToken = owner.token;
   });
   after(async () => server.close());
 
@@ -263,6 +265,18 @@ describeEachEngine('ingest: rows the database cannot store', (getPlatform) => {
       // The edge (http/input.ts) refuses such a body before the profile is read, and says where.
       assert.equal(put.body.code, 'invalid_characters');
       assert.match(put.body.detail, /body\./);
+    }
+  });
+
+  test('an upload without a Content-Type, or without a body, is a 415 that says what to send, never a 500', async () => {
+    const ds = await newDataset();
+    for (const init of [{}, { body: 'a,b\n1,2\n' }] as RequestInit[]) {
+      const res = await fetch(`${server.url}/api/v1/datasets/${ds}/records`, {
+        method: 'POST',
+        ...init,
+        headers: { authorization: `Bearer ${ownerToken}` },
+      });
+      assert.equal(res.status, 415, await res.text());
     }
   });
 

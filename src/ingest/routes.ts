@@ -65,6 +65,14 @@ export function registerIngestRoutes(app: App, opts: { maxIngestBytes: number })
       const ctx = ctxOf(req);
       const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       const body = req.body as unknown;
+      // No body, or one sent without a content type that says what it is: nothing to read.
+      if (body === undefined || body === null || (type !== 'application/json' && typeof body !== 'object'))
+        throw new Problem({
+          status: 415,
+          code: 'unsupported_media_type',
+          title: 'Unsupported media type',
+          detail: 'Send the records as application/json, application/x-ndjson or text/csv, with that Content-Type.',
+        });
       const source: IngestSource =
         type === 'text/csv'
           ? { format: 'csv', stream: body as Readable }
@@ -82,7 +90,7 @@ export function registerIngestRoutes(app: App, opts: { maxIngestBytes: number })
         // Let the client finish sending (so it reads our answer) unless the upload is the problem.
         if (source.format !== 'json') {
           if (err instanceof Problem && err.status === 413) void reply.header('connection', 'close');
-          else (body as Readable).resume();
+          else (body as Readable).resume?.();
         }
         throw err;
       }
