@@ -94,6 +94,7 @@ describeEachEngine('the OpenAPI contract', (getPlatform) => {
     assert.deepEqual(doc.paths['/api/v1/elements'].get.security, []);
     assert.deepEqual(doc.paths['/api/v1/datasets'].get.security, [{ bearerAuth: [] }]);
     assert.equal(doc.paths['/healthz'].get.responses['503'], undefined, 'liveness is never shed');
+    for (const status of ['429', '503']) assert.ok(doc.components.responses[`Problem${status}`].headers['Retry-After']);
   });
 
   test('what the server really answers is what the document says', async () => {

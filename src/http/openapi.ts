@@ -35,6 +35,7 @@ const PROBLEMS: Record<string, string> = {
 };
 
 const problemRef = { $ref: '#/components/schemas/Problem' };
+const retryAfter = { description: 'Seconds to wait before trying again', schema: { type: 'integer', minimum: 0 } };
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 
 /** `GET /api/v1/datasets/:id/records` → `getDatasetsByIdRecords`: stable, from the method and the route. */
@@ -85,79 +86,88 @@ const liftParts = (schema: Json, naming: Naming): Json => {
 const routeKey = (method: string, url: string) => `${method.toUpperCase()} ${url}`;
 const openapiUrl = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
-/**
- * The finishing of the document: each operation's id, security (`[]` when public), the problems it may answer
- * (as application/problem+json, through shared responses), alternate media types; servers and licence.
- */
-function finish(doc: Doc, naming: Naming, exempt: Set<string>): Doc {
-  const components = doc.components as { schemas?: Json; responses?: Json };
-  const schemas = (components.schemas ??= {});
-  // Each used component once; a component may use others (the loop runs until none is new).
-  for (let done = new Set<string>(); done.size < naming.used.size;) {
+/** The components the routes use, once each; a component may use others (the loop runs until none is new). */
+function emitComponents(schemas: Json, naming: Naming): void {
+  const done = new Set<string>();
+  while (done.size < naming.used.size) {
     for (const [name, schema] of [...naming.used]) {
       if (done.has(name)) continue;
-      done = new Set(done).add(name);
+      done.add(name);
       const { $id: _id, ...component } = JSON.parse(JSON.stringify(lift(schema, naming, schema))) as Json;
       schemas[name] = component;
     }
   }
+}
+
+type Operation = Json & { responses: Record<string, Json> };
+
+/**
+ * One operation finished: its id, security (`[]` when public), its error responses as application/problem+json,
+ * the problems every such operation may answer (through shared responses, named in `shared`).
+ */
+function finishOperation(op: Operation, method: string, url: string, shedExempt: boolean, shared: Set<string>) {
+  op.operationId ??= operationIdOf(method, url);
+  op.security ??= [];
+  const responses = op.responses;
+  for (const [status, res] of Object.entries(responses)) {
+    const content = res.content as Record<string, unknown> | undefined;
+    if (Number(status) >= 400 && content?.['application/json'] !== undefined)
+      res.content = { 'application/problem+json': content['application/json'] };
+  }
+  const hasBody = op.requestBody !== undefined;
+  const statuses = new Set(['400', '401', '429', '500']);
+  if (Array.isArray(op.security) && op.security.length > 0) statuses.add('403');
+  if (url.includes('{')) statuses.add('404');
+  if (hasBody) statuses.add('413').add('415');
+  if (!shedExempt) statuses.add('503');
+  if (!hasBody && (method === 'get' || method === 'head')) {
+    delete responses['413']; // no body is read, so it can be neither too large nor of the wrong type
+    delete responses['415'];
+  }
+  for (const status of statuses) {
+    if (responses[status] !== undefined) continue;
+    responses[status] = { $ref: `#/components/responses/Problem${status}` };
+    shared.add(status);
+  }
+}
+
+/** The finishing of the document: every operation, alternate media types, the shared problem responses. */
+function finish(doc: Doc, naming: Naming, exempt: Set<string>): Doc {
+  const components = doc.components as { schemas?: Json; responses?: Json };
+  emitComponents((components.schemas ??= {}), naming);
   const shared = new Set<string>();
   const applied = new Set<string>();
   const ids = new Set<string>();
   for (const [url, item] of Object.entries(doc.paths)) {
     for (const method of METHODS) {
-      const op = item[method] as (Json & { responses: Record<string, Json> }) | undefined;
+      const op = item[method] as Operation | undefined;
       if (!op) continue;
-      const id = (op.operationId as string | undefined) ?? operationIdOf(method, url);
+      finishOperation(op, method, url, exempt.has(routeKey(method, url)), shared);
+      const id = op.operationId as string;
       if (ids.has(id)) throw new Error(`operationId ${id} is used twice in the OpenAPI document`);
       ids.add(id);
-      op.operationId = id;
-      op.security ??= [];
-      const key = routeKey(method, url);
-      const responses = op.responses;
-      for (const [status, res] of Object.entries(responses)) {
-        const content = res.content as Record<string, unknown> | undefined;
-        if (Number(status) >= 400 && content?.['application/json'] !== undefined) {
-          res.content = { 'application/problem+json': content['application/json'] };
-        }
-      }
-      const hasBody = op.requestBody !== undefined;
-      const hasPathParams = url.includes('{');
-      const authenticated = Array.isArray(op.security) && op.security.length > 0;
-      const statuses = new Set(['400', '401', '429', '500']);
-      if (authenticated) statuses.add('403');
-      if (hasPathParams) statuses.add('404');
-      if (hasBody) statuses.add('413').add('415');
-      if (!exempt.has(key)) statuses.add('503');
-      if (!hasBody && (method === 'get' || method === 'head')) {
-        delete responses['413']; // no body is read, so it can be neither too large nor of the wrong type
-        delete responses['415'];
-      }
-      for (const status of statuses) {
-        if (responses[status] !== undefined) continue;
-        responses[status] = { $ref: `#/components/responses/Problem${status}` };
-        shared.add(status);
-      }
       const alternateKey = routeKey(method, url.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1'));
       const alternate = ALTERNATE_MEDIA[alternateKey];
-      const ok = responses['200'] as { content?: Json } | undefined;
+      const ok = op.responses['200'] as { content?: Json } | undefined;
       if (alternate && ok) {
         ok.content = { ...ok.content, ...alternate };
         applied.add(alternateKey);
       }
-      op.responses = Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)));
+      op.responses = Object.fromEntries(Object.entries(op.responses).sort(([a], [b]) => a.localeCompare(b)));
     }
   }
-  components.responses = Object.fromEntries(
-    [...shared]
-      .sort()
-      .map((status) => [
-        `Problem${status}`,
-        { description: PROBLEMS[status], content: { 'application/problem+json': { schema: problemRef } } },
-      ]),
-  );
   for (const key of Object.keys(ALTERNATE_MEDIA))
     if (!applied.has(key)) throw new Error(`ALTERNATE_MEDIA names ${key}, which is no operation with a 200 response`);
+  components.responses = Object.fromEntries(
+    [...shared].sort().map((status) => [
+      `Problem${status}`,
+      {
+        description: PROBLEMS[status],
+        ...(status === '429' || status === '503' ? { headers: { 'Retry-After': retryAfter } } : {}),
+        content: { 'application/problem+json': { schema: problemRef } },
+      },
+    ]),
+  );
   return doc;
 }
 
