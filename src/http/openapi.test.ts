@@ -123,6 +123,16 @@ describeEachEngine('the OpenAPI contract', (getPlatform) => {
     }
   });
 
+  test('a resource the server sends has the fields its named schema lists, and no other', async () => {
+    const platform = await getPlatform();
+    const admin = await makeDepartment(platform.db, { role: 'admin' });
+    const res = await client(server.url, admin.token)('GET', `/api/v1/departments/${admin.id}`);
+    assert.equal(res.status, 200);
+    const schema = doc.components.schemas.Department;
+    for (const k of schema.required) assert.ok(k in res.body, `sent ${k}`);
+    for (const k of Object.keys(res.body)) assert.ok(k in schema.properties, `${k} is documented`);
+  });
+
   test('QR images and NDJSON reads are declared with their media types', () => {
     const code = doc.paths['/api/v1/me/code'].get.responses['200'].content;
     assert.deepEqual(Object.keys(code).sort(), ['application/json', 'image/png', 'image/svg+xml']);

@@ -19,6 +19,14 @@ export const ALTERNATE_MEDIA: Record<string, Record<string, Json>> = {
   },
 };
 
+/** Descriptions of successes, for the responses a route did not describe. */
+const SUCCESS: Record<string, string> = {
+  200: 'OK',
+  201: 'Created',
+  202: 'Accepted: the work goes on in the background',
+  204: 'Done; no content',
+};
+
 /** The problem responses every operation may get, by status, with when they happen. */
 const PROBLEMS: Record<string, string> = {
   400: 'Invalid request: a parameter or the body fails its schema, or the URL holds invalid characters',
@@ -110,6 +118,8 @@ function finishOperation(op: Operation, method: string, url: string, shedExempt:
   op.security ??= [];
   const responses = op.responses;
   for (const [status, res] of Object.entries(responses)) {
+    const described = SUCCESS[status] ?? PROBLEMS[status];
+    if (res.description === 'Default Response' && described) res.description = described;
     const content = res.content as Record<string, unknown> | undefined;
     if (Number(status) >= 400 && content?.['application/json'] !== undefined)
       res.content = { 'application/problem+json': content['application/json'] };
