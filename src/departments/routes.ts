@@ -7,28 +7,34 @@ import { createDepartment, getDepartment, listDepartments, updateDepartment, who
 
 const tags = ['departments'];
 const Id = Type.Object({ id: Type.String() });
-const TokenInfo = Type.Object({
-  id: Type.String(),
-  departmentId: Type.String(),
-  name: Type.String(),
-  createdAt: Type.String(),
-  expiresAt: Type.Union([Type.String(), Type.Null()]),
-  revokedAt: Type.Union([Type.String(), Type.Null()]),
-  lastUsedAt: Type.Union([Type.String(), Type.Null()]),
-});
-const IssuedToken = Type.Object({
-  id: Type.String(),
-  departmentId: Type.String(),
-  name: Type.String(),
-  token: Type.String({ description: 'Shown once; store it safely' }),
-  expiresAt: Type.Union([Type.String(), Type.Null()]),
-});
+const TokenInfo = Type.Object(
+  {
+    id: Type.String(),
+    departmentId: Type.String(),
+    name: Type.String(),
+    createdAt: Type.String(),
+    expiresAt: Type.Union([Type.String(), Type.Null()]),
+    revokedAt: Type.Union([Type.String(), Type.Null()]),
+    lastUsedAt: Type.Union([Type.String(), Type.Null()]),
+  },
+  { title: 'TokenInfo' },
+);
+const IssuedToken = Type.Object(
+  {
+    id: Type.String(),
+    departmentId: Type.String(),
+    name: Type.String(),
+    token: Type.String({ description: 'Shown once; store it safely' }),
+    expiresAt: Type.Union([Type.String(), Type.Null()]),
+  },
+  { title: 'IssuedToken' },
+);
 const TokenBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 100 }),
     expiresAt: Type.Optional(Type.String({ format: 'date-time' })),
   },
-  { additionalProperties: false },
+  { title: 'TokenInput', additionalProperties: false },
 );
 
 export function registerDepartmentRoutes(app: App): void {

@@ -36,7 +36,7 @@ const NoticeBody = Type.Object(
       ),
     ),
   },
-  { additionalProperties: false },
+  { title: 'FederationNotice', additionalProperties: false },
 );
 
 export function registerFederationRoutes(app: App): void {

@@ -27,6 +27,7 @@ import { frameworkErrors, registerProblemHandlers } from './errors.js';
 import { finiteOnly, registerInputChecks } from './input.js';
 import { edgeLimitsFrom, type EdgeLimits } from './limits.js';
 import { loggerOptions } from './logging.js';
+import { openApiOptions } from './openapi.js';
 import { registerLoadShedding } from './shedding.js';
 import { registerSystemRoutes } from './system.js';
 import type { App } from './types.js';
@@ -90,31 +91,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
     done(null, payload),
   );
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'govshare API',
-        description:
-          'Government data sharing for public-health emergencies: the data standard, the catalog with data subjects, ingest, ' +
-          'sharing by class with controlled, masked and audited access, a tamper-evident audit ledger (RFC 6962) and citizen transparency. ' +
-          '政务数据共享平台：数据标准、数据主体目录、数据汇聚、分类共享与受控访问、防篡改审计日志、公民查询。Errors are RFC 9457 problem details with a stable `code`.',
-        version: opts.version ?? '0.1.0',
-      },
-      components: {
-        securitySchemes: {
-          bearerAuth: {
-            type: 'http',
-            scheme: 'bearer',
-            description: 'Department API token (gst_...) or person token (gsp_...)',
-          },
-        },
-      },
-    },
-    refResolver: {
-      buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
-    },
-  });
+  await app.register(swagger, openApiOptions(opts.version ?? '0.1.0'));
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   const db = opts.platform.db;

@@ -3,15 +3,18 @@ import { bearer, ctxOf, errors } from '../http/context.js';
 import type { App } from '../http/types.js';
 import { fieldKeyStatus, rotateFieldKey, startReencryption } from './fieldkeys.js';
 
-const Status = Type.Object({
-  running: Type.Boolean(),
-  activeKey: Type.String(),
-  keys: Type.Array(Type.String()),
-  reencrypted: Type.Integer(),
-  startedAt: Type.Union([Type.String(), Type.Null()]),
-  finishedAt: Type.Union([Type.String(), Type.Null()]),
-  error: Type.Union([Type.String(), Type.Null()]),
-});
+const Status = Type.Object(
+  {
+    running: Type.Boolean(),
+    activeKey: Type.String(),
+    keys: Type.Array(Type.String()),
+    reencrypted: Type.Integer(),
+    startedAt: Type.Union([Type.String(), Type.Null()]),
+    finishedAt: Type.Union([Type.String(), Type.Null()]),
+    error: Type.Union([Type.String(), Type.Null()]),
+  },
+  { title: 'FieldKeyStatus' },
+);
 const tags = ['keys'];
 
 export function registerKeyRoutes(app: App, opts: { keyFile: string | undefined }): void {

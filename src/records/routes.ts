@@ -9,34 +9,40 @@ import { PURPOSE_CODES } from '../sharing/purposes.js';
 import { readAll, readPage, readRecordHistory, type ReadQuery } from './read.js';
 
 const tags = ['records'];
-const RecordVersion = Type.Object({
-  handle: Type.Optional(
-    Type.String({
-      description:
-        'Opaque handle of the record, valid for you only: per grant and dataset for a consumer, per dataset for the owner. ' +
-        'The same record keeps its handle within your grant; it addresses the record in /records/{handle}, its history and corrections.',
-    }),
-  ),
-  version: Type.Integer(),
-  data: Type.Record(Type.String(), Type.Unknown()),
-  masked: Type.Array(Type.String(), { description: 'Fields shown masked' }),
-  validFrom: Type.String(),
-  validTo: Type.Union([Type.String(), Type.Null()]),
-});
-const Correction = Type.Object({
-  id: Type.String(),
-  dataset: Type.String(),
-  handle: Type.String({ description: 'The record’s handle as you see it (the reporter’s grant, or the owner’s)' }),
-  grant: Type.String(),
-  reporter: Type.String(),
-  field: Type.Union([Type.String(), Type.Null()]),
-  description: Type.String(),
-  status: Type.String(),
-  answer: Type.Union([Type.String(), Type.Null()]),
-  answeredBy: Type.Union([Type.String(), Type.Null()]),
-  answeredAt: Type.Union([Type.String(), Type.Null()]),
-  createdAt: Type.String(),
-});
+const RecordVersion = Type.Object(
+  {
+    handle: Type.Optional(
+      Type.String({
+        description:
+          'Opaque handle of the record, valid for you only: per grant and dataset for a consumer, per dataset for the owner. ' +
+          'The same record keeps its handle within your grant; it addresses the record in /records/{handle}, its history and corrections.',
+      }),
+    ),
+    version: Type.Integer(),
+    data: Type.Record(Type.String(), Type.Unknown()),
+    masked: Type.Array(Type.String(), { description: 'Fields shown masked' }),
+    validFrom: Type.String(),
+    validTo: Type.Union([Type.String(), Type.Null()]),
+  },
+  { title: 'RecordVersion' },
+);
+const Correction = Type.Object(
+  {
+    id: Type.String(),
+    dataset: Type.String(),
+    handle: Type.String({ description: 'The record’s handle as you see it (the reporter’s grant, or the owner’s)' }),
+    grant: Type.String(),
+    reporter: Type.String(),
+    field: Type.Union([Type.String(), Type.Null()]),
+    description: Type.String(),
+    status: Type.String(),
+    answer: Type.Union([Type.String(), Type.Null()]),
+    answeredBy: Type.Union([Type.String(), Type.Null()]),
+    answeredAt: Type.Union([Type.String(), Type.Null()]),
+    createdAt: Type.String(),
+  },
+  { title: 'Correction' },
+);
 const Purpose = Type.Optional(
   Type.Union(
     PURPOSE_CODES.map((p) => Type.Literal(p)),
@@ -50,12 +56,15 @@ const Handle = Type.Object({
   id: Type.String(),
   handle: Type.String({ maxLength: 512, description: 'A record handle you received (never a key or an ID number)' }),
 });
-const Page = Type.Object({
-  items: Type.Array(RecordVersion),
-  next: Type.Union([Type.String(), Type.Null()], {
-    description: 'Opaque cursor of the next page (give it back as `after`, with the same query), or null',
-  }),
-});
+const Page = Type.Object(
+  {
+    items: Type.Array(RecordVersion),
+    next: Type.Union([Type.String(), Type.Null()], {
+      description: 'Opaque cursor of the next page (give it back as `after`, with the same query), or null',
+    }),
+  },
+  { title: 'RecordPage' },
+);
 const FieldName = Type.String({ pattern: '^[a-z][a-z0-9_]*$' });
 const SearchBody = Type.Object(
   {
@@ -80,7 +89,7 @@ const SearchBody = Type.Object(
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
     after: Type.Optional(Type.String({ maxLength: 4096, description: 'The `next` cursor of the previous page' })),
   },
-  { additionalProperties: false },
+  { title: 'RecordSearch', additionalProperties: false },
 );
 const NOT_FOUND = (id: string) =>
   notFound('record_not_found', `Dataset ${id} has no record with this handle that you may see.`);

@@ -44,7 +44,7 @@ const Appeal = Type.Object(
     createdAt: Type.String(),
     decidedAt: Type.Union([Type.String(), Type.Null()]),
   },
-  { $id: 'Appeal' },
+  { title: 'Appeal', $id: 'Appeal' },
 );
 
 const Id = Type.Object({ id: Type.String() });

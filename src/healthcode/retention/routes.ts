@@ -6,13 +6,16 @@ import { purgeNow, retentionStatus } from './service.js';
 
 const tags = ['retention'];
 
-const PurgeResult = Type.Object({
-  cutoff: Type.String({ description: 'Everything dated before this was deleted' }),
-  datasets: Type.Array(
-    Type.Object({ dataset: Type.String(), deleted: Type.Integer({ description: 'Record versions deleted' }) }),
-  ),
-  codeScans: Type.Integer({ description: 'Checkpoint and venue code scans deleted' }),
-});
+const PurgeResult = Type.Object(
+  {
+    cutoff: Type.String({ description: 'Everything dated before this was deleted' }),
+    datasets: Type.Array(
+      Type.Object({ dataset: Type.String(), deleted: Type.Integer({ description: 'Record versions deleted' }) }),
+    ),
+    codeScans: Type.Integer({ description: 'Checkpoint and venue code scans deleted' }),
+  },
+  { title: 'PurgeResult' },
+);
 
 const LastPurge = Type.Intersect([
   PurgeResult,
@@ -22,14 +25,17 @@ const LastPurge = Type.Intersect([
   }),
 ]);
 
-const Status = Type.Object({
-  retentionDays: Type.Integer(),
-  cutoff: Type.String({ description: 'The cutoff a purge would use now' }),
-  datasets: Type.Array(Type.Object({ dataset: Type.String(), timeFields: Type.Array(Type.String()) }), {
-    description: 'Datasets with scan or itinerary times, and the fields that date their records',
-  }),
-  lastPurge: Type.Union([LastPurge, Type.Null()]),
-});
+const Status = Type.Object(
+  {
+    retentionDays: Type.Integer(),
+    cutoff: Type.String({ description: 'The cutoff a purge would use now' }),
+    datasets: Type.Array(Type.Object({ dataset: Type.String(), timeFields: Type.Array(Type.String()) }), {
+      description: 'Datasets with scan or itinerary times, and the fields that date their records',
+    }),
+    lastPurge: Type.Union([LastPurge, Type.Null()]),
+  },
+  { title: 'RetentionStatus' },
+);
 
 export function registerRetentionRoutes(app: App): void {
   app.get(

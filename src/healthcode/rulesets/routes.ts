@@ -20,7 +20,7 @@ const RuleSchema = Type.Object(
     logic: Type.Unknown({ description: 'A CertLogic expression over the person’s facts; true means the rule fires' }),
     evidence: Type.Optional(Type.Array(Type.String({ maxLength: 32 }), { maxItems: 16 })),
   },
-  { additionalProperties: false },
+  { title: 'Rule', additionalProperties: false },
 );
 const RuleSetSchema = Type.Object(
   {
@@ -32,13 +32,20 @@ const RuleSetSchema = Type.Object(
     description: Text,
     rules: Type.Array(RuleSchema, { maxItems: 500 }),
   },
-  { additionalProperties: false, description: 'A versioned CertLogic rule set (src/healthcode/rules/types.ts)' },
+  {
+    title: 'RuleSet',
+    additionalProperties: false,
+    description: 'A versioned CertLogic rule set (src/healthcode/rules/types.ts)',
+  },
 );
-const Stored = Type.Object({
-  ruleSet: RuleSetSchema,
-  publishedBy: Type.String(),
-  publishedAt: Type.String({ format: 'date-time' }),
-});
+const Stored = Type.Object(
+  {
+    ruleSet: RuleSetSchema,
+    publishedBy: Type.String(),
+    publishedAt: Type.String({ format: 'date-time' }),
+  },
+  { title: 'StoredRuleSet' },
+);
 const Region = Type.String({ pattern: '^\\d{6}$', description: 'GB/T 2260 division code' });
 
 export function registerRuleSetRoutes(app: App): void {
