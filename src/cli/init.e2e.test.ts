@@ -187,3 +187,19 @@ test('init without a terminal names the flags it needs and checks the credit cod
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('init on a terminal asks for what the flags do not give, re-asks a bad value, and prints only the token', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'govshare-init-'));
+  try {
+    const bad = ADMIN_CODE.slice(0, 17) + (ADMIN_CODE.endsWith('0') ? '1' : '0');
+    const io = memoryIo({ stdin: `gd-dc\n数据中心\nData Center\n${bad}\n${ADMIN_CODE}\n\n` });
+    Object.assign(io.stdin, { isTTY: true });
+    assert.equal(await run(['init', '--data-dir', dir], io), 0, io.stderr());
+    assert.match(io.stdout(), /^gst_[A-Za-z0-9_-]+\n$/);
+    assert.match(io.stderr(), /统一社会信用代码[^\n]*: +the credit code is not a valid GB 32100 code/);
+    assert.match(io.stderr(), /Region code[^\n]*\[440000\]/, 'the region is offered with its default');
+    assert.match(io.stderr(), /administrator department gd-dc created/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,4 +1,4 @@
-import { createInterface } from 'node:readline/promises';
+import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { SLUG_PATTERN } from '../../core/ids.js';
 import { validateCreditCode, validateDivisionCode } from '../../standard/index.js';
@@ -66,12 +66,15 @@ async function collect(opts: InitOpts, io: Io, defaultRegion: string): Promise<R
       `init needs ${missing.map((f) => f.flag).join(', ')} (or run it on a terminal to be asked for them)`,
     );
   const rl = createInterface({ input: io.stdin, terminal: false });
+  const lines = rl[Symbol.asyncIterator](); // buffers lines typed (or pasted) ahead of their prompt
   try {
     for (const f of missing) {
       for (;;) {
         const dflt = f.key === 'region' ? defaultRegion : undefined;
         io.err(`${f.prompt}${dflt ? ` [${dflt}]` : ''}: `);
-        const answer = (await rl.question('')).trim() || dflt || '';
+        const next = await lines.next();
+        if (next.done) throw new UsageError('init: standard input ended before every value was given');
+        const answer = String(next.value).trim() || dflt || '';
         const bad = checkInitField(f.key, answer);
         if (!bad) {
           values[f.key] = answer;
