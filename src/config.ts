@@ -11,7 +11,7 @@ export interface Config {
   dbSchema: string | undefined;
   maxIngestBytes: number;
   log: boolean;
-  demo: boolean; // build the demo province on an empty database
+  demo: boolean; // build the demo province on an empty database: by default only on the embedded database (PGlite)
   demoPersons: number;
   fieldKeys: string | undefined; // GOVSHARE_FIELD_KEYS: the keyring JSON, shared by several processes
   answerWorkingDays: number; // working days an owner has to answer a conditional request
@@ -105,6 +105,15 @@ function intOf(name: string, v: string | number | undefined, fallback: number, m
   return n;
 }
 
+/** --demo/--no-demo, else GOVSHARE_DEMO=1/0, else only on PGlite: never silently into a PostgreSQL database. */
+function demoOf(flag: boolean | undefined, env: string | undefined, databaseUrl: string | undefined): boolean {
+  if (flag !== undefined) return flag;
+  if (env === '1' || env === 'true') return true;
+  if (env === '0' || env === 'false') return false;
+  if (env !== undefined && env !== '') throw new Error(`GOVSHARE_DEMO must be 1 or 0 (got ${env})`);
+  return databaseUrl === undefined;
+}
+
 function regionOf(v: string | undefined): string {
   if (v === undefined || v === '') return '440000';
   if (!/^\d{6}$/.test(v)) throw new Error(`region must be a 6-digit GB/T 2260 division code (got ${v})`);
@@ -117,11 +126,12 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   const hubUrl = hubUrlOf(flags.hubUrl ?? fed.hub ?? env.GOVSHARE_HUB_URL);
   if (role === 'region' && !hubUrl)
     throw new Error('a region node needs the hub URL (--hub, GOVSHARE_HUB_URL or "hub" in the federation config)');
+  const databaseUrl = flags.databaseUrl ?? (env.DATABASE_URL || undefined);
   return {
     host: flags.host ?? env.HOST ?? '127.0.0.1',
     port: intOf('port', flags.port ?? env.PORT, 8080, 0, 65535),
     dataDir: resolve(flags.dataDir ?? env.GOVSHARE_DATA_DIR ?? './data'),
-    databaseUrl: flags.databaseUrl ?? (env.DATABASE_URL || undefined),
+    databaseUrl,
     dbSchema: flags.dbSchema ?? (env.GOVSHARE_DB_SCHEMA || undefined),
     maxIngestBytes: intOf(
       'GOVSHARE_MAX_INGEST_BYTES',
@@ -131,7 +141,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
       Number.MAX_SAFE_INTEGER,
     ),
     log: flags.log ?? env.GOVSHARE_LOG === '1',
-    demo: flags.demo ?? env.GOVSHARE_DEMO !== '0',
+    demo: demoOf(flags.demo, env.GOVSHARE_DEMO, databaseUrl),
     demoPersons: intOf('persons', flags.persons ?? env.GOVSHARE_DEMO_PERSONS, 10_000, 1, 20_000_000),
     fieldKeys: env.GOVSHARE_FIELD_KEYS || undefined,
     answerWorkingDays: intOf('GOVSHARE_ANSWER_DAYS', env.GOVSHARE_ANSWER_DAYS, 10, 1, 60),

@@ -82,7 +82,8 @@ test('parseInteger, parseDay and parseInstant', () => {
 });
 
 test('start flags: only an explicit --no-demo or --log override the environment', () => {
-  assert.equal(startFlags({ demo: true }).demo, undefined); // commander's default for a lone --no-demo
+  assert.equal(startFlags({}).demo, undefined); // neither --demo nor --no-demo: the environment and engine decide
+  assert.equal(startFlags({ demo: true }).demo, true);
   assert.equal(startFlags({ demo: false }).demo, false);
   assert.equal(startFlags({ region: '440300' }).region, '440300');
   assert.equal(startFlags({}).log, undefined);

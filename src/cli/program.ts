@@ -5,6 +5,7 @@ import { registerCatalog } from './commands/catalog.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDepartments } from './commands/departments.js';
 import { registerElements } from './commands/elements.js';
+import { registerInit } from './commands/init.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerKeys } from './commands/keys.js';
 import { registerPersons } from './commands/persons.js';
@@ -61,6 +62,7 @@ export function buildProgram(ctx: CliContext): Command {
   program.addHelpText('after', EXIT_HELP);
 
   registerStart(program, ctx);
+  registerInit(program, ctx);
   registerDemo(program, ctx);
   registerIngest(program, ctx);
   registerCatalog(program, ctx);

@@ -26,7 +26,8 @@ export async function startNode(
   try {
     await seedBaselineRuleSet(db, config.region);
     let demoLine: string | undefined;
-    if (config.demo && (await isEmpty(db))) {
+    const empty = await isEmpty(db);
+    if (config.demo && empty) {
       out(`Building the demo province (${config.demoPersons} residents)...  正在生成演示省份数据……`);
       const t0 = Date.now();
       const s = await buildDemo(platform, { persons: config.demoPersons }, config.dataDir);
@@ -53,6 +54,10 @@ export async function startNode(
         `  Federation 联邦: ${config.role} for region ${config.region}${config.hubUrl ? `, hub ${config.hubUrl}` : ''}`,
       );
     if (demoLine) out(demoLine);
+    else if (empty)
+      out(
+        '  No department yet: run `govshare init` (same database options) to create the administrator.  尚无部门：请运行 govshare init 创建管理员。',
+      );
     out(`  API docs  接口文档   ${url}/docs   (OpenAPI: ${url}/openapi.json)`);
     out(`  Health    健康检查   ${url}/healthz  ${url}/readyz`);
     // The banner goes to stdout, which is the log under a service manager: it names the credentials file (mode

@@ -154,7 +154,8 @@ export async function startNodeProcess(spec: NodeSpec): Promise<NodeProcess> {
     '--region',
     spec.region,
     ...(databaseUrl && schema ? ['--database-url', databaseUrl, '--db-schema', schema] : []),
-    ...(persons > 0 ? ['--persons', String(persons)] : ['--no-demo']),
+    // The demo only when asked: on PostgreSQL it is never built by default.
+    ...(persons > 0 ? ['--demo', '--persons', String(persons)] : ['--no-demo']),
     // Only federated nodes get the federation flags, so a standalone node runs on any version of `start`.
     ...(role !== 'standalone' ? ['--role', role] : []),
     ...(spec.hubUrl ? ['--hub', spec.hubUrl] : []),

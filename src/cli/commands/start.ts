@@ -24,8 +24,8 @@ export function startFlags(opts: StartOpts): ConfigFlags {
     databaseUrl: opts.databaseUrl,
     dbSchema: opts.dbSchema,
     persons: opts.persons,
-    // commander defaults a lone --no-demo to true; only an explicit --no-demo may override the environment.
-    demo: opts.demo === false ? false : undefined,
+    // --demo and --no-demo are both declared, so commander leaves demo undefined when neither is given.
+    demo: opts.demo,
     log: opts.log === true ? true : undefined,
     region: opts.region,
     role: opts.role,
@@ -55,6 +55,10 @@ export function registerStart(program: Command, ctx: CliContext): void {
     .option('--host <host>', 'address to listen on (default: $HOST, else 127.0.0.1)')
     .option('--port <port>', 'port to listen on, 0 for any free one (default: $PORT, else 8080)');
   addStorageOptions(start)
+    .option(
+      '--demo',
+      'build the demo province on an empty database even on PostgreSQL (default: $GOVSHARE_DEMO=1, else only on PGlite)',
+    )
     .option('--no-demo', 'do not build the demo province on an empty database (GOVSHARE_DEMO=0 does the same)')
     .option('--log', 'log requests (default: $GOVSHARE_LOG=1)')
     .option(
