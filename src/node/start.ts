@@ -49,14 +49,14 @@ export async function startNode(
   opts: StartOptions = {},
 ): Promise<RunningNode> {
   const signal = opts.signal ?? new AbortController().signal;
-  // A busy port is reported now, before the database is opened and the demo built (a port of 0 is any free one).
-  await checkPortFree(config.host, config.port);
-  signal.throwIfAborted();
+  // Opening takes the data directory's lock (db/lock.ts) first: a second node on the same directory is told who holds it.
   const platform = await openPlatform(config);
   const db = platform.db;
   let workers: Workers | undefined;
   try {
     signal.throwIfAborted();
+    // A busy port is reported now, before the demo build or any long work (a port of 0 is any free one).
+    await checkPortFree(config.host, config.port);
     await seedBaselineRuleSet(db, config.region);
     let demoLine: string | undefined;
     // A build cut short (SIGTERM, a crash) left the marker (demo/marker.ts): its partial province is redone.
