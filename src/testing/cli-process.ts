@@ -110,12 +110,17 @@ export function spawnCli(args: readonly string[], env: Record<string, string> = 
 }
 
 /** The storage flags for an engine: the data directory, plus a fresh schema on TEST_DATABASE_URL for PostgreSQL. */
-export function storageArgs(engine: Engine, dataDir: string): { args: string[]; drop(): Promise<void> } {
+export function storageArgs(
+  engine: Engine,
+  dataDir: string,
+): { args: string[]; databaseUrl?: string; schema?: string; drop(): Promise<void> } {
   if (engine === 'pglite') return { args: ['--data-dir', dataDir], drop: async () => undefined };
   const url = process.env.TEST_DATABASE_URL!;
   const schema = `s_${randomBytes(6).toString('hex')}`;
   return {
     args: ['--data-dir', dataDir, '--database-url', url, '--db-schema', schema],
+    databaseUrl: url,
+    schema,
     async drop() {
       const db = await openPostgres({ url, max: 1 });
       try {
