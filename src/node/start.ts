@@ -125,7 +125,7 @@ export async function startNode(
     const shutdown = (boundMs: number): Promise<'drained' | 'forced'> =>
       (stopping ??= (async () => {
         // app.close() stops accepting at once, answers 503 on kept-alive connections and waits for in-flight requests.
-        const drain = await within(Promise.all([running.stop(), app.close()]), boundMs);
+        const drain = await within(Promise.allSettled([running.stop(), app.close()]), boundMs);
         if (!drain.ok) app.server.closeAllConnections();
         const closed = await within(platform.close(), drain.ok ? Infinity : CLOSE_GRACE_MS);
         return drain.ok && closed.ok ? 'drained' : 'forced';
