@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { quoteIdent } from './copy.js';
+import { lockDataDir, type DirLock } from './lock.js';
 import type { CopyWriter, Db, QueryResult, Queryable } from './types.js';
 
 function wrap(q: Pick<PGlite, 'query' | 'exec'>): Queryable {
@@ -19,6 +20,8 @@ export interface PgliteOptions {
   dataDir?: string; // undefined = in memory
   schema?: string;
   loadDataDir?: Blob;
+  /** What the lock file names as the holder's command (default: the command line's command words). */
+  lockCommand?: string;
 }
 
 /** The embedded engine: PostgreSQL compiled to WASM, one connection, data directory on disk. */
@@ -27,12 +30,23 @@ export interface PgliteDb extends Db {
   dump(): Promise<Blob>;
 }
 
+/** Opens PGlite; a data directory on disk is locked (db/lock.ts) until close, so no second process opens it. */
 export async function openPglite(opts: PgliteOptions = {}): Promise<PgliteDb> {
-  if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
-  const pg = await PGlite.create(opts.dataDir, opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {});
+  let lock: DirLock | undefined;
+  if (opts.dataDir) {
+    mkdirSync(opts.dataDir, { recursive: true });
+    lock = lockDataDir(opts.dataDir, opts.lockCommand);
+  }
+  let pg: PGlite;
   const schema = opts.schema ?? 'public';
-  if (schema !== 'public') {
-    await pg.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}; SET search_path TO ${quoteIdent(schema)}`);
+  try {
+    pg = await PGlite.create(opts.dataDir, opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {});
+    if (schema !== 'public') {
+      await pg.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}; SET search_path TO ${quoteIdent(schema)}`);
+    }
+  } catch (err) {
+    lock?.release();
+    throw err;
   }
   const base = wrap(pg);
   return {
@@ -54,7 +68,11 @@ export async function openPglite(opts: PgliteOptions = {}): Promise<PgliteDb> {
     },
     dump: async () => (await pg.dumpDataDir('none')) as Blob,
     async close() {
-      await pg.close();
+      try {
+        if (!pg.closed) await pg.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }

@@ -18,6 +18,7 @@ import { eventsOf, personAt, type Person, type PersonEvents } from './people.js'
 import { between, rng } from './rng.js';
 import { buildDemoHealth, type DemoHealth } from './health.js';
 import { buildDemoSharing } from './sharing.js';
+import { clearDemoBuilding, demoInterrupted, markDemoBuilding } from './marker.js';
 
 export interface DemoOptions {
   persons: number;
@@ -278,14 +279,16 @@ export async function runDemo(opts: {
 }): Promise<DemoSummary> {
   const platform = await openPlatform(opts.config);
   try {
-    if (!(await isEmpty(platform.db))) {
-      if (!opts.reset)
+    // A build cut short (demo/marker.ts) left a partial province of its own: it is replaced without --reset.
+    if (!(await isEmpty(platform.db)) || demoInterrupted(opts.config.dataDir)) {
+      if (!opts.reset && !demoInterrupted(opts.config.dataDir))
         throw new Error(
           'The database already holds departments; pass --reset to replace everything with the demo province.',
         );
       await resetData(platform.db);
     }
-    return await buildDemo(
+    markDemoBuilding(opts.config.dataDir);
+    const summary = await buildDemo(
       platform,
       {
         persons: opts.config.demoPersons,
@@ -294,6 +297,8 @@ export async function runDemo(opts: {
       },
       opts.config.dataDir,
     );
+    clearDemoBuilding(opts.config.dataDir);
+    return summary;
   } finally {
     await platform.close();
   }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { ConfigFlags } from '../../config.js';
 import type { CliContext } from '../io.js';
+import { guardSignals, shutdownSecondsOf } from '../shutdown.js';
 import { addStorageOptions, configFrom, type StorageOpts } from './storage.js';
 
 export interface StartOpts extends StorageOpts {
@@ -13,6 +14,7 @@ export interface StartOpts extends StorageOpts {
   hub?: string;
   syncSeconds?: string;
   federationConfig?: string;
+  shutdownSeconds?: string;
 }
 
 /** The parsed options as loadConfig flags; what was not given stays undefined so the environment can decide. */
@@ -33,19 +35,6 @@ export function startFlags(opts: StartOpts): ConfigFlags {
     syncSeconds: opts.syncSeconds,
     federationConfig: opts.federationConfig,
   };
-}
-
-/** Resolves at the first SIGINT or SIGTERM; a second signal then gets Node's default (immediate exit). */
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const stop = (sig: NodeJS.Signals): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(sig);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }
 
 export function registerStart(program: Command, ctx: CliContext): void {
@@ -78,13 +67,33 @@ export function registerStart(program: Command, ctx: CliContext): void {
       '--region <code>',
       'the node’s GB/T 2260 region: issuer of its health codes, picks its rule set (default: $GOVSHARE_REGION, else 440000)',
     )
+    .option(
+      '--shutdown-seconds <n>',
+      'on SIGTERM or SIGINT, how long in-flight requests and workers may take to finish before the node stops anyway (default: $GOVSHARE_SHUTDOWN_SECONDS, else 25)',
+    )
     .action(async (opts: StartOpts) => {
       const config = configFrom(startFlags(opts), ctx.io);
+      const seconds = shutdownSecondsOf(opts.shutdownSeconds, ctx.io.env);
+      // From here on a signal stops the node in order (cli/shutdown.ts), before it listens too.
+      const guard = guardSignals({ boundMs: seconds * 1000, err: (t) => ctx.io.err(t) });
       const { startNode } = await import('../../node/start.js');
-      const node = await startNode(config, (line) => ctx.io.out(`${line}\n`));
-      const signal = await untilSignal();
-      ctx.io.err(`govshare: ${signal}, stopping ${node.url}\n`);
-      await node.close();
-      ctx.code = 0;
+      let node: Awaited<ReturnType<typeof startNode>>;
+      try {
+        node = await startNode(config, (line) => ctx.io.out(`${line}\n`), { signal: guard.signal });
+      } catch (err) {
+        guard.dispose();
+        if (!guard.signal.aborted) throw err;
+        ctx.io.err(`govshare: ${await guard.first} before listening; stopped, the data is closed\n`);
+        ctx.code = 0;
+        return;
+      }
+      const signal = await guard.first;
+      ctx.io.err(`govshare: ${signal}, stopping ${node.url} (waiting up to ${seconds} s for requests in flight)\n`);
+      const outcome = await node.shutdown(seconds * 1000);
+      guard.dispose({ keepLastResort: outcome === 'forced' });
+      if (outcome === 'forced') {
+        ctx.io.err(`govshare: stopped after ${seconds} s with work unfinished (cut short)\n`);
+        ctx.code = 1;
+      } else ctx.code = 0;
     });
 }
