@@ -1,6 +1,6 @@
 -- The official working-day calendar as the administrator keeps it: one row per year, replacing for that year the
 -- built-in table of the State Council's arrangements (src/sharing/calendar/cn-holidays.ts). Dates are China dates
--- (YYYY-MM-DD). See docs/sharing deadlines in README ("Working-day deadlines").
+-- (YYYY-MM-DD). See README, "Working-day deadlines".
 CREATE TABLE work_calendar (
   year        int PRIMARY KEY CHECK (year BETWEEN 2000 AND 2100),
   holidays    jsonb NOT NULL,
