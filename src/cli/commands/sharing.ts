@@ -5,6 +5,7 @@ import { collectList, parseInstant, parseList, parseUntil } from '../parse.js';
 import { addServerOptions } from '../server-options.js';
 import { renderPairs, renderTable, type Cell } from '../table.js';
 import type { ListOf, Purpose, ShareRequest } from '../types.js';
+import { registerCalendar } from './calendar.js';
 import { apiFor, loc, noneFound, seg, type JsonOpt } from './common.js';
 
 const STATUSES = ['pending', 'granted', 'refused', 'revoked', 'withdrawn', 'expired'];
@@ -308,4 +309,6 @@ export function registerSharing(program: Command, ctx: CliContext): void {
       );
     ctx.code = 0;
   });
+
+  registerCalendar(sharing, ctx);
 }
