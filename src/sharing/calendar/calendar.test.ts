@@ -6,6 +6,7 @@ import { sharingFixture } from '../../testing/fixtures.js';
 import type { RunningPlatform } from '../../node/platform.js';
 import { addWorkingDays } from '../workdays.js';
 import { BUILTIN_YEARS, builtinYear, makeCalendar, type CalendarYear } from './calendar.js';
+import { loadCalendar } from './service.js';
 
 describeEachEngine('working-day calendar', (getPlatform) => {
   let platform: RunningPlatform;
@@ -151,5 +152,25 @@ describeEachEngine('working-day calendar', (getPlatform) => {
     });
     assert.equal(granted.body.deadline, null);
     assert.equal(granted.body.deadlineCalendar, null);
+  });
+
+  // Last: it changes a built-in year for the rest of this file.
+  test('an administrator corrects a built-in year: the correction replaces it for deadlines counted afterwards', async () => {
+    const shipped = builtinYear(2026)!;
+    const holidays = [...shipped.holidays, '2026-12-01'];
+    const put = await f.api(f.admin.token)('PUT', '/api/v1/admin/calendar/2026', {
+      holidays,
+      workdays: shipped.workdays,
+      note: `${shipped.note}（更正）`,
+    });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    const got = await f.api(f.admin.token)('GET', '/api/v1/admin/calendar/2026');
+    assert.equal(got.body.source, 'admin');
+    assert.ok(got.body.holidays.includes('2026-12-01'));
+    const year = (await loadCalendar(platform.db)).years.get(2026)!;
+    assert.ok(year.off.has('2026-12-01') && year.off.has('2026-10-01') && year.on.has('2026-10-10'));
+    // Monday 2026-11-30 + 1 working day: Tuesday 12-01 is now off.
+    const d = addWorkingDays(new Date('2026-11-30T02:00:00Z'), 1, await loadCalendar(platform.db));
+    assert.deepEqual([d.deadline.toISOString(), d.calendar], ['2026-12-02T15:59:59.999Z', 'official']);
   });
 });
