@@ -9,6 +9,7 @@ export const AUDIT_ACTIONS = [
   'appeals.read',
   'audit.verify',
   'auth.failed',
+  'calendar.update',
   'catalog.publish',
   'catalog.update',
   'corrections.fixed',

@@ -197,6 +197,14 @@ test('sharing request and approval, records read --all, a person’s verified ac
   assert.equal(req.code, 0, req.stderr);
   const id = JSON.parse(req.stdout).id as string;
   assert.equal(JSON.parse(req.stdout).status, 'pending');
+  // JSON keeps the API's ISO 8601 UTC; people read China Standard Time, a bare --until date ending that day there.
+  assert.match(JSON.parse(req.stdout).deadline, /T15:59:59\.999Z$/);
+  const pending = await govshare(['sharing', 'show', id], as('gd-cdc'));
+  assert.match(
+    pending.stdout,
+    /\nanswer due: +\d{4}-\d{2}-\d{2} 23:59 \(UTC\+8\)( \(counted skipping weekends only[^\n]*)?\n/,
+  );
+  assert.match(pending.stdout, new RegExp(`\\nperiod: +\\S+ \\S+ \\(UTC\\+8\\) → ${until} 23:59 \\(UTC\\+8\\)\\n`));
   const notOwner = await govshare(['sharing', 'approve', id], as('gd-cdc'));
   assert.equal(notOwner.code, 1);
   assert.match(notOwner.stderr, /HTTP 403\)/);

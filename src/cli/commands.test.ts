@@ -272,7 +272,7 @@ test('a 403 problem prints detail, code and status and exits 1', async () => {
   }
 });
 
-test('sharing request builds the request body; a bare --until date means the end of that day', async () => {
+test('sharing request builds the request body; a bare --until date means the end of that day in China time', async () => {
   const { code, io, seen } = await cli(
     [
       'sharing',
@@ -315,10 +315,10 @@ test('sharing request builds the request body; a bare --until date means the end
     purposeText: 'trace contacts of cases',
     legalBasis: 'Infectious Diseases Law',
     periodStart: '2026-01-01T00:00:00.000Z',
-    periodEnd: '2026-12-31T23:59:59.999Z',
+    periodEnd: '2026-12-31T15:59:59.999Z',
     scope: { divisionPrefix: '4401' },
   });
-  assert.equal(io.stdout(), 'request shr_1 pending: gd-labs must answer by 2026-01-15T00:00:00.000Z\n');
+  assert.equal(io.stdout(), 'request shr_1 pending: gd-labs must answer by 2026-01-15 08:00 (UTC+8)\n');
 
   const minimal = await cli(
     [
@@ -374,9 +374,9 @@ test('sharing list sends the filters and prints a table marking overdue requests
   );
   assert.equal(
     io.stdout(),
-    'ID     DATASET               CONSUMER → OWNER  STATUS             PERIOD END\n' +
-      'shr_1  nucleic-acid-results  gd-cdc → gd-labs  pending (OVERDUE)  2026-12-31T23:59:59.999Z\n' +
-      'shr_2  residents             gd-cdc → gd-pop   granted            2026-06-30T00:00:00.000Z\n',
+    'ID     DATASET               CONSUMER → OWNER  STATUS             ANSWER DUE                PERIOD END\n' +
+      'shr_1  nucleic-acid-results  gd-cdc → gd-labs  pending (OVERDUE)  2026-01-15 08:00 (UTC+8)  2027-01-01 07:59 (UTC+8)\n' +
+      'shr_2  residents             gd-cdc → gd-pop   granted                                      2026-06-30 08:00 (UTC+8)\n',
   );
   const plain = await cli(['sharing', 'list'], () => [200, { items: [] }]);
   assert.equal(plain.seen[0]!.path, '/api/v1/sharing/requests');
@@ -409,10 +409,10 @@ test('sharing show prints the terms and the event history', async () => {
   assert.match(out, /\nstatus: {8}granted, in force\n/);
   assert.match(out, /\nscope: {9}all regions\n/);
   assert.doesNotMatch(out, /answer due/);
-  assert.match(out, /\nhistory\nTIME {22}ACTION {5}ACTOR {4}REASON {9}DETAIL\n/);
+  assert.match(out, /\nhistory\nTIME {25}ACTION {5}ACTOR {4}REASON {9}DETAIL\n/);
   assert.match(
     out,
-    /\n2026-01-02T00:00:00.000Z {2}granted {4}gd-labs {2}within duties {2}clearFields=\["result"\] periodEnd=2026-12-31T23:59:59.999Z\n$/,
+    /\n2026-01-02 08:00:00 \(UTC\+8\) {2}granted {4}gd-labs {2}within duties {2}clearFields=\["result"\] periodEnd=2027-01-01 07:59 \(UTC\+8\)\n$/,
   );
 });
 
@@ -422,7 +422,7 @@ test('approve, refuse, revoke, withdraw and renew post their decision', async ()
     [
       ['sharing', 'approve', 'shr_1', '--reason', 'ok', '--clear', 'result', '--until', '2026-03-01'],
       '/api/v1/sharing/requests/shr_1/approve',
-      { reason: 'ok', clearFields: ['result'], periodEnd: '2026-03-01T23:59:59.999Z' },
+      { reason: 'ok', clearFields: ['result'], periodEnd: '2026-03-01T15:59:59.999Z' },
     ],
     [
       ['sharing', 'refuse', 'shr_1', '--reason', 'not within your duties'],
@@ -460,7 +460,7 @@ test('approve, refuse, revoke, withdraw and renew post their decision', async ()
   const granted = await cli(['sharing', 'approve', 'shr_1'], () => [200, share({ status: 'granted', live: true })]);
   assert.equal(
     granted.io.stdout(),
-    'request shr_1 granted: gd-cdc may read nucleic-acid-results (2 fields) from 2026-01-01T00:00:00.000Z until 2026-12-31T23:59:59.999Z\n',
+    'request shr_1 granted: gd-cdc may read nucleic-acid-results (2 fields) from 2026-01-01 08:00 (UTC+8) until 2027-01-01 07:59 (UTC+8)\n',
   );
 });
 
@@ -706,7 +706,7 @@ test('report sharing prints one row per department', async () => {
   assert.equal(seen[0]!.path, '/api/v1/reports/sharing');
   assert.equal(
     io.stdout(),
-    'sharing report (mutual benefit), generated 2026-01-05T00:00:00.000Z\n\n' +
+    'sharing report (mutual benefit), generated 2026-01-05 08:00 (UTC+8)\n\n' +
       'DEPARTMENT  DATASETS  RECORDS  READ BY OTHERS  CONSUMED  REQ MADE  REQ RECEIVED  ANSWERED  MEDIAN ANSWER H  OVERDUE\n' +
       'gd-cdc             2     1200              30      5000         4             1         1              2.3        0\n' +
       'gd-labs            1      395            5000         0         0             4         3                -        1\n',

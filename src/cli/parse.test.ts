@@ -105,8 +105,8 @@ test('start flags: only an explicit --no-demo or --log override the environment'
   });
 });
 
-test('parseUntil: a bare date is the end of that day, a date-time is kept', () => {
-  assert.equal(parseUntil('2026-12-31'), '2026-12-31T23:59:59.999Z');
+test('parseUntil: a bare date is the end of that day in China Standard Time, a date-time is kept', () => {
+  assert.equal(parseUntil('2026-12-31'), '2026-12-31T15:59:59.999Z');
   assert.equal(parseUntil('2026-12-31T18:00:00+08:00'), '2026-12-31T10:00:00.000Z');
   assert.throws(() => parseUntil('2026-02-30'), InvalidArgumentError);
   assert.throws(() => parseUntil('next week'), InvalidArgumentError);

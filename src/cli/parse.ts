@@ -50,9 +50,12 @@ export function parseInstant(value: string): string {
   return d.toISOString();
 }
 
-/** The end of a period: a bare date means the end of that day (23:59:59.999 UTC); a date-time is taken as given. */
+/**
+ * The end of a period: a bare date means the end of that day in China Standard Time (23:59:59.999 +08:00, as
+ * people in China read it); a date-time is taken as given.
+ */
 export function parseUntil(value: string): string {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return `${parseDay(value)}T23:59:59.999Z`;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return new Date(`${parseDay(value)}T23:59:59.999+08:00`).toISOString();
   return parseInstant(value);
 }
 

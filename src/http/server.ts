@@ -10,6 +10,7 @@ import { registerCatalogRoutes } from '../catalog/routes.js';
 import { registerIngestRoutes } from '../ingest/routes.js';
 import { registerRecordRoutes } from '../records/routes.js';
 import { registerStandardRoutes } from '../standard/routes.js';
+import { registerCalendarRoutes } from '../sharing/calendar/routes.js';
 import { registerSharingRoutes, registerReportRoutes } from '../sharing/routes.js';
 import { registerAuditRoutes } from '../audit/routes.js';
 import { registerPersonRoutes } from '../persons/routes.js';
@@ -102,6 +103,7 @@ export async function buildServer(opts: ServerOptions): Promise<App> {
   registerIngestRoutes(app, { maxIngestBytes: opts.maxIngestBytes ?? 4 * 1024 ** 3 });
   registerRecordRoutes(app);
   registerSharingRoutes(app);
+  registerCalendarRoutes(app);
   registerReportRoutes(app);
   registerAuditRoutes(app);
   registerPersonRoutes(app);

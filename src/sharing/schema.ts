@@ -70,7 +70,14 @@ export const ShareRequest = Type.Object({
   status: Status,
   live: Type.Boolean({ description: 'A grant in force now' }),
   overdue: Type.Boolean({ description: 'Pending past its answer deadline' }),
-  deadline: Type.Union([Type.String(), Type.Null()]),
+  deadline: Type.Union([Type.String(), Type.Null()], {
+    description:
+      'When the owner must answer: the end of the last working day, 23:59:59.999 China Standard Time, in UTC',
+  }),
+  deadlineCalendar: Type.Union([Type.Literal('official'), Type.Literal('weekends-only'), Type.Null()], {
+    description:
+      'How the deadline was counted: official (State Council holidays and make-up working days) or weekends-only (part of it lies beyond the years the calendar covers); null without a deadline',
+  }),
   decidedBy: Type.Union([Type.String(), Type.Null()]),
   decidedAt: Type.Union([Type.String(), Type.Null()]),
   decisionReason: Type.Union([Type.String(), Type.Null()]),

@@ -6,7 +6,8 @@ import { newId } from '../core/ids.js';
 import { badRequest, conflict, forbidden, notFound } from '../core/problem.js';
 import type { Queryable } from '../db/types.js';
 import type { ListQuery, ShareRequest, ShareRequestInput } from './schema.js';
-import { addWorkingDays } from './workdays.js';
+import { loadCalendar } from './calendar/service.js';
+import { addWorkingDays, type DeadlineCalendar } from './workdays.js';
 
 const MAX_GRANT_DAYS = 366;
 const DAY = 86_400_000;
@@ -26,6 +27,7 @@ interface Row {
   scope: { divisionPrefix?: string };
   status: 'pending' | 'granted' | 'refused' | 'revoked' | 'withdrawn';
   deadline: Date | string | null;
+  deadline_calendar: DeadlineCalendar | null;
   decided_by: string | null;
   decided_at: Date | string | null;
   decision_reason: string | null;
@@ -56,6 +58,7 @@ export function toShareRequest(r: Row, now = Date.now()): ShareRequest {
     live: r.status === 'granted' && start <= now && now < end,
     overdue: r.status === 'pending' && r.deadline !== null && new Date(r.deadline).getTime() < now,
     deadline: iso(r.deadline),
+    deadlineCalendar: r.deadline === null ? null : (r.deadline_calendar ?? 'weekends-only'),
     decidedBy: r.decided_by,
     decidedAt: iso(r.decided_at),
     decisionReason: r.decision_reason,
@@ -131,13 +134,15 @@ export async function requestShare(ctx: Ctx, input: ShareRequestInput): Promise<
   const { start, end } = checkPeriod(input.periodStart, input.periodEnd, now);
   const id = newId('shr');
   const actor = actorName(ctx);
-  const deadline =
-    ds.sharingClass === 'conditional' ? addWorkingDays(new Date(now), ctx.platform.settings.answerWorkingDays) : null;
+  const due =
+    ds.sharingClass === 'conditional'
+      ? addWorkingDays(new Date(now), ctx.platform.settings.answerWorkingDays, await loadCalendar(ctx.db))
+      : null;
   const row = await ctx.db.transaction(async (tx) => {
     await tx.query(
       `INSERT INTO share_requests (id, dataset_id, owner_id, consumer_id, fields, clear_fields, purposes, purpose_text, legal_basis,
-         period_start, period_end, scope, status, deadline, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending', $13, $14)`,
+         period_start, period_end, scope, status, deadline, deadline_calendar, created_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending', $13, $14, $15)`,
       [
         id,
         ds.id,
@@ -151,7 +156,8 @@ export async function requestShare(ctx: Ctx, input: ShareRequestInput): Promise<
         start,
         end,
         JSON.stringify(input.scope ?? {}),
-        deadline,
+        due?.deadline ?? null,
+        due?.calendar ?? null,
         actor,
       ],
     );

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { chinaTime } from '../format.js';
 import { printJson, type CliContext } from '../io.js';
 import { addServerOptions } from '../server-options.js';
 import { renderTable } from '../table.js';
@@ -37,7 +38,7 @@ export function renderSharingReport(r: SharingReport): string {
     d.medianAnswerHours === null ? '-' : d.medianAnswerHours.toFixed(1),
     d.overdue,
   ]);
-  return `sharing report (mutual benefit), generated ${r.generatedAt}\n\n${renderTable(HEADERS, rows, { right: [1, 2, 3, 4, 5, 6, 7, 8, 9] })}`;
+  return `sharing report (mutual benefit), generated ${chinaTime(r.generatedAt)}\n\n${renderTable(HEADERS, rows, { right: [1, 2, 3, 4, 5, 6, 7, 8, 9] })}`;
 }
 
 const COLUMNS = `

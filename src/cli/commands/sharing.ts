@@ -1,9 +1,11 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { chinaTime } from '../format.js';
 import { printJson, type CliContext } from '../io.js';
 import { collectList, parseInstant, parseList, parseUntil } from '../parse.js';
 import { addServerOptions } from '../server-options.js';
 import { renderPairs, renderTable, type Cell } from '../table.js';
 import type { ListOf, Purpose, ShareRequest } from '../types.js';
+import { registerCalendar } from './calendar.js';
 import { apiFor, loc, noneFound, seg, type JsonOpt } from './common.js';
 
 const STATUSES = ['pending', 'granted', 'refused', 'revoked', 'withdrawn', 'expired'];
@@ -19,10 +21,23 @@ export function parseDivisionPrefix(value: string): string {
 export const statusText = (r: Pick<ShareRequest, 'status' | 'overdue'>): string =>
   r.overdue ? `${r.status} (OVERDUE)` : r.status;
 
+/** Why a deadline counted weekends only: it runs past the years the working-day calendar covers. */
+export const WEEKENDS_ONLY_NOTE =
+  'counted skipping weekends only: it runs past the years the official working-day calendar covers (an administrator adds a year with PUT /api/v1/admin/calendar/{year})';
+
+/** When the owner must answer, in China time, saying when the official calendar could not be used. */
+export function deadlineText(r: Pick<ShareRequest, 'deadline' | 'deadlineCalendar'>): string {
+  if (r.deadline === null) return '';
+  return `${chinaTime(r.deadline)}${r.deadlineCalendar === 'weekends-only' ? ` (${WEEKENDS_ONLY_NOTE})` : ''}`;
+}
+
+/** An event detail's value: instants in China time, other text as is, the rest as JSON. */
+const detailValue = (v: unknown): string => (typeof v === 'string' ? chinaTime(v) : JSON.stringify(v));
+
 /** `k=v` pairs of an event's detail, values other than text as JSON. */
 function detailText(detail: Record<string, unknown>): string {
   return Object.entries(detail)
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .map(([k, v]) => `${k}=${detailValue(v)}`)
     .join(' ');
 }
 
@@ -39,21 +54,21 @@ export function renderShareRequest(r: ShareRequest): string {
     ['purposes', r.purposes.join(', ')],
     ['purpose text', r.purposeText],
     ['legal basis', r.legalBasis],
-    ['period', `${r.periodStart} → ${r.periodEnd}`],
+    ['period', `${chinaTime(r.periodStart)} → ${chinaTime(r.periodEnd)}`],
     ['scope', r.scope.divisionPrefix ? `division ${r.scope.divisionPrefix}*` : 'all regions'],
-    ['answer due', r.status === 'pending' ? r.deadline : null],
+    ['answer due', r.status === 'pending' ? deadlineText(r) : null],
     ['decided by', r.decidedBy],
-    ['decided at', r.decidedAt],
+    ['decided at', chinaTime(r.decidedAt)],
     ['reason', r.decisionReason],
     ['renews', r.renews],
-    ['created', r.createdAt],
+    ['created', chinaTime(r.createdAt)],
   ];
   let out = renderPairs(pairs);
   const events = r.events ?? [];
   if (events.length > 0) {
     out += `\nhistory\n${renderTable(
       ['TIME', 'ACTION', 'ACTOR', 'REASON', 'DETAIL'],
-      events.map((e) => [e.at, e.action, e.actor, e.reason, detailText(e.detail)]),
+      events.map((e) => [chinaTime(e.at, { seconds: true }), e.action, e.actor, e.reason, detailText(e.detail)]),
     )}`;
   }
   return out;
@@ -63,12 +78,26 @@ export function renderShareRequest(r: ShareRequest): string {
 export function shareSummary(r: ShareRequest): string {
   switch (r.status) {
     case 'pending':
-      return `request ${r.id} pending: ${r.owner} must answer${r.deadline ? ` by ${r.deadline}` : ''}${r.overdue ? ' (OVERDUE)' : ''}\n`;
+      return `request ${r.id} pending: ${r.owner} must answer${r.deadline ? ` by ${deadlineText(r)}` : ''}${r.overdue ? ' (OVERDUE)' : ''}\n`;
     case 'granted':
-      return `request ${r.id} granted: ${r.consumer} may read ${r.dataset} (${r.fields.length} fields) from ${r.periodStart} until ${r.periodEnd}\n`;
+      return `request ${r.id} granted: ${r.consumer} may read ${r.dataset} (${r.fields.length} fields) from ${chinaTime(r.periodStart)} until ${chinaTime(r.periodEnd)}\n`;
     default:
       return `request ${r.id} ${r.status}${r.decisionReason ? `: ${r.decisionReason}` : ''}\n`;
   }
+}
+
+/** `sharing list`: one line per request; a deadline counted weekends only is starred and explained below. */
+export function renderShareList(items: readonly ShareRequest[]): string {
+  const due = (r: ShareRequest): string =>
+    r.status === 'pending' && r.deadline !== null
+      ? `${chinaTime(r.deadline)}${r.deadlineCalendar === 'weekends-only' ? ' *' : ''}`
+      : '';
+  let out = renderTable(
+    ['ID', 'DATASET', 'CONSUMER → OWNER', 'STATUS', 'ANSWER DUE', 'PERIOD END'],
+    items.map((r) => [r.id, r.dataset, `${r.consumer} → ${r.owner}`, statusText(r), due(r), chinaTime(r.periodEnd)]),
+  );
+  if (items.some((r) => due(r).endsWith(' *'))) out += `\n* ${WEEKENDS_ONLY_NOTE}\n`;
+  return out;
 }
 
 interface RequestOpts extends JsonOpt {
@@ -96,7 +125,7 @@ interface ApproveOpts extends JsonOpt {
 }
 
 const UNTIL_HELP =
-  'ISO date or date-time; a bare date means the end of that day (UTC), e.g. 2026-12-31 or 2026-12-31T18:00:00+08:00';
+  'ISO date or date-time; a bare date means the end of that day in China Standard Time (23:59:59.999 UTC+8), e.g. 2026-12-31 or 2026-12-31T18:00:00+08:00';
 
 export function registerSharing(program: Command, ctx: CliContext): void {
   const sharing = program
@@ -153,7 +182,7 @@ export function registerSharing(program: Command, ctx: CliContext): void {
   const list = sharing
     .command('list')
     .description(
-      'requests you made and requests for your data (a table of id, dataset, consumer → owner, status, period end)',
+      'requests you made and requests for your data (a table of id, dataset, consumer → owner, status, answer due and period end, in China time)',
     )
     .addOption(
       new Option('--role <role>', 'only requests you made (consumer) or requests for your data (owner)').choices([
@@ -176,13 +205,7 @@ export function registerSharing(program: Command, ctx: CliContext): void {
     });
     if (opts.json) printJson(ctx.io, res);
     else if (res.items.length === 0) noneFound(ctx, 'requests');
-    else
-      ctx.io.out(
-        renderTable(
-          ['ID', 'DATASET', 'CONSUMER → OWNER', 'STATUS', 'PERIOD END'],
-          res.items.map((r) => [r.id, r.dataset, `${r.consumer} → ${r.owner}`, statusText(r), r.periodEnd]),
-        ),
-      );
+    else ctx.io.out(renderShareList(res.items));
     ctx.code = 0;
   });
 
@@ -286,4 +309,6 @@ export function registerSharing(program: Command, ctx: CliContext): void {
       );
     ctx.code = 0;
   });
+
+  registerCalendar(sharing, ctx);
 }
