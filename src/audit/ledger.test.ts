@@ -23,6 +23,28 @@ describeEachEngine('audit ledger', (getPlatform) => {
   });
   after(async () => server.close());
 
+  test('free text quoting an ID or mobile number is redacted before it reaches the ledger, for every writer', async () => {
+    const seq = await platform.audit.append({
+      action: 'corrections.rejected',
+      outcome: 'ok',
+      actor: { kind: 'department', department: admin.id, token: 't' },
+      reason: 'station verified for 44011720040925357X (张三, 13800138000)',
+      detail: { correction: 'cor_1', venue: ['445321198301200948', { phone: '13912345678' }], at: 1796301043668 },
+    });
+    await platform.ledger.flush();
+    const row = await platform.db.query<{ entry: string }>('SELECT entry FROM audit_entries WHERE seq = $1', [seq]);
+    const text = row.rows[0]!.entry;
+    for (const personal of ['44011720040925357X', '13800138000', '445321198301200948', '13912345678'])
+      assert.ok(!text.includes(personal), `${personal} is not in the entry`);
+    const e = JSON.parse(text);
+    assert.equal(e.reason, 'station verified for [redacted] (张三, [redacted])');
+    assert.deepEqual(e.detail, {
+      correction: 'cor_1',
+      venue: ['[redacted]', { phone: '[redacted]' }],
+      at: 1796301043668,
+    });
+  });
+
   test('concurrent appends get consecutive sequence numbers and are all durable', async () => {
     const base = (await platform.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_entries')).rows[0]!.n;
     const seqs = await Promise.all(

@@ -2,6 +2,7 @@ import type { Db, Queryable } from '../db/types.js';
 import { encodeEntry, type AuditInput, type AuditSink } from './entry.js';
 import { FrontierAppender, leafHash, type NodeSource } from './merkle.js';
 import { blindEntry } from './subjects.js';
+import { scrubDeep } from '../core/redact.js';
 
 interface Pending {
   text: string;
@@ -58,7 +59,14 @@ export class Ledger implements AuditSink {
   constructor(private readonly db: Db) {}
 
   append(input: AuditInput): Promise<number> {
-    const entry = blindEntry(input, new Date().toISOString());
+    // Free text (a refusal's reason, a correction's answer, a venue) can quote an ID or mobile number; the ledger
+    // can never forget, so such shapes are redacted here, for every writer (the full text stays where it belongs).
+    const clean: AuditInput = {
+      ...input,
+      ...(input.reason !== undefined ? { reason: scrubDeep(input.reason) } : {}),
+      ...(input.detail !== undefined ? { detail: scrubDeep(input.detail) } : {}),
+    };
+    const entry = blindEntry(clean, new Date().toISOString());
     return new Promise<number>((resolve, reject) => {
       this.queue.push({ text: encodeEntry(entry), subjects: input.subjects ?? [], at: entry.time, resolve, reject });
       if (!this.running) this.running = this.drain();

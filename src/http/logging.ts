@@ -5,10 +5,9 @@ import type { FastifyServerOptions } from 'fastify';
 // logged; and every line is scrubbed of anything shaped like an ID number or a mobile number before it is written
 // (error messages from deeper layers can quote values).
 
-/** 18-digit (and old 15-digit) resident ID numbers and mainland mobile numbers, not inside longer digit runs. */
-const PERSONAL = /(?<![\d.])(?:\d{17}[\dXx]|\d{15}|1[3-9]\d{9})(?![\dA-Za-z])/g;
+import { scrubPersonal } from '../core/redact.js';
 
-export const scrubPersonal = (line: string): string => line.replace(PERSONAL, '[redacted]');
+export { scrubPersonal };
 
 /** A pino destination that scrubs each line, then writes it to `out` (stdout by default). */
 export function scrubbingStream(out: { write(s: string): unknown } = process.stdout): { write(s: string): void } {
