@@ -85,6 +85,10 @@ export const Dataset = Type.Object({
   fields: Type.Array(Field),
   key: Type.Array(Type.String()),
   subjectField: Type.Union([Type.String(), Type.Null()]),
+  keyScope: Type.Union([Type.Literal('global'), Type.Literal('dataset')], {
+    description:
+      'How the blind indexes of sensitive key parts are keyed: per dataset (every dataset created since 0016), or with one index for the node (older datasets)',
+  }),
   updateFrequency: Type.String(),
   coverage: Coverage,
   sharingClass: SharingClass,

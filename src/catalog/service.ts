@@ -15,6 +15,7 @@ interface Row {
   fields: Dataset['fields'];
   key_fields: string[];
   subject_field: string | null;
+  key_scope: Dataset['keyScope'];
   update_frequency: string;
   coverage: Dataset['coverage'];
   sharing_class: Dataset['sharingClass'];
@@ -38,6 +39,7 @@ const toDataset = (r: Row): Dataset => ({
   fields: r.fields,
   key: r.key_fields,
   subjectField: r.subject_field,
+  keyScope: r.key_scope,
   updateFrequency: r.update_frequency,
   coverage: r.coverage,
   sharingClass: r.sharing_class,

@@ -8,7 +8,7 @@ import { copyLine, quoteIdent } from '../db/copy.js';
 import { blindIndex, contentHash } from '../crypto/fields.js';
 import { SEALED, sealRecord } from '../records/sealed.js';
 import type { Keyring } from '../crypto/keyring.js';
-import { joinKey, subjectOf } from '../records/keys.js';
+import { joinKey, keyDomainOf, subjectOf } from '../records/keys.js';
 import type { CopyWriter, Queryable } from '../db/types.js';
 import { compileValidator, type Validator } from '../standard/index.js';
 import { storableText } from '../standard/chars.js';
@@ -63,6 +63,8 @@ function compileRowCheck(ds: Dataset, fields: CompiledField[], ring: Keyring) {
   const divisionIdx = fields.findIndex((f) => f.division);
   const normalized: unknown[] = new Array(fields.length);
   const parts: string[] = new Array(keyIdx.length);
+  // Datasets keyed per dataset (records/keys.ts) never reuse the node-wide subject index inside their keys.
+  const globalKeys = ds.keyScope === 'global';
   return (
     values: Record<string, unknown>,
     rejects: StoredReject[],
@@ -116,9 +118,9 @@ function compileRowCheck(ds: Dataset, fields: CompiledField[], ring: Keyring) {
       const v = String(normalized[keyIdx[k]!]);
       parts[k] = !f.sensitive
         ? v
-        : keyIdx[k] === subjectIdx && subject !== null && f.element === 'citizen_id'
+        : globalKeys && keyIdx[k] === subjectIdx && subject !== null && f.element === 'citizen_id'
           ? subject
-          : blindIndex(ring, v, f.element);
+          : blindIndex(ring, v, keyDomainOf(ds, f.element));
     }
     const divisionValue = divisionIdx >= 0 ? (normalized[divisionIdx] as string | undefined) : undefined;
     return {

@@ -11,6 +11,7 @@ import { Keyring } from '../crypto/keyring.js';
 import { cursorBinding, openCursor, sealCursor } from './cursor.js';
 import { grantScope, openHandle, ownerScope, sealHandle } from './handles.js';
 import { subjectOf } from './keys.js';
+import { blindIndex } from '../crypto/fields.js';
 
 const TRIP = 'G7901';
 const DEPARTURE = '2026-11-27T03:09:00.000Z';
@@ -166,6 +167,29 @@ describeEachEngine('record handles and cursors', (getPlatform) => {
     });
   });
   after(async () => server.close());
+
+  test('stored keys are scoped per dataset: the same person has unrelated keys in two datasets, so the order records are read in cannot line them up', async () => {
+    const keysOf = async (ds: string) =>
+      new Map(
+        (
+          await platform.db.query<{ subject: string; record_key: string }>(
+            'SELECT subject, record_key FROM records WHERE dataset_id = $1 AND valid_to IS NULL',
+            [ds],
+          )
+        ).rows.map((r) => [r.subject, r.record_key]),
+      );
+    const [u, c] = [await keysOf(f.ds.unconditional), await keysOf(f.ds.conditional)];
+    assert.equal(u.size, f.people.length);
+    for (const p of f.people) {
+      const subject = subjectOf(platform.ring, p.citizen_id);
+      assert.ok(u.has(subject) && c.has(subject));
+      assert.notEqual(u.get(subject), c.get(subject), 'one person, two unrelated keys');
+      assert.notEqual(u.get(subject), subject, 'never the node-wide subject index');
+      assert.equal(u.get(subject), blindIndex(platform.ring, p.citizen_id, `citizen_id@${f.ds.unconditional}`));
+    }
+    const ds = await f.api(f.owner.token)('GET', `/api/v1/datasets/${f.ds.unconditional}`);
+    assert.equal(ds.body.keyScope, 'dataset');
+  });
 
   test('the key-join attack fails: two granted datasets of the same people share no handle, key or cursor', async () => {
     const clear = await consumer()(
@@ -401,7 +425,11 @@ describeEachEngine('record handles and cursors', (getPlatform) => {
     const stored = await platform.db.query<{ record_key: string }>('SELECT record_key FROM corrections WHERE id = $1', [
       rep.body.id,
     ]);
-    assert.equal(stored.rows[0]!.record_key, subjectOf(platform.ring, id), 'the real key is kept inside');
+    assert.equal(
+      stored.rows[0]!.record_key,
+      blindIndex(platform.ring, id, `citizen_id@${f.ds.conditional}`),
+      'the real key is kept inside',
+    );
     // Another grant's handle, or the owner's, does not name a record for this consumer.
     const stats = (await search(f.consumer.token, f.ds.unconditional, { purpose: 'statistics', subject: id })).body
       .items[0].handle;

@@ -31,12 +31,19 @@ export function splitKey(key: string): string[] {
   return parts;
 }
 
-/** Which key parts are stored as blind indexes, and under which domain (the element code). */
+/**
+ * The blind-index domain of a sensitive key part: the element code, scoped by the dataset for datasets keyed per
+ * dataset (migrations/0016), so that two datasets' stored keys, and the order records are read in, never line up.
+ */
+export const keyDomainOf = (ds: Pick<Dataset, 'id' | 'keyScope'>, element: string): string =>
+  ds.keyScope === 'dataset' ? `${element}@${ds.id}` : element;
+
+/** Which key parts are stored as blind indexes, and under which domain. */
 export function keyDomains(ds: Dataset, elements: ReadonlyMap<string, DataElement>): (string | null)[] {
   return ds.key.map((k) => {
     const f = ds.fields.find((x) => x.name === k)!;
     const el = elements.get(f.element);
-    return el && el.sensitivity >= 4 ? el.code : null;
+    return el && el.sensitivity >= 4 ? keyDomainOf(ds, el.code) : null;
   });
 }
 
