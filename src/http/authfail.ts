@@ -21,8 +21,28 @@ export interface AuthFailedDetail {
 const MINUTE = 60_000;
 /** Distinct routes kept per source and minute; more are summed under `*`. */
 export const MAX_ROUTES = 10;
-/** Distinct sources kept per minute; more are summed under the source `overflow`. */
-export const MAX_SOURCES = 10_000;
+/** Distinct sources kept per minute (so at most this many entries a minute); more are summed under `overflow`. */
+export const MAX_SOURCES = 100;
+
+/**
+ * The client a failure is counted against: an IPv4 address as it is, an IPv6 address by its /64 (one host commonly
+ * holds a whole /64, so counting single addresses would let it spread its attempts over 2^64 of them).
+ */
+export function clientOf(address: string): string {
+  const v4 = /^(?:::ffff:)?(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (v4) return v4[1]!;
+  if (!address.includes(':')) return address;
+  const [head = '', tail = ''] = address.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = address.includes('::')
+    ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}
 
 interface Bucket {
   count: number;

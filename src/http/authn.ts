@@ -7,7 +7,7 @@ import { pickLang } from '../core/i18n.js';
 import { Problem, tooManyRequests, unauthorized } from '../core/problem.js';
 import type { Platform } from '../platform/platform.js';
 import { authenticatePerson, isPersonToken } from '../persons/tokens.js';
-import { FailedAuthLog } from './authfail.js';
+import { clientOf, FailedAuthLog } from './authfail.js';
 import type { App } from './types.js';
 
 /** The route template of a request (`/api/v1/datasets/:id/records/:key`), undefined when no route matched. */
@@ -41,7 +41,7 @@ export async function registerAuthentication(
   const failureLimit = app.createRateLimit({
     max: opts.failuresPerMinute,
     timeWindow: 60_000,
-    keyGenerator: (req) => `auth.failed:${req.ip}`,
+    keyGenerator: (req) => `auth.failed:${clientOf(req.ip)}`,
   });
 
   app.addHook('onRoute', (route) => {
@@ -55,7 +55,7 @@ export async function registerAuthentication(
     const header = req.headers.authorization;
     const principal = header === undefined ? ANONYMOUS : await principalOf(platform, header);
     if (!principal) {
-      failures.record(req.ip, req.method, routeOf(req));
+      failures.record(clientOf(req.ip), req.method, routeOf(req));
       const limit = await failureLimit(req);
       if (!limit.isAllowed && limit.isExceeded)
         throw tooManyRequests(
