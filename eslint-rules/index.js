@@ -9,7 +9,9 @@
 // Table names are matched as whole identifiers (optionally schema-qualified or double-quoted), so `records_x`,
 // `x.records_y` or `records.id` do not trip it. Prose does not either: a lower-case keyword pair such as "from
 // records" counts only when the literal also has other SQL in it (SELECT, WHERE, SET, VALUES, ...); upper-case
-// keywords count on their own (the codebase writes SQL keywords in upper case).
+// keywords count on their own (the codebase writes SQL keywords in upper case). Comments inside the SQL are read
+// as white space; `TABLE records` and a table further down a FROM list count too. What a literal cannot show (a
+// table name built from variables or joined from pieces with `+`) is beyond a lint rule: review catches those.
 import path from 'node:path';
 
 const SQL_HINT =
@@ -28,21 +30,29 @@ function patterns(tables) {
     { re: new RegExp(`\\bCOPY\\s+${name}`, 'gi'), access: 'write' },
     { re: new RegExp(`\\bTRUNCATE\\s+(?:TABLE\\s+)?(?:ONLY\\s+)?${name}`, 'gi'), access: 'write' },
     { re: new RegExp(`\\b(?:FROM|JOIN)\\s+(?:ONLY\\s+)?${name}`, 'gi'), access: 'read' },
+    { re: new RegExp(`\\bTABLE\\s+(?:ONLY\\s+)?${name}`, 'gi'), access: 'read' },
+    // A table further down a FROM list (`FROM datasets d, records r`): counted in SQL text only (no keyword case).
+    { re: new RegExp(`,\\s*(?:ONLY\\s+)?${name}`, 'gi'), access: 'read', listed: true },
   ];
 }
 
 /** The accesses (read/write) a piece of SQL text makes to the tables. */
-export function sqlAccesses(text, tables) {
+export function sqlAccesses(sql, tables) {
   const found = [];
+  // Comments are white space to SQL (`FROM/**/records`, `FROM -- x\n records`): to this rule too.
+  const text = sql
+    .replace(/\/\*[\s\S]*?\*\//g, (c) => ' '.repeat(c.length))
+    .replace(/--[^\n]*/g, (c) => ' '.repeat(c.length));
   const hinted = SQL_HINT.test(text);
-  for (const { re, access } of patterns(tables)) {
+  for (const { re, access, listed } of patterns(tables)) {
     re.lastIndex = 0;
     for (let m = re.exec(text); m; m = re.exec(text)) {
-      const keyword = m[0].match(/^[A-Za-z]+/)[0];
+      if (listed && !(hinted && /\bFROM\b/i.test(text.slice(0, m.index)))) continue;
+      const keyword = listed ? 'FROM' : m[0].match(/^[A-Za-z]+/)[0];
       const upper = keyword === keyword.toUpperCase();
       if (!upper && !hinted) continue;
-      // "DELETE FROM x" is a write, not also a read; "INSERT INTO" is found by both INTO patterns once.
-      if (access === 'read' && /\bDELETE\s+$/i.test(text.slice(0, m.index))) continue;
+      // "DELETE FROM x" and "TRUNCATE TABLE x" are writes, not also reads; "INSERT INTO" is found by both INTO patterns once.
+      if (access === 'read' && /\b(?:DELETE|TRUNCATE)\s+$/i.test(text.slice(0, m.index))) continue;
       if (!found.some((f) => f.index === m.index || (f.access === access && f.end === m.index + m[0].length)))
         found.push({ access, index: m.index, end: m.index + m[0].length, text: m[0] });
     }

@@ -58,6 +58,10 @@ describe('the records door and the ledger are enforced by lint', { timeout: 120_
       `'SELECT 1 FROM x JOIN "records" r ON r.dataset_id = x.id'`,
       `'COPY records FROM STDIN'`,
       `'TRUNCATE TABLE records'`,
+      `'SELECT d.id FROM datasets d, records r WHERE r.dataset_id = d.id'`,
+      `'TABLE records'`,
+      `'SELECT 1 FROM/**/records WHERE a = 1'`,
+      "'SELECT 1 FROM -- the door\\n records WHERE a = 1'",
     ];
     const good = [
       `'SELECT 1 FROM records_x WHERE a = $1'`,
@@ -65,6 +69,7 @@ describe('the records door and the ledger are enforced by lint', { timeout: 120_
       `'Moves rows from the staging table into records.'`,
       `'every read of records goes through the door'`,
       `'DELETE FROM record_archive WHERE a = 1'`,
+      `'SELECT a, records_total FROM ingest_batches WHERE id IN ($1, $2)'`,
     ];
     const src = (xs: string[]) => xs.map((x, i) => `export const q${i} = ${x};\n`).join('');
     const caught = await lintAs(`src/${tag}/bad.ts`, src(bad));
