@@ -40,7 +40,7 @@ export function edgeLimitsFrom(env: NodeJS.ProcessEnv = process.env): EdgeLimits
     maxEventLoopDelayMs: num(env, 'GOVSHARE_MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 600_000),
     maxHeapUsedBytes: num(env, 'GOVSHARE_MAX_HEAP_BYTES', heapDefault, 0, Number.MAX_SAFE_INTEGER),
     maxEventLoopUtilization: num(env, 'GOVSHARE_MAX_EVENT_LOOP_UTILIZATION', 0, 0, 1),
-    maxInFlight: Math.floor(num(env, 'GOVSHARE_MAX_IN_FLIGHT', 512, 0, 1_000_000)),
+    maxInFlight: Math.floor(num(env, 'GOVSHARE_MAX_IN_FLIGHT', 256, 0, 1_000_000)),
     sampleIntervalMs: Math.floor(num(env, 'GOVSHARE_PRESSURE_SAMPLE_MS', 1000, 10, 60_000)),
     pressureGraceMs: Math.floor(num(env, 'GOVSHARE_PRESSURE_GRACE_MS', 2000, 0, 600_000)),
     pressureMinInFlight: Math.floor(num(env, 'GOVSHARE_PRESSURE_MIN_IN_FLIGHT', 16, 0, 1_000_000)),
