@@ -24,7 +24,7 @@ for (const engine of testEngines()) {
     const dir = tempDir();
     const storage = storageArgs(engine, dir);
     // Enough residents that the build is still running when the signal arrives (checked below by the marker).
-    const args = ['start', '--port', '0', '--persons', '2000', ...storage.args];
+    const args = ['start', '--demo', '--port', '0', '--persons', '2000', ...storage.args];
     try {
       const first = spawnCli(args);
       await first.waitFor(/Building the demo province/);
@@ -62,7 +62,7 @@ for (const engine of testEngines()) {
   test(`SIGTERM with an upload in flight that never ends and --shutdown-seconds 1: the node stops anyway, exit 1 [${engine}]`, async () => {
     const dir = tempDir();
     const storage = storageArgs(engine, dir);
-    const args = ['start', '--port', '0', '--persons', '50', '--shutdown-seconds', '1', ...storage.args];
+    const args = ['start', '--demo', '--port', '0', '--persons', '50', '--shutdown-seconds', '1', ...storage.args];
     try {
       const node = spawnCli(args);
       try {
@@ -134,7 +134,7 @@ for (const engine of testEngines()) {
     await new Promise<void>((r) => busy.listen({ host: '127.0.0.1', port: 0 }, r));
     const port = (busy.address() as AddressInfo).port;
     try {
-      const node = spawnCli(['start', '--host', '127.0.0.1', '--port', String(port), ...storage.args]);
+      const node = spawnCli(['start', '--demo', '--host', '127.0.0.1', '--port', String(port), ...storage.args]);
       assert.deepEqual(await node.exit(), { code: 1, signal: null }, node.output());
       assert.match(node.output(), new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use`));
       assert.doesNotMatch(node.output(), /Building the demo/);
