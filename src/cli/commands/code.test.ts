@@ -87,6 +87,9 @@ describeEachEngine('govshare code', (getPlatform) => {
       [true, 'ok', 'green', platform.settings.region, issued.kid],
     );
     assert.ok(v.expiresAt);
+    const asJson = await cli(['code', 'verify', issued.code, '--trust-list', file, '--json'], { offline: true });
+    assert.equal(asJson.code, 0, asJson.io.stderr());
+    assert.deepEqual(JSON.parse(asJson.io.stdout()), v, '--json is accepted and prints the same verdict');
     const fromStdin = await cli(['code', 'verify', '-', '--trust-list', file], {
       offline: true,
       stdin: `${issued.code}\n`,

@@ -139,7 +139,8 @@ function registerVerify(code: Command, ctx: CliContext): void {
     )
     .argument('<code>', CODE_ARG)
     .option('--trust-list <file>', 'a trust list saved with govshare code trust-list --out (no server needed)')
-    .option('--signer <kid>', 'accept only a trust list signed by this node key id (pin it)');
+    .option('--signer <kid>', 'accept only a trust list signed by this node key id (pin it)')
+    .option('--json', 'print the verdict as JSON (what this command always prints; accepted like everywhere else)');
   addServerOptions(verify, 'not needed: the trust list is public').action(
     async (arg: string, opts: { trustList?: string; signer?: string }, cmd: Command) => {
       const text = await codeText(ctx.io, arg);
