@@ -9,16 +9,19 @@ import { scrubPersonal } from '../core/redact.js';
 
 export { scrubPersonal };
 
-/** A pino destination that scrubs each line, then writes it to `out` (stdout by default). */
-export function scrubbingStream(out: { write(s: string): unknown } = process.stdout): { write(s: string): void } {
+/** A pino destination that scrubs each line, then writes it to `out`. */
+export function scrubbingStream(out: { write(s: string): unknown }): { write(s: string): void } {
   return { write: (s) => void out.write(scrubPersonal(s)) };
 }
 
-/** Fastify's logger options for `--log`. */
-export function loggerOptions(out?: { write(s: string): unknown }): FastifyServerOptions['logger'] {
+/**
+ * Fastify's logger options: with `--log` every request (level info, to stdout); without it only errors, such as a
+ * 500 (level error, to stderr), so a failure is never silent.
+ */
+export function loggerOptions(out?: { write(s: string): unknown }, requests = true): FastifyServerOptions['logger'] {
   return {
-    level: 'info',
-    stream: scrubbingStream(out),
+    level: requests ? 'info' : 'error',
+    stream: scrubbingStream(out ?? (requests ? process.stdout : process.stderr)),
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], remove: true },
     serializers: {
       req: (req: { method: string; routeOptions?: { url?: string | undefined } }) => ({

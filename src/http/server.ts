@@ -67,7 +67,7 @@ function makeAjv(coerce: boolean): Ajv {
 export async function buildServer(opts: ServerOptions): Promise<App> {
   const limits = { ...edgeLimitsFrom(), ...opts.limits };
   const app = Fastify({
-    logger: opts.logger ? loggerOptions(opts.logStream) : false,
+    logger: loggerOptions(opts.logStream, opts.logger === true),
     bodyLimit: 1024 * 1024,
     routerOptions: { maxParamLength: 600 }, // record handles (records/handles.ts) are longer than the default 100
     frameworkErrors,

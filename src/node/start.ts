@@ -8,6 +8,7 @@ import { checkPortFree, listenError } from './port.js';
 import { buildServer } from '../http/server.js';
 import { seedBaselineRuleSet } from '../healthcode/rulesets/store.js';
 import { startWorkers, type Workers } from './workers.js';
+import { scrubPersonal } from '../core/redact.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -92,7 +93,15 @@ export async function startNode(
       version: VERSION,
     });
     // Every background worker (node/workers.ts); the first code key and the node key are made here.
-    workers = await startWorkers(platform);
+    workers = await startWorkers(platform, {
+      // A background failure is never silent: one line on stderr (scrubbed of ID and mobile numbers).
+      onError: (worker, err) =>
+        process.stderr.write(
+          scrubPersonal(
+            `${JSON.stringify({ level: 'error', time: new Date().toISOString(), worker, err: err instanceof Error ? { type: err.name, message: err.message, code: (err as { code?: unknown }).code } : String(err) })}\n`,
+          ),
+        ),
+    });
     signal.throwIfAborted();
     try {
       await app.listen({ host: config.host, port: config.port });

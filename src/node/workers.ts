@@ -1,7 +1,7 @@
 // Every background worker of a node, started from this one place and stopped by one call that waits for them all.
 // Service files export only the work (a step: `tick`, `drainOnce`, `purgeExpired`, ...); the timers are here. Each
 // loop runs its step, then waits its interval before the next (never two steps of one worker at once); a failed
-// step is swallowed (the step records its own failures) and the loop goes on. The timers are not unref'd: a
+// step is reported to `onError` (the node logs it) and the loop goes on. The timers are not unref'd: a
 // forgotten stop keeps the process alive, so a leak shows (node/workers.test.ts checks a process exits by itself).
 import type { Platform } from '../platform/platform.js';
 import { signTreeHead } from '../audit/heads.js';
@@ -64,7 +64,14 @@ interface Loop {
   stop(): Promise<void>;
 }
 
-function loop(p: Platform, w: WorkerSpec, everyMs: number, firstMs: number, done: () => void): Loop {
+function loop(
+  p: Platform,
+  w: WorkerSpec,
+  everyMs: number,
+  firstMs: number,
+  done: () => void,
+  onError: (worker: WorkerName, err: unknown) => void,
+): Loop {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
@@ -75,7 +82,7 @@ function loop(p: Platform, w: WorkerSpec, everyMs: number, firstMs: number, done
       .step(p)
       .then(
         () => undefined,
-        () => undefined,
+        (err: unknown) => onError(w.name, err),
       )
       .finally(() => {
         done();
@@ -99,7 +106,12 @@ function loop(p: Platform, w: WorkerSpec, everyMs: number, firstMs: number, done
  */
 export async function startWorkers(
   p: Platform,
-  opts: { everyMs?: Partial<Record<WorkerName, number>>; only?: readonly WorkerName[] } = {},
+  opts: {
+    everyMs?: Partial<Record<WorkerName, number>>;
+    only?: readonly WorkerName[];
+    /** Told of a failed step (the loop goes on); the node logs it. */
+    onError?: (worker: WorkerName, err: unknown) => void;
+  } = {},
 ): Promise<Workers> {
   // Batches a dead process left running: on PGlite every one (no other process can have the data directory open),
   // on PostgreSQL those whose lease lapsed (other API processes may be reading theirs); then every few seconds.
@@ -110,9 +122,16 @@ export async function startWorkers(
   const runs = Object.fromEntries(WORKERS.map((w) => [w.name, 0])) as Record<WorkerName, number>;
   const loops = WORKERS.filter((w) => !opts.only || opts.only.includes(w.name)).map((w) => {
     const every = opts.everyMs?.[w.name] ?? w.everyMs;
-    return loop(p, w, every, opts.everyMs?.[w.name] !== undefined ? 0 : (w.firstMs ?? every), () => {
-      runs[w.name] += 1;
-    });
+    return loop(
+      p,
+      w,
+      every,
+      opts.everyMs?.[w.name] !== undefined ? 0 : (w.firstMs ?? every),
+      () => {
+        runs[w.name] += 1;
+      },
+      opts.onError ?? (() => undefined),
+    );
   });
   let stopping: Promise<void> | undefined;
   return {
