@@ -1,6 +1,6 @@
 import { quoteIdent } from '../db/copy.js';
 
-// The merge into records lives behind the records door (records/write.ts); ingest keeps its staging table.
+// The merge itself lives behind the records door (records/write.ts); ingest keeps its staging table.
 export { mergeBatch, type MergeCounts } from '../records/write.js';
 
 /** Columns of a batch's staging table, in COPY order. */
