@@ -10,7 +10,7 @@ import { authenticatePerson, isPersonToken } from '../persons/tokens.js';
 import { clientOf, FailedAuthLog } from './authfail.js';
 import type { App } from './types.js';
 
-/** The route template of a request (`/api/v1/datasets/:id/records/:key`), undefined when no route matched. */
+/** The route template of a request (`/api/v1/datasets/:id/records/:handle`), undefined when no route matched. */
 export const routeOf = (req: FastifyRequest): string | undefined => req.routeOptions.url;
 
 /** Whether the route's schema declares `security`, i.e. it needs a caller (decided once per route). */
